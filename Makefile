@@ -1,0 +1,125 @@
+# photovote-fcgi: FastCGI handlers that validate PhotoVote events and
+# publish them to NATS JetStream.
+#
+#   make                 build the library, the five handlers and the tools
+#   make check           unit and integration tests (installs packages first)
+#   make check-unit      unit tests only
+#   make check-asan      the tests built with AddressSanitizer and UBSan
+#   make check-valgrind  the unit tests and the handlers under valgrind
+#   make demo            a local broker, lighttpd and one event per route
+#   make install         PREFIX (default /usr/local) and DESTDIR honoured
+#   make clean
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+CC         ?= cc
+PKGS       := libnats json-c fcgi uuid
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+              $(SANFLAGS) -Icommon -I$(BUILD)/gen \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS    ?=
+
+AGGREGATES := ballot candidate competition election voter
+LIB        := $(BUILD)/libphotovote.a
+LIB_SRC    := $(sort $(wildcard common/*.c))
+LIB_OBJ    := $(LIB_SRC:common/%.c=$(BUILD)/obj/common/%.o) \
+              $(BUILD)/obj/gen/pv_schemas.o
+SCHEMAS    := $(sort $(wildcard schemas/*.json))
+HANDLERS   := $(AGGREGATES:%=$(BUILD)/%.fcgi)
+TOOLS      := $(BUILD)/pv-stream-dump
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+INTEG_SRC  := $(sort $(wildcard tests/integration/*.c))
+HARN_SRC   := $(sort $(wildcard tests/harness/*.c))
+UNIT_BIN   := $(BUILD)/tests/unit
+INTEG_BIN  := $(BUILD)/tests/integration
+
+.PHONY: all deps check check-unit check-integration check-asan \
+        check-valgrind demo install clean
+
+all: $(LIB) $(HANDLERS) $(TOOLS)
+
+deps:
+	sh scripts/deps.sh
+
+# Embedding the schema files keeps them the one source of truth while an
+# installed handler needs no data directory.
+$(BUILD)/embed_schemas: tools/embed_schemas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -O1 -o $@ $<
+
+$(BUILD)/gen/pv_schemas.c: $(BUILD)/embed_schemas $(SCHEMAS)
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed_schemas $@ $(SCHEMAS)
+
+$(BUILD)/obj/gen/pv_schemas.o: $(BUILD)/gen/pv_schemas.c common/pv_catalog.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.fcgi: $(BUILD)/obj/fcgi/%.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+$(BUILD)/pv-stream-dump: $(BUILD)/obj/tools/pv_stream_dump.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(LDLIBS_ALL) -lcriterion
+
+$(INTEG_BIN): $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) \
+              $(HARN_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(LDLIBS_ALL) -lcriterion
+
+check: deps
+	$(MAKE) check-unit check-integration
+
+check-unit: $(UNIT_BIN)
+	$(UNIT_BIN) --jobs 2
+
+# The integration tests start their own nats-server and lighttpd on free
+# loopback ports; PV_BUILD tells them where the handlers are.
+check-integration: all $(INTEG_BIN)
+	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) $(INTEG_BIN) --jobs 1
+
+check-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		check-unit check-integration
+
+check-valgrind: all $(UNIT_BIN) $(INTEG_BIN)
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		$(UNIT_BIN) --jobs 1 --no-early-exit
+	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) PV_VALGRIND=1 \
+		$(INTEG_BIN) --jobs 1
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh $(abspath $(BUILD))
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/photovote-fcgi
+	install -m 0755 $(HANDLERS) $(DESTDIR)$(PREFIX)/lib/photovote-fcgi/
+	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas
+	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
+	install -m 0644 lighttpd.conf.sample $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi
+	install -m 0644 README $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,421 @@
+/* Handler configuration; see pv_config.h. */
+#include "pv_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv_dotenv.h"
+
+/* Where settings are looked up: the environment, then the .env file. */
+typedef struct source {
+	char *const *envp;
+	pv_dotenv dotenv;
+} source;
+
+static const char *
+lookup(const source *src, const char *name)
+{
+	size_t len = strlen(name);
+	char *const *e;
+
+	for (e = src->envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+			return *e + len + 1;
+	return pv_dotenv_get(&src->dotenv, name);
+}
+
+/* Copies a value for the error text; secrets are never shown. */
+static const char *
+shown(char *out, size_t size, const char *value, bool secret)
+{
+	size_t i;
+
+	if (secret) {
+		snprintf(out, size, "(hidden)");
+		return out;
+	}
+	snprintf(out, size, "\"%.40s%s\"", value,
+	    strlen(value) > 40 ? "..." : "");
+	for (i = 0; out[i] != '\0'; i++)
+		if (!isprint((unsigned char)out[i]))
+			out[i] = '?';
+	return out;
+}
+
+static pv_status
+parse_integer(const source *src, const char *name, int64_t min, int64_t max,
+	int64_t fallback, int64_t *out, pv_error *err)
+{
+	const char *value = lookup(src, name);
+	char *end, excerpt[64];
+	long long n;
+
+	*out = fallback;
+	if (value == NULL || value[0] == '\0')
+		return PV_OK;
+
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+	    n < min || n > max)
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid value %s: "
+		    "expected a whole number from %lld to %lld", name,
+		    shown(excerpt, sizeof(excerpt), value, false),
+		    (long long)min, (long long)max);
+	*out = n;
+	return PV_OK;
+}
+
+/* Duplicates a setting; *out stays NULL when it is unset or empty. */
+static pv_status
+copy_string(const source *src, const char *name, const char *fallback_name,
+	char **out, pv_error *err)
+{
+	const char *value = lookup(src, name);
+
+	*out = NULL;
+	if ((value == NULL || value[0] == '\0') && fallback_name != NULL)
+		value = lookup(src, fallback_name);
+	if (value == NULL || value[0] == '\0')
+		return PV_OK;
+
+	*out = strdup(value);
+	if (*out == NULL)
+		return pv_error_set(err, PV_ERR_NOMEM, "%s: out of memory",
+		    name);
+	return PV_OK;
+}
+
+static bool
+is_url_char(char c)
+{
+	return c > 0x20 && c < 0x7f && c != ',';
+}
+
+/* Splits a comma-separated list of server URLs into cfg->servers. */
+static pv_status
+parse_servers(pv_config *cfg, const char *name, const char *list,
+	pv_error *err)
+{
+	const char *p = list, *start;
+	char excerpt[64];
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (start = p; is_url_char(*p); p++)
+			continue;
+		if (*p != '\0' && *p != ',' && *p != ' ')
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
+			    "character in a server URL", name);
+		if (cfg->server_count == PV_CONFIG_SERVERS_MAX)
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
+			    "than %d servers", name, PV_CONFIG_SERVERS_MAX);
+
+		cfg->servers[cfg->server_count] = strndup(start,
+		    (size_t)(p - start));
+		if (cfg->servers[cfg->server_count] == NULL)
+			return pv_error_set(err, PV_ERR_NOMEM, "%s: out of "
+			    "memory", name);
+		cfg->server_count++;
+	}
+
+	if (cfg->server_count == 0)
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid value %s: "
+		    "expected one or more URLs such as nats://127.0.0.1:4222",
+		    name, shown(excerpt, sizeof(excerpt), list, false));
+	return PV_OK;
+}
+
+/*
+ * Builds the server list from NATS_URL or, for configurations written
+ * for the Memphis service, from MEMPHIS_HOST (a host name, port 4222).
+ */
+static pv_status
+load_servers(pv_config *cfg, const source *src, pv_error *err)
+{
+	const char *urls = lookup(src, "NATS_URL");
+	const char *host = lookup(src, "MEMPHIS_HOST");
+	char built[300];
+
+	if (urls != NULL && urls[0] != '\0')
+		return parse_servers(cfg, "NATS_URL", urls, err);
+	if (host == NULL || host[0] == '\0')
+		return parse_servers(cfg, "NATS_URL", "nats://127.0.0.1:4222",
+		    err);
+
+	if (strstr(host, "://") != NULL)
+		snprintf(built, sizeof(built), "%s", host);
+	else if (strchr(host, ':') != NULL)
+		snprintf(built, sizeof(built), "nats://%s", host);
+	else
+		snprintf(built, sizeof(built), "nats://%.255s:4222", host);
+	return parse_servers(cfg, "MEMPHIS_HOST", built, err);
+}
+
+static bool
+is_stream_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+/*
+ * Splits a comma-separated list of stream names.  A name is also the
+ * first token of every subject published to the stream, so it is limited
+ * to letters, digits, '_' and '-': no '.', spaces or wildcards.
+ */
+static pv_status
+parse_streams(pv_config *cfg, const char *name, const char *list,
+	pv_error *err)
+{
+	const char *p = list, *start;
+	size_t len;
+	int i;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (start = p; is_stream_char(*p); p++)
+			continue;
+		len = (size_t)(p - start);
+		if ((*p != '\0' && *p != ',' && *p != ' ') || len == 0 ||
+		    len > PV_CONFIG_STREAM_NAME_MAX)
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
+			    "stream name: use 1 to %d letters, digits, '_' or "
+			    "'-'", name, PV_CONFIG_STREAM_NAME_MAX);
+		if (cfg->stream_count == PV_CONFIG_STREAMS_MAX)
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
+			    "than %d streams", name, PV_CONFIG_STREAMS_MAX);
+
+		memcpy(cfg->streams[cfg->stream_count], start, len);
+		cfg->streams[cfg->stream_count][len] = '\0';
+		for (i = 0; i < cfg->stream_count; i++)
+			if (strcmp(cfg->streams[i], cfg->streams[
+			    cfg->stream_count]) == 0)
+				return pv_error_set(err, PV_ERR_CONFIG, "%s: "
+				    "stream \"%s\" is listed twice", name,
+				    cfg->streams[i]);
+		cfg->stream_count++;
+	}
+
+	if (cfg->stream_count == 0)
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: no stream name",
+		    name);
+	return PV_OK;
+}
+
+/* PHOTOVOTE_<AGGREGATE>_STREAMS overrides PHOTOVOTE_STREAMS. */
+static pv_status
+load_streams(pv_config *cfg, const source *src, pv_error *err)
+{
+	char own[64];
+	const char *value;
+	size_t i;
+
+	snprintf(own, sizeof(own), "PHOTOVOTE_%s_STREAMS", cfg->aggregate);
+	for (i = 0; own[i] != '\0'; i++)
+		own[i] = (char)toupper((unsigned char)own[i]);
+
+	value = lookup(src, own);
+	if (value != NULL && value[0] != '\0')
+		return parse_streams(cfg, own, value, err);
+	value = lookup(src, "PHOTOVOTE_STREAMS");
+	if (value != NULL && value[0] != '\0')
+		return parse_streams(cfg, "PHOTOVOTE_STREAMS", value, err);
+	return parse_streams(cfg, "PHOTOVOTE_STREAMS", "election", err);
+}
+
+static pv_status
+load_log_level(pv_config *cfg, const source *src, pv_error *err)
+{
+	static const char *const names[] = {
+		"error", "warning", "info", "debug"
+	};
+	const char *value = lookup(src, "PHOTOVOTE_LOG_LEVEL");
+	char excerpt[64];
+	size_t i;
+
+	cfg->log_level = PV_LOG_INFO;
+	if (value == NULL || value[0] == '\0')
+		return PV_OK;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(value, names[i]) == 0) {
+			cfg->log_level = (pv_log_level)i;
+			return PV_OK;
+		}
+	}
+	return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_LOG_LEVEL: invalid "
+	    "value %s: expected error, warning, info or debug",
+	    shown(excerpt, sizeof(excerpt), value, false));
+}
+
+static pv_status
+load_credentials(pv_config *cfg, const source *src, pv_error *err)
+{
+	pv_status st;
+
+	if ((st = copy_string(src, "NATS_USER", "MEMPHIS_USERNAME",
+	    &cfg->user, err)) != PV_OK ||
+	    (st = copy_string(src, "NATS_PASSWORD", "MEMPHIS_PASSWORD",
+	    &cfg->password, err)) != PV_OK ||
+	    (st = copy_string(src, "NATS_TOKEN", NULL, &cfg->token,
+	    err)) != PV_OK ||
+	    (st = copy_string(src, "NATS_CREDS", NULL, &cfg->creds_file,
+	    err)) != PV_OK ||
+	    (st = copy_string(src, "NATS_CA", NULL, &cfg->ca_file,
+	    err)) != PV_OK ||
+	    (st = copy_string(src, "NATS_CERT", NULL, &cfg->cert_file,
+	    err)) != PV_OK ||
+	    (st = copy_string(src, "NATS_KEY", NULL, &cfg->key_file,
+	    err)) != PV_OK)
+		return st;
+
+	if (cfg->password != NULL && cfg->user == NULL)
+		return pv_error_set(err, PV_ERR_CONFIG, "NATS_PASSWORD is set "
+		    "but NATS_USER is not");
+	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
+		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CERT and NATS_KEY "
+		    "must be set together");
+	return PV_OK;
+}
+
+static pv_status
+load_limits(pv_config *cfg, const source *src, pv_error *err)
+{
+	int64_t n;
+	pv_status st;
+
+	if ((st = parse_integer(src, "PHOTOVOTE_REPLICAS", 1, 5, 1, &n,
+	    err)) != PV_OK)
+		return st;
+	cfg->replicas = (int)n;
+
+	/* JetStream keeps the window as nanoseconds in an int64. */
+	if ((st = parse_integer(src, "PHOTOVOTE_DUPLICATE_WINDOW", 1,
+	    7 * 24 * 3600, 120, &n, err)) != PV_OK)
+		return st;
+	cfg->duplicate_window_s = n;
+
+	if ((st = parse_integer(src, "PHOTOVOTE_PUBLISH_TIMEOUT_MS", 10,
+	    60000, 2000, &n, err)) != PV_OK)
+		return st;
+	cfg->publish_timeout_ms = (int)n;
+
+	/* nats-server's default max_payload is 1 MiB. */
+	if ((st = parse_integer(src, "PHOTOVOTE_MAX_BODY", 2, 1024 * 1024,
+	    65536, &n, err)) != PV_OK)
+		return st;
+	cfg->max_body = (size_t)n;
+
+	if ((st = parse_integer(src, "PHOTOVOTE_THREADS", 1, 256, 4, &n,
+	    err)) != PV_OK)
+		return st;
+	cfg->threads = (int)n;
+	return PV_OK;
+}
+
+static pv_status
+load_env_file(source *src, pv_config *cfg, pv_error *err)
+{
+	const char *path = lookup(src, "PHOTOVOTE_ENV_FILE");
+	bool explicit = path != NULL && path[0] != '\0';
+	bool world_readable;
+	pv_status st;
+
+	if (!explicit)
+		path = ".env";
+	st = pv_dotenv_read_file(&src->dotenv, path, explicit,
+	    PV_CONFIG_ENV_FILE_MAX, &world_readable, err);
+	if (st != PV_OK) {
+		/* Prefix the setting so the operator knows where to look. */
+		if (explicit) {
+			pv_error copy = *err;
+
+			pv_error_set(err, st, "PHOTOVOTE_ENV_FILE: %s",
+			    copy.text);
+		}
+		return st;
+	}
+	if (src->dotenv.count > 0 || explicit)
+		snprintf(cfg->env_file, sizeof(cfg->env_file), "%s", path);
+	cfg->env_file_world_readable = world_readable;
+	return PV_OK;
+}
+
+pv_status
+pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
+	pv_error *err)
+{
+	source src = { envp, { NULL, 0 } };
+	pv_status st;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->aggregate, sizeof(cfg->aggregate), "%s", aggregate);
+
+	if ((st = load_env_file(&src, cfg, err)) != PV_OK)
+		goto out;
+	if ((st = load_servers(cfg, &src, err)) != PV_OK ||
+	    (st = load_credentials(cfg, &src, err)) != PV_OK ||
+	    (st = load_streams(cfg, &src, err)) != PV_OK ||
+	    (st = load_limits(cfg, &src, err)) != PV_OK ||
+	    (st = load_log_level(cfg, &src, err)) != PV_OK)
+		goto out;
+out:
+	pv_dotenv_free(&src.dotenv);
+	if (st != PV_OK)
+		pv_config_free(cfg);
+	return st;
+}
+
+static void
+free_secret(char **value)
+{
+	if (*value == NULL)
+		return;
+	/* Do not leave a password in freed heap memory. */
+	memset(*value, 0, strlen(*value));
+	free(*value);
+	*value = NULL;
+}
+
+void
+pv_config_free(pv_config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->server_count; i++)
+		free_secret(&cfg->servers[i]);
+	cfg->server_count = 0;
+	free(cfg->user);
+	cfg->user = NULL;
+	free_secret(&cfg->password);
+	free_secret(&cfg->token);
+	free(cfg->creds_file);
+	free(cfg->ca_file);
+	free(cfg->cert_file);
+	free(cfg->key_file);
+	cfg->creds_file = cfg->ca_file = cfg->cert_file = cfg->key_file = NULL;
+}
+
+char *
+pv_config_redact_url(char *out, size_t out_size, const char *url)
+{
+	const char *scheme_end = strstr(url, "://");
+	const char *host = scheme_end != NULL ? scheme_end + 3 : url;
+	const char *at = strchr(host, '@');
+
+	if (at == NULL)
+		snprintf(out, out_size, "%s", url);
+	else
+		snprintf(out, out_size, "%.*s***@%s", (int)(host - url), url,
+		    at + 1);
+	return out;
+}

@@ -1,0 +1,71 @@
+/*
+ * Handler configuration from the process environment and an optional
+ * .env file.
+ *
+ * Values come from the environment first; the .env file (path in
+ * PHOTOVOTE_ENV_FILE, default ".env" in the working directory) only fills
+ * settings the environment lacks.  Every value is checked here, once, at
+ * start: a bad one fails pv_config_load with a message that names the
+ * setting and never shows the value of a secret.
+ */
+#ifndef PV_CONFIG_H
+#define PV_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pv_log.h"
+#include "pv_status.h"
+
+#define PV_CONFIG_SERVERS_MAX	16
+#define PV_CONFIG_STREAMS_MAX	8
+#define PV_CONFIG_STREAM_NAME_MAX 64
+#define PV_CONFIG_ENV_FILE_MAX	(1024 * 1024)
+
+typedef struct pv_config {
+	char aggregate[16];		/* "voter"; names the handler in logs */
+
+	/* Broker: server URLs and credentials (NULL when unset). */
+	char *servers[PV_CONFIG_SERVERS_MAX];
+	int server_count;
+	char *user;
+	char *password;			/* secret */
+	char *token;			/* secret */
+	char *creds_file;		/* JWT + NKey seed file */
+	char *ca_file;			/* TLS: CA certificates */
+	char *cert_file;		/* TLS: client certificate */
+	char *key_file;			/* TLS: client key */
+
+	/* Streams this aggregate publishes to; 200 needs every one's ack. */
+	char streams[PV_CONFIG_STREAMS_MAX][PV_CONFIG_STREAM_NAME_MAX + 1];
+	int stream_count;
+	int replicas;			/* 1 to 5 */
+	int64_t duplicate_window_s;	/* JetStream de-duplication window */
+
+	int publish_timeout_ms;		/* time a request may wait for acks */
+	size_t max_body;		/* bytes; a larger body gets 413 */
+	int threads;			/* requests in flight per process */
+	pv_log_level log_level;
+	char env_file[256];		/* the .env file read, or "" */
+	bool env_file_world_readable;	/* other users may read its secrets */
+} pv_config;
+
+/*
+ * Fills cfg for aggregate from envp (a NULL-terminated "NAME=value" array,
+ * usually environ) and the .env file.  On failure err names the setting
+ * and cfg holds nothing to free.  On success the caller releases cfg with
+ * pv_config_free.
+ */
+pv_status pv_config_load(pv_config *cfg, const char *aggregate,
+	char *const *envp, pv_error *err);
+
+void pv_config_free(pv_config *cfg);
+
+/*
+ * Writes url to out with any "user:password@" part replaced by "***@",
+ * so that server URLs can be logged.  Returns out.
+ */
+char *pv_config_redact_url(char *out, size_t out_size, const char *url);
+
+#endif

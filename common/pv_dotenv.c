@@ -1,0 +1,286 @@
+/* Parser for .env files; see pv_dotenv.h. */
+#include "pv_dotenv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool
+is_name_start(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool
+is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static pv_status
+add_entry(pv_dotenv *out, const char *name, size_t name_len, char *value)
+{
+	pv_dotenv_entry *grown;
+	char *copy;
+
+	copy = strndup(name, name_len);
+	if (copy == NULL)
+		return PV_ERR_NOMEM;
+
+	grown = realloc(out->entries, (out->count + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(copy);
+		return PV_ERR_NOMEM;
+	}
+	out->entries = grown;
+	out->entries[out->count].name = copy;
+	out->entries[out->count].value = value;
+	out->count++;
+	return PV_OK;
+}
+
+/* Decodes a double-quoted value from p (after the quote) up to end. */
+static char *
+parse_double_quoted(const char *p, const char *end, const char **after)
+{
+	char *value, *o;
+
+	value = malloc((size_t)(end - p) + 1);
+	if (value == NULL)
+		return NULL;
+
+	for (o = value; p < end && *p != '"'; p++) {
+		if (*p != '\\' || p + 1 == end) {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		default: *o++ = '\\'; *o++ = *p; break;
+		}
+	}
+	*o = '\0';
+	*after = p;
+	return value;
+}
+
+/* Parses the value part of one line (after '='); sets *value or fails. */
+static pv_status
+parse_value(const char *p, const char *end, char **value)
+{
+	const char *close, *stop;
+
+	while (p < end && is_blank(*p))
+		p++;
+
+	if (p < end && (*p == '\'' || *p == '"')) {
+		char quote = *p++;
+		const char *after;
+
+		if (quote == '\'') {
+			close = memchr(p, '\'', (size_t)(end - p));
+			if (close == NULL)
+				return PV_ERR_CONFIG;
+			*value = strndup(p, (size_t)(close - p));
+			after = close;
+		} else {
+			*value = parse_double_quoted(p, end, &after);
+		}
+		if (*value == NULL)
+			return PV_ERR_NOMEM;
+		if (after >= end) {
+			free(*value);
+			return PV_ERR_CONFIG;
+		}
+
+		/* Only blanks or a comment may follow the closing quote. */
+		for (after++; after < end && is_blank(*after); after++)
+			continue;
+		if (after < end && *after != '#') {
+			free(*value);
+			return PV_ERR_CONFIG;
+		}
+		return PV_OK;
+	}
+
+	/* Unquoted: a comment starts at " #", and trailing blanks go. */
+	for (stop = p; stop < end; stop++)
+		if (*stop == '#' && (stop == p || is_blank(stop[-1])))
+			break;
+	while (stop > p && is_blank(stop[-1]))
+		stop--;
+	*value = strndup(p, (size_t)(stop - p));
+	return *value == NULL ? PV_ERR_NOMEM : PV_OK;
+}
+
+static pv_status
+parse_line(pv_dotenv *out, const char *p, const char *end)
+{
+	const char *name;
+	char *value;
+	pv_status st;
+
+	while (p < end && is_blank(*p))
+		p++;
+	if (p == end || *p == '#')
+		return PV_OK;
+
+	if ((size_t)(end - p) > 7 && memcmp(p, "export", 6) == 0 &&
+	    is_blank(p[6])) {
+		p += 7;
+		while (p < end && is_blank(*p))
+			p++;
+	}
+
+	name = p;
+	if (p == end || !is_name_start(*p))
+		return PV_ERR_CONFIG;
+	while (p < end && is_name_char(*p))
+		p++;
+	if (p == end || *p != '=')
+		return PV_ERR_CONFIG;
+
+	st = parse_value(p + 1, end, &value);
+	if (st != PV_OK)
+		return st;
+	st = add_entry(out, name, (size_t)(p - name), value);
+	if (st != PV_OK)
+		free(value);
+	return st;
+}
+
+pv_status
+pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
+	const char *origin, pv_error *err)
+{
+	const char *p = text, *end = text + len, *eol;
+	unsigned line = 1;
+	pv_status st;
+
+	out->entries = NULL;
+	out->count = 0;
+
+	for (; p < end; p = eol + 1, line++) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (memchr(p, '\0', (size_t)(eol - p)) != NULL)
+			return pv_error_set(err, PV_ERR_CONFIG,
+			    "%s:%u: NUL byte in line", origin, line);
+
+		st = parse_line(out, p, eol);
+		if (st == PV_ERR_NOMEM)
+			return pv_error_set(err, st, "%s: out of memory",
+			    origin);
+		if (st != PV_OK)
+			return pv_error_set(err, st, "%s:%u: invalid line: "
+			    "expected NAME=value, a comment or a blank line",
+			    origin, line);
+		if (eol == end)
+			break;
+	}
+	return PV_OK;
+}
+
+pv_status
+pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
+	size_t max_bytes, bool *world_readable, pv_error *err)
+{
+	struct stat sb;
+	char *text = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+	pv_status st;
+
+	out->entries = NULL;
+	out->count = 0;
+	*world_readable = false;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return PV_OK;
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: cannot open: %s",
+		    path, strerror(errno));
+	}
+
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		st = pv_error_set(err, PV_ERR_CONFIG, "%s: not a regular file",
+		    path);
+		goto out;
+	}
+	if ((uintmax_t)sb.st_size > max_bytes) {
+		st = pv_error_set(err, PV_ERR_CONFIG, "%s: larger than %zu "
+		    "bytes", path, max_bytes);
+		goto out;
+	}
+	*world_readable = (sb.st_mode & S_IROTH) != 0;
+
+	text = malloc((size_t)sb.st_size + 1);
+	if (text == NULL) {
+		st = pv_error_set(err, PV_ERR_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+
+	/* The file may change under us: stop at the size seen by fstat. */
+	while (got < (size_t)sb.st_size) {
+		n = read(fd, text + got, (size_t)sb.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = pv_error_set(err, PV_ERR_CONFIG, "%s: read failed: "
+			    "%s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+
+	st = pv_dotenv_parse(out, text, got, path, err);
+out:
+	free(text);
+	close(fd);
+	return st;
+}
+
+const char *
+pv_dotenv_get(const pv_dotenv *dotenv, const char *name)
+{
+	size_t i;
+
+	/* Later lines win, so search from the end. */
+	for (i = dotenv->count; i > 0; i--)
+		if (strcmp(dotenv->entries[i - 1].name, name) == 0)
+			return dotenv->entries[i - 1].value;
+	return NULL;
+}
+
+void
+pv_dotenv_free(pv_dotenv *dotenv)
+{
+	size_t i;
+
+	for (i = 0; i < dotenv->count; i++) {
+		free(dotenv->entries[i].name);
+		free(dotenv->entries[i].value);
+	}
+	free(dotenv->entries);
+	dotenv->entries = NULL;
+	dotenv->count = 0;
+}

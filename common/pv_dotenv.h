@@ -1,0 +1,51 @@
+/*
+ * Parser for .env files.
+ *
+ * A line is blank, a comment ("# ..."), or "NAME=value" with an optional
+ * "export " prefix.  NAME is [A-Za-z_][A-Za-z0-9_]*.  A value is taken
+ * literally in single quotes, with the escapes \n \t \" \\ in double
+ * quotes, or unquoted: then trimmed and cut at " #".  Later lines win.
+ * Any other line is an error naming the file and line (never the value,
+ * which may be a secret).
+ */
+#ifndef PV_DOTENV_H
+#define PV_DOTENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pv_status.h"
+
+typedef struct pv_dotenv_entry {
+	char *name;
+	char *value;
+} pv_dotenv_entry;
+
+typedef struct pv_dotenv {
+	pv_dotenv_entry *entries;	/* owned */
+	size_t count;
+} pv_dotenv;
+
+/*
+ * Parses len bytes of text into out (which the caller frees with
+ * pv_dotenv_free, on success and failure alike).  origin names the
+ * file in error text.
+ */
+pv_status pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
+	const char *origin, pv_error *err);
+
+/*
+ * Reads and parses the file at path, of at most max_bytes.  A missing
+ * file is an error only when must_exist is true; otherwise out is empty.
+ * A file that other users can read gets *world_readable set to true so
+ * the caller can warn (the file may hold secrets).
+ */
+pv_status pv_dotenv_read_file(pv_dotenv *out, const char *path,
+	bool must_exist, size_t max_bytes, bool *world_readable, pv_error *err);
+
+/* Returns the value of name, or NULL.  The string belongs to dotenv. */
+const char *pv_dotenv_get(const pv_dotenv *dotenv, const char *name);
+
+void pv_dotenv_free(pv_dotenv *dotenv);
+
+#endif

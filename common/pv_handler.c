@@ -1,0 +1,310 @@
+/* The request pipeline; see pv_handler.h. */
+#include "pv_handler.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv_schema.h"
+
+/* ---- setup ---- */
+
+pv_status
+pv_app_init(pv_app *app, const pv_aggregate *aggregate, const pv_config *cfg,
+	const pv_logger *log, pv_error *err)
+{
+	size_t i;
+	pv_status st;
+
+	memset(app, 0, sizeof(*app));
+	app->aggregate = aggregate;
+	app->cfg = cfg;
+	app->log = log;
+
+	if ((st = pv_catalog_load(&app->catalog, err)) != PV_OK)
+		goto fail;
+
+	app->schemas = calloc(aggregate->route_count, sizeof(*app->schemas));
+	if (app->schemas == NULL) {
+		st = pv_error_set(err, PV_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < aggregate->route_count; i++) {
+		app->schemas[i] = pv_catalog_find(app->catalog,
+		    aggregate->routes[i].event_type);
+		if (app->schemas[i] == NULL) {
+			st = pv_error_set(err, PV_ERR_SCHEMA, "route %s %s: no "
+			    "schema for event type %s",
+			    aggregate->routes[i].method,
+			    aggregate->routes[i].path,
+			    aggregate->routes[i].event_type);
+			goto fail;
+		}
+	}
+
+	if ((st = pv_publisher_new(&app->publisher, cfg, log, err)) != PV_OK)
+		goto fail;
+	return PV_OK;
+fail:
+	pv_app_free(app, 0);
+	return st;
+}
+
+void
+pv_app_free(pv_app *app, int timeout_ms)
+{
+	pv_publisher_free(app->publisher, timeout_ms);
+	free(app->schemas);
+	pv_catalog_free(app->catalog);
+	app->publisher = NULL;
+	app->schemas = NULL;
+	app->catalog = NULL;
+}
+
+pv_status
+pv_worker_init(pv_worker *w, pv_error *err)
+{
+	memset(w, 0, sizeof(*w));
+	pv_buf_init(&w->body);
+	pv_buf_init(&w->out);
+	if (pv_json_parser_new(&w->parser) != PV_OK)
+		return pv_error_set(err, PV_ERR_NOMEM, "cannot create a JSON "
+		    "parser: out of memory");
+	return PV_OK;
+}
+
+void
+pv_worker_free(pv_worker *w)
+{
+	pv_json_parser_free(w->parser);
+	pv_buf_free(&w->body);
+	pv_buf_free(&w->out);
+	w->parser = NULL;
+}
+
+/* ---- helpers ---- */
+
+/*
+ * Sends a {"detail":...} response and returns its status.  A client that
+ * went away cannot be told anything, so a failed write is not an error.
+ */
+static int
+answer_detail(const pv_request_io *io, int status, const char *headers,
+	const char *detail)
+{
+	pv_response_detail(io, status, headers, detail);
+	return status;
+}
+
+/* Compares a request path with a route path, ignoring a trailing '/'. */
+static bool
+same_path(const char *request, const char *route)
+{
+	size_t len = strlen(route);
+
+	if (len > 1 && route[len - 1] == '/')
+		len--;
+	return strncmp(request, route, len) == 0 && request[len] == '\0';
+}
+
+/*
+ * Finds the route for method and path.  When the path is known but the
+ * method is not, returns -1 and writes the methods it takes into allow
+ * ("POST, DELETE"); for an unknown path allow stays "".
+ */
+static int
+find_route(const pv_aggregate *agg, const char *method, const char *path,
+	char *allow, size_t allow_size)
+{
+	size_t i, used = 0;
+	int n;
+
+	allow[0] = '\0';
+	for (i = 0; i < agg->route_count; i++) {
+		if (!same_path(path, agg->routes[i].path))
+			continue;
+		if (method != NULL && strcmp(method, agg->routes[i].method) == 0)
+			return (int)i;
+		n = snprintf(allow + used, allow_size - used, "%s%s",
+		    used > 0 ? ", " : "", agg->routes[i].method);
+		if (n > 0 && (size_t)n < allow_size - used)
+			used += (size_t)n;
+	}
+	return -1;
+}
+
+static int
+reject_body(const pv_app *app, const pv_request_io *io, pv_body_result r)
+{
+	char detail[96];
+
+	switch (r) {
+	case PV_BODY_NO_LENGTH:
+		return answer_detail(io, 411, NULL, "Content-Length "
+		    "required");
+	case PV_BODY_BAD_LENGTH:
+		return answer_detail(io, 400, NULL, "Content-Length is "
+		    "not a valid number");
+	case PV_BODY_TOO_LARGE:
+		snprintf(detail, sizeof(detail), "Request body larger than %zu "
+		    "bytes", app->cfg->max_body);
+		return answer_detail(io, 413, NULL, detail);
+	case PV_BODY_SHORT:
+		return answer_detail(io, 400, NULL, "Request body shorter "
+		    "than Content-Length");
+	case PV_BODY_LONG:
+		return answer_detail(io, 400, NULL, "Request body longer "
+		    "than Content-Length");
+	case PV_BODY_NOMEM:
+	case PV_BODY_OK:
+		break;
+	}
+	pv_log(app->log, PV_LOG_ERROR, "reading a request body: out of memory");
+	return answer_detail(io, 500, NULL, "Internal Server Error");
+}
+
+static int
+reject_event(const pv_app *app, pv_worker *w, const pv_request_io *io,
+	const pv_route *route)
+{
+	const pv_violation *first = &w->violations.items[0];
+	char field[80];
+
+	pv_buf_reset(&w->out);
+	if (pv_violations_to_json(&w->violations, &w->out) != PV_OK) {
+		pv_log(app->log, PV_LOG_ERROR, "writing a 422 body: out of "
+		    "memory");
+		return answer_detail(io, 500, NULL,
+		    "Internal Server Error");
+	}
+
+	pv_log(app->log, PV_LOG_INFO, "%s %s: 422 %s at %s (%zu error(s))",
+	    route->method, route->path, first->type,
+	    pv_log_escape(field, sizeof(field), first->field,
+	    strlen(first->field), 64), w->violations.count);
+	pv_response_send(io, 422, NULL, w->out.data, w->out.len);
+	return 422;
+}
+
+static const char *
+string_field(struct json_object *event, const char *name)
+{
+	struct json_object *value = NULL;
+
+	if (!json_object_object_get_ex(event, name, &value))
+		return NULL;
+	return json_object_get_string(value);
+}
+
+/* Publishes the canonical event in w->out and answers. */
+static int
+publish_event(const pv_app *app, const pv_request_io *io,
+	const pv_route *route, struct json_object *event, const pv_buf *out)
+{
+	pv_publish_msg msg;
+	pv_error err;
+	pv_status st;
+
+	msg.event_id = string_field(event, "id");
+	msg.election_id = string_field(event, "election_id");
+	msg.event_type = route->event_type;
+	msg.body = out->data;
+	msg.body_len = out->len;
+	if (msg.event_id == NULL || msg.election_id == NULL) {
+		pv_log(app->log, PV_LOG_ERROR, "%s: schema lets through an "
+		    "event without id or election_id", route->event_type);
+		return answer_detail(io, 500, NULL,
+		    "Internal Server Error");
+	}
+
+	pv_error_clear(&err);
+	st = pv_publisher_publish(app->publisher, &msg, &err);
+	if (st == PV_OK) {
+		pv_response_send(io, 200, NULL, "{}", 2);
+		return 200;
+	}
+
+	pv_log(app->log, st == PV_ERR_ARG ? PV_LOG_ERROR : PV_LOG_WARNING,
+	    "%s %s: event %s not stored: %s", route->method, route->path,
+	    msg.event_id, err.text);
+	if (st == PV_ERR_TIMEOUT)
+		return answer_detail(io, 503, "Retry-After: 1\r\n",
+		    "Event store did not acknowledge in time; retry with the "
+		    "same id");
+	if (st == PV_ERR_BROKER)
+		return answer_detail(io, 503, "Retry-After: 1\r\n",
+		    "Event store unavailable; retry later");
+	return answer_detail(io, 500, NULL, "Internal Server Error");
+}
+
+/* Parses, validates, serializes and publishes the body in w->body. */
+static int
+handle_event(const pv_app *app, pv_worker *w, const pv_request_io *io,
+	size_t route_index)
+{
+	const pv_route *route = &app->aggregate->routes[route_index];
+	const pv_schema *schema = app->schemas[route_index];
+	struct json_object *event = NULL;
+	int status;
+
+	pv_violations_clear(&w->violations);
+	if (pv_json_parse_body(w->parser, w->body.data, w->body.len, &event,
+	    &w->violations) != PV_OK)
+		return reject_event(app, w, io, route);
+
+	if (pv_schema_validate(schema, event, &w->violations) != PV_OK) {
+		status = reject_event(app, w, io, route);
+		goto out;
+	}
+
+	pv_buf_reset(&w->out);
+	if (pv_schema_serialize(schema, event, &w->out) != PV_OK) {
+		pv_log(app->log, PV_LOG_ERROR, "%s: serializing the event "
+		    "failed", route->event_type);
+		status = answer_detail(io, 500, NULL,
+		    "Internal Server Error");
+		goto out;
+	}
+	status = publish_event(app, io, route, event, &w->out);
+out:
+	json_object_put(event);
+	return status;
+}
+
+/* ---- the handler ---- */
+
+int
+pv_handle_request(const pv_app *app, pv_worker *w, const pv_request_io *io)
+{
+	const char *method = io->param(io->ctx, "REQUEST_METHOD");
+	char path[PV_REQUEST_PATH_MAX], allow[64], header[96], shown[80];
+	pv_body_result body;
+	int route;
+
+	if (!pv_request_path(io, path, sizeof(path)))
+		return answer_detail(io, 404, NULL, "Not Found");
+
+	route = find_route(app->aggregate, method, path, allow, sizeof(allow));
+	if (route < 0 && allow[0] == '\0') {
+		pv_log(app->log, PV_LOG_DEBUG, "404 for path %s",
+		    pv_log_escape(shown, sizeof(shown), path, strlen(path),
+		    64));
+		return answer_detail(io, 404, NULL, "Not Found");
+	}
+	if (route < 0) {
+		snprintf(header, sizeof(header), "Allow: %s\r\n", allow);
+		return answer_detail(io, 405, header,
+		    "Method Not Allowed");
+	}
+
+	if (!pv_request_is_json(io))
+		return answer_detail(io, 415, NULL, "Content-Type must be "
+		    "application/json");
+
+	body = pv_request_read_body(io, app->cfg->max_body, &w->body);
+	if (body != PV_BODY_OK)
+		return reject_body(app, io, body);
+
+	return handle_event(app, w, io, (size_t)route);
+}

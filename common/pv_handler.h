@@ -1,0 +1,73 @@
+/*
+ * The request pipeline shared by every aggregate: route, check the
+ * request, parse and validate the event, publish it, answer.
+ */
+#ifndef PV_HANDLER_H
+#define PV_HANDLER_H
+
+#include <stddef.h>
+
+#include "pv_buf.h"
+#include "pv_catalog.h"
+#include "pv_config.h"
+#include "pv_json.h"
+#include "pv_log.h"
+#include "pv_publish.h"
+#include "pv_request.h"
+#include "pv_violation.h"
+
+/* One route: the method and path that take one event type. */
+typedef struct pv_route {
+	const char *method;		/* "POST", "PUT" or "DELETE" */
+	const char *path;		/* "/ballot/cast"; "/ballot/" for the root */
+	const char *event_type;		/* "Ballot.BallotCast" */
+} pv_route;
+
+/* An aggregate's executable: its name and its route table. */
+typedef struct pv_aggregate {
+	const char *name;		/* "ballot": logs, subjects, producer */
+	const pv_route *routes;
+	size_t route_count;
+} pv_aggregate;
+
+/* State shared by all threads; read-only once requests are served. */
+typedef struct pv_app {
+	const pv_aggregate *aggregate;
+	const pv_config *cfg;
+	const pv_logger *log;
+	pv_catalog *catalog;		/* owned */
+	const pv_schema **schemas;	/* owned array: route i's schema */
+	pv_publisher *publisher;	/* owned; locks internally */
+} pv_app;
+
+/* Per-thread scratch space, reused from request to request. */
+typedef struct pv_worker {
+	pv_json_parser *parser;
+	pv_buf body;
+	pv_buf out;
+	pv_violations violations;
+} pv_worker;
+
+/*
+ * Sets up app for aggregate: loads the catalogue, finds each route's
+ * schema and creates the (not yet connected) publisher.  cfg and log must
+ * outlive app.  The caller frees app with pv_app_free.
+ */
+pv_status pv_app_init(pv_app *app, const pv_aggregate *aggregate,
+	const pv_config *cfg, const pv_logger *log, pv_error *err);
+
+/* Closes the broker connection (flushing up to timeout_ms) and frees. */
+void pv_app_free(pv_app *app, int timeout_ms);
+
+pv_status pv_worker_init(pv_worker *w, pv_error *err);
+void pv_worker_free(pv_worker *w);
+
+/*
+ * Handles one request from io and writes the whole response.  Never
+ * fails: every problem becomes an HTTP status and a JSON body.  Returns
+ * the status sent (for logs and tests).
+ */
+int pv_handle_request(const pv_app *app, pv_worker *w,
+	const pv_request_io *io);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * Logging to standard error, one line per call.
+ *
+ * Each line is "photovote-<aggregate>[<pid>]: <level>: <message>" and goes
+ * out in a single write(2), so lines from threads and from the processes
+ * that share the web server's error log do not interleave.  Untrusted
+ * bytes are passed through pv_log_escape first.  Secrets are never passed
+ * to these functions.
+ */
+#ifndef PV_LOG_H
+#define PV_LOG_H
+
+#include <stddef.h>
+
+typedef enum pv_log_level {
+	PV_LOG_ERROR = 0,
+	PV_LOG_WARNING,
+	PV_LOG_INFO,
+	PV_LOG_DEBUG
+} pv_log_level;
+
+/* Logger state: set once at start, read-only afterwards. */
+typedef struct pv_logger {
+	char name[48];		/* "photovote-voter" */
+	pv_log_level level;	/* lines above this level are dropped */
+	int fd;			/* usually 2 */
+} pv_logger;
+
+/* Sets up logger for aggregate ("voter"); the level starts at INFO. */
+void pv_log_init(pv_logger *logger, const char *aggregate, int fd);
+
+void pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Writes at most max_bytes of untrusted bytes into out (size out_size,
+ * always NUL-terminated) with every byte outside printable ASCII, and the
+ * backslash, written as \xHH; "..." marks a cut.  Returns out.
+ */
+char *pv_log_escape(char *out, size_t out_size, const char *bytes, size_t len,
+	size_t max_bytes);
+
+#endif

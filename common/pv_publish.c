@@ -1,0 +1,625 @@
+/* JetStream publisher; see pv_publish.h. */
+#include "pv_publish.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nats/nats.h>
+#include <uuid/uuid.h>
+
+/* JetStream API error codes (nats-server 2.9). */
+#define JS_ERR_STREAM_NOT_FOUND		10059
+#define JS_ERR_STREAM_NAME_IN_USE	10058
+#define JS_ERR_SUBJECTS_OVERLAP		10065
+#define JS_ERR_MESSAGE_TOO_LARGE	10054
+#define JS_ERR_STORE_FAILED		10077
+
+struct pv_publisher {
+	const pv_config *cfg;
+	const pv_logger *log;
+	char producer[64];
+
+	/*
+	 * Writers (connect, rebuild after CLOSED, free) take the lock for
+	 * writing; publishes hold it for reading while they use nc and js.
+	 */
+	pthread_rwlock_t lock;
+	natsOptions *opts;
+	natsConnection *nc;
+	jsCtx *js;
+	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Broker state changes are logged from nats.c's threads; no blocking. */
+static void
+on_disconnected(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+
+	(void)nc;
+	pv_log(pub->log, PV_LOG_WARNING, "broker connection lost; "
+	    "reconnecting");
+}
+
+static void
+on_reconnected(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+	char url[256] = "", shown[256];
+
+	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+	pv_log(pub->log, PV_LOG_INFO, "broker connection restored to %s",
+	    pv_config_redact_url(shown, sizeof(shown), url));
+}
+
+static void
+on_closed(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+
+	(void)nc;
+	pv_log(pub->log, PV_LOG_INFO, "broker connection closed");
+}
+
+static void
+on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
+	void *closure)
+{
+	const pv_publisher *pub = closure;
+
+	(void)nc;
+	(void)sub;
+	pv_log(pub->log, PV_LOG_ERROR, "broker reported an error: %s",
+	    natsStatus_GetText(s));
+}
+
+pv_status
+pv_publisher_new(pv_publisher **out, const pv_config *cfg,
+	const pv_logger *log, pv_error *err)
+{
+	pv_publisher *pub;
+	uuid_t id;
+	char text[37];
+	int i;
+
+	pub = calloc(1, sizeof(*pub));
+	if (pub == NULL)
+		return pv_error_set(err, PV_ERR_NOMEM, "publisher: out of "
+		    "memory");
+	if (pthread_rwlock_init(&pub->lock, NULL) != 0) {
+		free(pub);
+		return pv_error_set(err, PV_ERR_INTERNAL, "publisher: "
+		    "pthread_rwlock_init failed");
+	}
+
+	pub->cfg = cfg;
+	pub->log = log;
+	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
+		atomic_init(&pub->stream_ready[i], false);
+
+	/* Producer names follow the old "<aggregate>-<uuid>" form. */
+	uuid_generate(id);
+	uuid_unparse_lower(id, text);
+	snprintf(pub->producer, sizeof(pub->producer), "%s-%s",
+	    cfg->aggregate, text);
+
+	*out = pub;
+	return PV_OK;
+}
+
+const char *
+pv_publisher_producer(const pv_publisher *pub)
+{
+	return pub->producer;
+}
+
+static pv_status
+nats_failure(pv_error *err, const char *what, natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *detail = nats_GetLastError(&last);
+
+	return pv_error_set(err, PV_ERR_BROKER, "%s failed: %s%s%s", what,
+	    natsStatus_GetText(s), detail != NULL && detail[0] != '\0' ?
+	    ": " : "", detail != NULL ? detail : "");
+}
+
+static natsStatus
+set_credentials(natsOptions *o, const pv_config *cfg)
+{
+	natsStatus s = NATS_OK;
+
+	if (cfg->user != NULL)
+		s = natsOptions_SetUserInfo(o, cfg->user, cfg->password);
+	if (s == NATS_OK && cfg->token != NULL)
+		s = natsOptions_SetToken(o, cfg->token);
+	if (s == NATS_OK && cfg->creds_file != NULL)
+		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file,
+		    NULL);
+	if (s == NATS_OK && (cfg->ca_file != NULL || cfg->cert_file != NULL))
+		s = natsOptions_SetSecure(o, true);
+	if (s == NATS_OK && cfg->ca_file != NULL)
+		s = natsOptions_LoadCATrustedCertificates(o, cfg->ca_file);
+	if (s == NATS_OK && cfg->cert_file != NULL)
+		s = natsOptions_LoadCertificatesChain(o, cfg->cert_file,
+		    cfg->key_file);
+	return s;
+}
+
+/*
+ * Builds the connection options.  Reconnects never stop (a negative
+ * limit), and a first connect that fails goes on in the background, so a
+ * handler started while the broker is down serves once it is back.
+ * Pings every 5 s find a broker that stopped answering (half-open).
+ */
+static pv_status
+build_options(pv_publisher *pub, pv_error *err)
+{
+	const pv_config *cfg = pub->cfg;
+	natsOptions *o = NULL;
+	natsStatus s;
+
+	s = natsOptions_Create(&o);
+	if (s == NATS_OK)
+		s = natsOptions_SetServers(o, (const char **)cfg->servers,
+		    cfg->server_count);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(o, pub->producer);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(o, cfg->publish_timeout_ms);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(o, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(o, 500);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectJitter(o, 250, 1000);
+	if (s == NATS_OK)
+		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	if (s == NATS_OK)
+		s = natsOptions_SetPingInterval(o, 5000);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxPingsOut(o, 2);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(o, on_disconnected, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(o, on_reconnected, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(o, on_closed, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetErrorHandler(o, on_async_error, pub);
+	if (s == NATS_OK)
+		s = set_credentials(o, cfg);
+	if (s != NATS_OK) {
+		natsOptions_Destroy(o);
+		return nats_failure(err, "setting up the broker connection",
+		    s);
+	}
+	pub->opts = o;
+	return PV_OK;
+}
+
+static void
+drop_connection(pv_publisher *pub)
+{
+	int i;
+
+	jsCtx_Destroy(pub->js);
+	natsConnection_Destroy(pub->nc);
+	pub->js = NULL;
+	pub->nc = NULL;
+	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
+		atomic_store(&pub->stream_ready[i], false);
+}
+
+/* Connects, or rebuilds a CLOSED connection.  The write lock is held. */
+static pv_status
+connect_locked(pv_publisher *pub, pv_error *err)
+{
+	jsOptions jo;
+	natsStatus s;
+	pv_status st;
+
+	if (pub->nc != NULL &&
+	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED)
+		return PV_OK;
+	if (pub->nc != NULL)
+		drop_connection(pub);
+	if (pub->opts == NULL && (st = build_options(pub, err)) != PV_OK)
+		return st;
+
+	s = natsConnection_Connect(&pub->nc, pub->opts);
+	if (s == NATS_NOT_YET_CONNECTED) {
+		pv_log(pub->log, PV_LOG_WARNING, "broker not reachable; "
+		    "connecting in the background");
+		s = NATS_OK;
+	}
+	if (s != NATS_OK) {
+		pub->nc = NULL;
+		return nats_failure(err, "connecting to the broker", s);
+	}
+
+	jsOptions_Init(&jo);
+	jo.Wait = pub->cfg->publish_timeout_ms;
+	s = natsConnection_JetStream(&pub->js, pub->nc, &jo);
+	if (s != NATS_OK) {
+		natsConnection_Destroy(pub->nc);
+		pub->nc = NULL;
+		return nats_failure(err, "creating the JetStream context", s);
+	}
+	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
+		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+	return PV_OK;
+}
+
+static void
+deadline_to_timespec(int64_t deadline, struct timespec *ts)
+{
+	int64_t left = deadline - now_ms();
+
+	clock_gettime(CLOCK_REALTIME, ts);
+	if (left < 0)
+		left = 0;
+	ts->tv_sec += left / 1000;
+	ts->tv_nsec += (left % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+/*
+ * Takes the read lock with a usable connection, connecting first when
+ * there is none.  On PV_OK the caller holds the read lock.
+ */
+static pv_status
+acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
+{
+	struct timespec until;
+	pv_status st;
+
+	deadline_to_timespec(deadline, &until);
+	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
+		    "for the broker connection");
+	if (pub->nc != NULL &&
+	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED)
+		return PV_OK;
+	pthread_rwlock_unlock(&pub->lock);
+
+	if (pthread_rwlock_timedwrlock(&pub->lock, &until) != 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
+		    "for the broker connection");
+	st = connect_locked(pub, err);
+	pthread_rwlock_unlock(&pub->lock);
+	if (st != PV_OK)
+		return st;
+
+	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
+		    "for the broker connection");
+	if (pub->nc == NULL) {
+		pthread_rwlock_unlock(&pub->lock);
+		return pv_error_set(err, PV_ERR_BROKER, "no broker "
+		    "connection");
+	}
+	return PV_OK;
+}
+
+static int64_t
+remaining_ms(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? left : 0;
+}
+
+/* Warns when an existing stream does not take "<name>.>" as a whole. */
+static void
+check_stream_subjects(const pv_publisher *pub, const char *name,
+	const jsStreamInfo *si)
+{
+	char wanted[PV_CONFIG_STREAM_NAME_MAX + 3];
+	int i;
+
+	snprintf(wanted, sizeof(wanted), "%s.>", name);
+	for (i = 0; si->Config != NULL && i < si->Config->SubjectsLen; i++)
+		if (strcmp(si->Config->Subjects[i], wanted) == 0 ||
+		    strcmp(si->Config->Subjects[i], ">") == 0)
+			return;
+	pv_log(pub->log, PV_LOG_WARNING, "stream %s exists but does not list "
+	    "the subject %s; events outside its subjects will be rejected",
+	    name, wanted);
+}
+
+static pv_status
+add_stream(pv_publisher *pub, const char *name, int64_t deadline,
+	pv_error *err)
+{
+	char subject[PV_CONFIG_STREAM_NAME_MAX + 3];
+	const char *subjects[1] = { subject };
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsOptions jo;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	snprintf(subject, sizeof(subject), "%s.>", name);
+	jsStreamConfig_Init(&sc);
+	sc.Name = name;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	sc.Retention = js_LimitsPolicy;
+	sc.Replicas = pub->cfg->replicas;
+	sc.Duplicates = pub->cfg->duplicate_window_s * 1000000000LL;
+	/* MaxAge 0: events are kept until an operator removes them. */
+	sc.MaxAge = 0;
+
+	jsOptions_Init(&jo);
+	jo.Wait = remaining_ms(deadline);
+	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
+	jsStreamInfo_Destroy(si);
+
+	/* Another worker may have created it a moment ago. */
+	if (s == NATS_OK || jerr == JS_ERR_STREAM_NAME_IN_USE) {
+		pv_log(pub->log, PV_LOG_INFO, "created stream %s (subjects %s, "
+		    "file storage, %d replica(s))", name, subject,
+		    pub->cfg->replicas);
+		return PV_OK;
+	}
+	if (jerr == JS_ERR_SUBJECTS_OVERLAP)
+		return pv_error_set(err, PV_ERR_BROKER, "cannot create stream "
+		    "%s: subject %s overlaps another stream", name, subject);
+	if (s == NATS_TIMEOUT)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "creating stream %s "
+		    "timed out", name);
+	return pv_error_set(err, PV_ERR_BROKER, "cannot create stream %s: %s "
+	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+}
+
+/* Binds to stream index, creating it when it does not exist. */
+static pv_status
+ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+	jsStreamInfo *si = NULL;
+	jsOptions jo;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	pv_status st;
+
+	if (atomic_load(&pub->stream_ready[index]))
+		return PV_OK;
+
+	jsOptions_Init(&jo);
+	jo.Wait = remaining_ms(deadline);
+	s = js_GetStreamInfo(&si, pub->js, name, &jo, &jerr);
+	if (s == NATS_OK) {
+		check_stream_subjects(pub, name, si);
+		jsStreamInfo_Destroy(si);
+		if (!atomic_exchange(&pub->stream_ready[index], true))
+			pv_log(pub->log, PV_LOG_INFO, "bound to stream %s",
+			    name);
+		return PV_OK;
+	}
+
+	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
+		st = add_stream(pub, name, deadline, err);
+		if (st == PV_OK)
+			atomic_store(&pub->stream_ready[index], true);
+		return st;
+	}
+	if (s == NATS_TIMEOUT)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "looking up stream %s "
+		    "timed out", name);
+	/* NATS_NO_RESPONDERS here: JetStream is off or has no leader. */
+	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
+	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+}
+
+/* Subject tokens may hold no '.', white space or wildcards. */
+static bool
+is_subject_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+static pv_status
+build_msg(const pv_publisher *pub, const char *stream,
+	const pv_publish_msg *m, natsMsg **out, pv_error *err)
+{
+	const char *event_class = strrchr(m->event_type, '.');
+	char subject[256], event_type[128];
+	natsStatus s;
+
+	event_class = event_class != NULL ? event_class + 1 : m->event_type;
+	if (!is_subject_token(m->election_id) || !is_subject_token(
+	    event_class) || m->body_len > (size_t)INT32_MAX)
+		return pv_error_set(err, PV_ERR_ARG, "event cannot be "
+		    "published: invalid subject token or body size");
+
+	snprintf(subject, sizeof(subject), "%s.%s.%s.%s", stream,
+	    m->election_id, pub->cfg->aggregate, event_class);
+	snprintf(event_type, sizeof(event_type), "PhotoVote.Event.%s",
+	    m->event_type);
+
+	s = natsMsg_Create(out, subject, NULL, m->body, (int)m->body_len);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(*out, "Event-Type", event_type);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(*out, "Content-Type",
+		    "application/json");
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(*out, "Producer", pub->producer);
+	if (s != NATS_OK) {
+		natsMsg_Destroy(*out);
+		*out = NULL;
+		return nats_failure(err, "building the message", s);
+	}
+	return PV_OK;
+}
+
+/* Maps a failed js_PublishMsg to a status and an operator's message. */
+static pv_status
+publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
+	pv_error *err)
+{
+	const char *stream = pub->cfg->streams[index];
+
+	if (s == NATS_TIMEOUT)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "stream %s sent no "
+		    "acknowledgement within %d ms", stream,
+		    pub->cfg->publish_timeout_ms);
+	if (s == NATS_NO_RESPONDERS) {
+		/* Look the stream up again before the next publish. */
+		atomic_store(&pub->stream_ready[index], false);
+		return pv_error_set(err, PV_ERR_BROKER, "no stream took the "
+		    "message for %s (stream deleted, JetStream disabled or "
+		    "electing a leader)", stream);
+	}
+	if (jerr == JS_ERR_MESSAGE_TOO_LARGE)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s rejected "
+		    "the message as too large", stream);
+	if (jerr == JS_ERR_STORE_FAILED)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s failed to "
+		    "store the message", stream);
+	return pv_error_set(err, PV_ERR_BROKER, "publishing to stream %s "
+	    "failed: %s (JetStream error %d)", stream, natsStatus_GetText(s),
+	    (int)jerr);
+}
+
+static pv_status
+publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
+	int64_t deadline, pv_error *err)
+{
+	const char *stream = pub->cfg->streams[index];
+	natsMsg *msg = NULL;
+	jsPubAck *ack = NULL;
+	jsPubOptions po;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	pv_status st;
+
+	if ((st = build_msg(pub, stream, m, &msg, err)) != PV_OK)
+		return st;
+
+	/* MsgId sets Nats-Msg-Id; ExpectStream guards against overlaps. */
+	jsPubOptions_Init(&po);
+	po.MsgId = m->event_id;
+	po.ExpectStream = stream;
+	po.MaxWait = remaining_ms(deadline);
+	if (po.MaxWait <= 0) {
+		st = pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
+		    "publish to stream %s", stream);
+		goto out;
+	}
+
+	s = js_PublishMsg(&ack, pub->js, msg, &po, &jerr);
+	if (s != NATS_OK) {
+		st = publish_failure(pub, index, s, jerr, err);
+		goto out;
+	}
+	if (ack->Duplicate)
+		pv_log(pub->log, PV_LOG_DEBUG, "stream %s already had event %s "
+		    "(sequence %llu)", stream, m->event_id,
+		    (unsigned long long)ack->Sequence);
+	st = PV_OK;
+out:
+	jsPubAck_Destroy(ack);
+	natsMsg_Destroy(msg);
+	return st;
+}
+
+/* One stream: bind, publish, and once more after a vanished stream. */
+static pv_status
+publish_to_stream(pv_publisher *pub, int index, const pv_publish_msg *m,
+	int64_t deadline, pv_error *err)
+{
+	pv_status st;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		st = ensure_stream(pub, index, deadline, err);
+		if (st != PV_OK)
+			return st;
+		st = publish_one(pub, index, m, deadline, err);
+		if (st != PV_ERR_BROKER ||
+		    atomic_load(&pub->stream_ready[index]))
+			return st;
+	}
+	return st;
+}
+
+pv_status
+pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
+	pv_error *err)
+{
+	int64_t deadline = now_ms() + pub->cfg->publish_timeout_ms;
+	pv_status st;
+	int i;
+
+	if ((st = acquire(pub, deadline, err)) != PV_OK)
+		return st;
+
+	/* A disconnected publish would sit in nats.c's reconnect buffer. */
+	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED) {
+		st = pv_error_set(err, PV_ERR_BROKER, "not connected to the "
+		    "broker (reconnecting)");
+		goto out;
+	}
+
+	for (i = 0; i < pub->cfg->stream_count; i++) {
+		st = publish_to_stream(pub, i, m, deadline, err);
+		if (st != PV_OK)
+			break;
+	}
+out:
+	pthread_rwlock_unlock(&pub->lock);
+	return st;
+}
+
+void
+pv_publisher_free(pv_publisher *pub, int timeout_ms)
+{
+	bool opened;
+
+	if (pub == NULL)
+		return;
+
+	pthread_rwlock_wrlock(&pub->lock);
+	if (pub->nc != NULL &&
+	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
+		natsConnection_FlushTimeout(pub->nc, timeout_ms);
+	if (pub->nc != NULL)
+		natsConnection_Close(pub->nc);
+	drop_connection(pub);
+	opened = pub->opts != NULL;
+	natsOptions_Destroy(pub->opts);
+	pthread_rwlock_unlock(&pub->lock);
+	pthread_rwlock_destroy(&pub->lock);
+	free(pub);
+
+	/* Stop nats.c's threads only when this process started them. */
+	if (opened)
+		nats_CloseAndWait(timeout_ms);
+}

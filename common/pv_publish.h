@@ -1,0 +1,59 @@
+/*
+ * JetStream publisher: one NATS connection per process, shared by the
+ * worker threads.
+ *
+ * No nats.c function runs before the first publish, so a process that a
+ * web server forks and execs never inherits library threads.  The first
+ * publish connects (bounded by the publish time-out); nats.c then
+ * reconnects on its own without a limit.  Each configured stream is
+ * looked up, or created when missing, before its first publish and again
+ * after the broker reports that no stream took a message.
+ */
+#ifndef PV_PUBLISH_H
+#define PV_PUBLISH_H
+
+#include <stddef.h>
+
+#include "pv_config.h"
+#include "pv_log.h"
+#include "pv_status.h"
+
+typedef struct pv_publisher pv_publisher;
+
+/* One validated event, ready to publish.  All strings belong to the caller. */
+typedef struct pv_publish_msg {
+	const char *event_id;		/* Nats-Msg-Id: de-duplication key */
+	const char *election_id;	/* second subject token */
+	const char *event_type;		/* "Voter.VoterRegistered" */
+	const char *body;		/* canonical JSON */
+	size_t body_len;
+} pv_publish_msg;
+
+/*
+ * Creates a publisher for cfg->aggregate.  cfg and log must outlive it.
+ * Makes no network call.  The caller frees it with pv_publisher_free.
+ */
+pv_status pv_publisher_new(pv_publisher **out, const pv_config *cfg,
+	const pv_logger *log, pv_error *err);
+
+/*
+ * Publishes msg to every configured stream and waits for each stream's
+ * acknowledgement, all within cfg->publish_timeout_ms.  Returns PV_OK only
+ * when every stream stored the message (or already had it: a duplicate
+ * Nats-Msg-Id counts as stored).  PV_ERR_BROKER and PV_ERR_TIMEOUT mean
+ * the client may retry; after PV_ERR_TIMEOUT the message may still have
+ * been stored.  Safe to call from several threads at once.
+ */
+pv_status pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *msg,
+	pv_error *err);
+
+/* Returns the producer name sent in the Producer header ("voter-<uuid>"). */
+const char *pv_publisher_producer(const pv_publisher *pub);
+
+/*
+ * Flushes what is buffered (up to timeout_ms), closes the connection and
+ * frees pub.  No publish may be running.
+ */
+void pv_publisher_free(pv_publisher *pub, int timeout_ms);
+
+#endif

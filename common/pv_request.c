@@ -1,0 +1,184 @@
+/* HTTP request and response helpers; see pv_request.h. */
+#include "pv_request.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pv_buf.h"
+
+bool
+pv_request_path(const pv_request_io *io, char *path, size_t size)
+{
+	const char *uri = io->param(io->ctx, "REQUEST_URI");
+	const char *script, *info;
+	size_t len;
+	int n;
+
+	if (uri != NULL && uri[0] == '/') {
+		len = strcspn(uri, "?#");
+		if (len >= size)
+			return false;
+		memcpy(path, uri, len);
+		path[len] = '\0';
+	} else {
+		script = io->param(io->ctx, "SCRIPT_NAME");
+		info = io->param(io->ctx, "PATH_INFO");
+		n = snprintf(path, size, "%s%s", script != NULL ? script : "",
+		    info != NULL ? info : "");
+		if (n <= 0 || (size_t)n >= size || path[0] != '/')
+			return false;
+		len = (size_t)n;
+	}
+
+	/* Every route answers with and without a trailing slash. */
+	if (len > 1 && path[len - 1] == '/')
+		path[len - 1] = '\0';
+	return true;
+}
+
+bool
+pv_request_is_json(const pv_request_io *io)
+{
+	const char *type = io->param(io->ctx, "CONTENT_TYPE");
+	const char *p, *charset;
+	size_t len;
+
+	if (type == NULL)
+		return false;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	if (strncasecmp(type, "application/json", 16) != 0)
+		return false;
+
+	/* Only parameters may follow: "application/json; charset=utf-8". */
+	p = type + 16;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return true;
+	if (*p != ';')
+		return false;
+
+	for (charset = p; (charset = strchr(charset, ';')) != NULL; ) {
+		charset++;
+		while (*charset == ' ' || *charset == '\t')
+			charset++;
+		if (strncasecmp(charset, "charset=", 8) != 0)
+			continue;
+		charset += 8;
+		if (*charset == '"')
+			charset++;
+		len = strcspn(charset, "\"; \t");
+		if (!(len == 5 && strncasecmp(charset, "utf-8", 5) == 0) &&
+		    !(len == 4 && strncasecmp(charset, "utf8", 4) == 0))
+			return false;
+	}
+	return true;
+}
+
+/* Parses CONTENT_LENGTH: digits only, no sign, no white space. */
+static pv_body_result
+content_length(const pv_request_io *io, size_t max_body, size_t *out)
+{
+	const char *value = io->param(io->ctx, "CONTENT_LENGTH");
+	uint64_t n = 0;
+	const char *p;
+
+	if (value == NULL || value[0] == '\0')
+		return PV_BODY_NO_LENGTH;
+	for (p = value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return PV_BODY_BAD_LENGTH;
+		/* Anything past the limit is too large; stop before overflow. */
+		if (n > max_body)
+			return PV_BODY_TOO_LARGE;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (n > max_body)
+		return PV_BODY_TOO_LARGE;
+	*out = (size_t)n;
+	return PV_BODY_OK;
+}
+
+pv_body_result
+pv_request_read_body(const pv_request_io *io, size_t max_body, pv_buf *body)
+{
+	pv_body_result result;
+	size_t want = 0;
+	ssize_t n;
+	char extra;
+
+	pv_buf_reset(body);
+	result = content_length(io, max_body, &want);
+	if (result != PV_BODY_OK)
+		return result;
+	if (pv_buf_reserve(body, want) != PV_OK)
+		return PV_BODY_NOMEM;
+
+	while (body->len < want) {
+		n = io->read(io->ctx, body->data + body->len, want - body->len);
+		if (n <= 0)
+			return PV_BODY_SHORT;
+		body->len += (size_t)n;
+	}
+	body->data[body->len] = '\0';
+
+	/* The web server must not send more than it announced. */
+	if (io->read(io->ctx, &extra, 1) > 0)
+		return PV_BODY_LONG;
+	return PV_BODY_OK;
+}
+
+const char *
+pv_response_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+int
+pv_response_send(const pv_request_io *io, int status, const char *headers,
+	const char *body, size_t body_len)
+{
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "%s\r\n", status, pv_response_reason(status), body_len,
+	    headers != NULL ? headers : "");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	if (io->write(io->ctx, head, (size_t)n) != 0)
+		return -1;
+	return io->write(io->ctx, body, body_len);
+}
+
+int
+pv_response_detail(const pv_request_io *io, int status, const char *headers,
+	const char *detail)
+{
+	char body[512];
+	int n;
+
+	/* detail is always a fixed text of ours, never client input. */
+	n = snprintf(body, sizeof(body), "{\"detail\":\"%s\"}", detail);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return -1;
+	return pv_response_send(io, status, headers, body, (size_t)n);
+}

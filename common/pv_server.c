@@ -1,0 +1,363 @@
+/* The handler executables' main program; see pv_server.h. */
+#include "pv_server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#define PV_VERSION "0.1.0"
+
+/* Time given to nats.c to send what it buffered when the process stops. */
+#define PV_SHUTDOWN_FLUSH_MS 2000
+
+extern char **environ;
+
+typedef struct server {
+	pv_config cfg;
+	pv_logger log;
+	pv_app app;
+	pthread_mutex_t accept_lock;	/* one thread in accept at a time */
+	atomic_bool stopping;
+	atomic_int running;		/* worker threads still serving */
+} server;
+
+/* ---- request I/O over FastCGI and CGI ---- */
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	FCGX_Request *req = ctx;
+
+	return FCGX_GetParam(name, req->envp);
+}
+
+static ssize_t
+fcgi_read(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request *req = ctx;
+	int n;
+
+	if (len > (size_t)INT32_MAX)
+		len = INT32_MAX;
+	n = FCGX_GetStr(buf, (int)len, req->in);
+	if (n == 0 && FCGX_GetError(req->in) != 0)
+		return -1;
+	return n;
+}
+
+static int
+fcgi_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Request *req = ctx;
+
+	if (len > (size_t)INT32_MAX)
+		return -1;
+	return FCGX_PutStr(buf, (int)len, req->out) == (int)len ? 0 : -1;
+}
+
+/* CGI: the body is standard input, CONTENT_LENGTH bytes of it at most. */
+typedef struct cgi_ctx {
+	size_t left;
+} cgi_ctx;
+
+static const char *
+cgi_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static ssize_t
+cgi_read(void *ctx, char *buf, size_t len)
+{
+	cgi_ctx *cgi = ctx;
+	size_t n;
+
+	/* A web server need not close standard input after the body. */
+	if (len > cgi->left)
+		len = cgi->left;
+	if (len == 0)
+		return 0;
+	n = fread(buf, 1, len, stdin);
+	if (n == 0 && ferror(stdin))
+		return -1;
+	cgi->left -= n;
+	return (ssize_t)n;
+}
+
+static int
+cgi_write(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	return fwrite(buf, 1, len, stdout) == len ? 0 : -1;
+}
+
+/* ---- serving ---- */
+
+static void *
+worker_main(void *arg)
+{
+	server *srv = arg;
+	pv_request_io io = { NULL, fcgi_param, fcgi_read, fcgi_write };
+	FCGX_Request req;
+	pv_worker w;
+	pv_error err;
+	int rc;
+
+	if (pv_worker_init(&w, &err) != PV_OK ||
+	    FCGX_InitRequest(&req, 0, 0) != 0) {
+		pv_log(&srv->log, PV_LOG_ERROR, "worker thread: %s",
+		    err.text[0] != '\0' ? err.text : "FCGX_InitRequest failed");
+		pv_worker_free(&w);
+		atomic_fetch_sub(&srv->running, 1);
+		return NULL;
+	}
+	io.ctx = &req;
+
+	for (;;) {
+		pthread_mutex_lock(&srv->accept_lock);
+		rc = atomic_load(&srv->stopping) ? -1 : FCGX_Accept_r(&req);
+		pthread_mutex_unlock(&srv->accept_lock);
+		if (rc < 0)
+			break;
+
+		pv_handle_request(&srv->app, &w, &io);
+		FCGX_Finish_r(&req);
+	}
+
+	FCGX_Free(&req, 1);
+	pv_worker_free(&w);
+	atomic_fetch_sub(&srv->running, 1);
+	return NULL;
+}
+
+/*
+ * Waits for a stop signal, or for every worker to have ended on its own
+ * (the web server closed the listening socket).  Returns the signal, or 0.
+ */
+static int
+wait_for_stop(server *srv, const sigset_t *stop_signals)
+{
+	struct timespec tick = { 1, 0 };
+	int sig;
+
+	while (atomic_load(&srv->running) > 0) {
+		sig = sigtimedwait(stop_signals, NULL, &tick);
+		if (sig > 0)
+			return sig;
+	}
+	return 0;
+}
+
+static int
+serve_fastcgi(server *srv, const sigset_t *stop_signals)
+{
+	pthread_t *threads;
+	int i, started = 0, sig;
+
+	threads = calloc((size_t)srv->cfg.threads, sizeof(*threads));
+	if (threads == NULL) {
+		pv_log(&srv->log, PV_LOG_ERROR, "out of memory");
+		return PV_EXIT_SOFTWARE;
+	}
+
+	atomic_store(&srv->running, srv->cfg.threads);
+	for (i = 0; i < srv->cfg.threads; i++) {
+		if (pthread_create(&threads[i], NULL, worker_main, srv) != 0) {
+			atomic_fetch_sub(&srv->running, srv->cfg.threads - i);
+			pv_log(&srv->log, PV_LOG_ERROR, "pthread_create failed "
+			    "after %d thread(s): %s", i, strerror(errno));
+			break;
+		}
+		started++;
+	}
+	pv_log(&srv->log, PV_LOG_INFO, "serving FastCGI with %d thread(s)",
+	    started);
+
+	sig = wait_for_stop(srv, stop_signals);
+	if (sig > 0)
+		pv_log(&srv->log, PV_LOG_INFO, "%s received; finishing the "
+		    "requests in hand", strsignal(sig));
+
+	/*
+	 * Threads blocked in accept() wake up when the listening socket is
+	 * shut down (Linux); the others end after their current request.
+	 */
+	atomic_store(&srv->stopping, true);
+	FCGX_ShutdownPending();
+	shutdown(0, SHUT_RDWR);
+
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	return PV_EXIT_OK;
+}
+
+static int
+serve_cgi(server *srv)
+{
+	const char *length = getenv("CONTENT_LENGTH");
+	cgi_ctx cgi = { 0 };
+	pv_request_io io = { &cgi, cgi_param, cgi_read, cgi_write };
+	pv_worker w;
+	pv_error err;
+
+	if (getenv("GATEWAY_INTERFACE") == NULL) {
+		fprintf(stderr, "%s: run by a web server as a FastCGI or CGI "
+		    "program; try --help\n", srv->log.name);
+		return PV_EXIT_USAGE;
+	}
+	if (length != NULL && strspn(length, "0123456789") == strlen(length))
+		cgi.left = (size_t)strtoull(length, NULL, 10);
+
+	if (pv_worker_init(&w, &err) != PV_OK) {
+		pv_log(&srv->log, PV_LOG_ERROR, "%s", err.text);
+		return PV_EXIT_SOFTWARE;
+	}
+	pv_handle_request(&srv->app, &w, &io);
+	fflush(stdout);
+	pv_worker_free(&w);
+	return PV_EXIT_OK;
+}
+
+/* ---- command line and start ---- */
+
+static void
+print_help(const pv_aggregate *agg)
+{
+	size_t i;
+
+	printf("usage: %s.fcgi [--help | --version]\n\n"
+	    "FastCGI handler for the PhotoVote %s events.  A web server "
+	    "starts it;\nit validates each event and publishes it to NATS "
+	    "JetStream.\n\nRoutes:\n", agg->name, agg->name);
+	for (i = 0; i < agg->route_count; i++)
+		printf("  %-6s %-32s %s\n", agg->routes[i].method,
+		    agg->routes[i].path, agg->routes[i].event_type);
+	printf("\nSettings (environment, then the .env file):\n"
+	    "  NATS_URL                     server URLs, comma-separated "
+	    "(nats://127.0.0.1:4222)\n"
+	    "  NATS_USER, NATS_PASSWORD     user and password\n"
+	    "  NATS_TOKEN                   token\n"
+	    "  NATS_CREDS                   credentials file (JWT and NKey "
+	    "seed)\n"
+	    "  NATS_CA, NATS_CERT, NATS_KEY TLS CA file, client certificate "
+	    "and key\n"
+	    "  PHOTOVOTE_STREAMS            streams, comma-separated "
+	    "(election)\n"
+	    "  PHOTOVOTE_%s_STREAMS     streams of this aggregate only\n"
+	    "  PHOTOVOTE_REPLICAS           replicas of a created stream "
+	    "(1)\n"
+	    "  PHOTOVOTE_DUPLICATE_WINDOW   de-duplication window, seconds "
+	    "(120)\n"
+	    "  PHOTOVOTE_PUBLISH_TIMEOUT_MS time to wait for acknowledgements, "
+	    "ms (2000)\n"
+	    "  PHOTOVOTE_MAX_BODY           largest request body, bytes "
+	    "(65536)\n"
+	    "  PHOTOVOTE_THREADS            requests in flight per process "
+	    "(4)\n"
+	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
+	    "(info)\n"
+	    "  PHOTOVOTE_ENV_FILE           .env file (.env)\n", "<AGG>");
+}
+
+/* Handles --help and --version; returns -1 to go on serving. */
+static int
+parse_args(const pv_aggregate *agg, int argc, char **argv)
+{
+	if (argc < 2)
+		return -1;
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		print_help(agg);
+		return PV_EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("photovote-fcgi %s (%s)\n", PV_VERSION, agg->name);
+		return PV_EXIT_OK;
+	}
+	fprintf(stderr, "%s.fcgi: unknown argument; try --help\n", agg->name);
+	return PV_EXIT_USAGE;
+}
+
+static int
+run(server *srv, const pv_aggregate *agg)
+{
+	sigset_t stop_signals;
+	pv_error err;
+
+	pv_error_clear(&err);
+	if (pv_config_load(&srv->cfg, agg->name, environ, &err) != PV_OK) {
+		pv_log(&srv->log, PV_LOG_ERROR, "configuration: %s", err.text);
+		return PV_EXIT_CONFIG;
+	}
+	srv->log.level = srv->cfg.log_level;
+	if (srv->cfg.env_file_world_readable)
+		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
+		    "users; it may hold secrets", srv->cfg.env_file);
+
+	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {
+		pv_log(&srv->log, PV_LOG_ERROR, "start: %s", err.text);
+		pv_config_free(&srv->cfg);
+		return PV_EXIT_SOFTWARE;
+	}
+
+	/* Stop signals reach only sigtimedwait in the main thread. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGUSR1);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0) {
+		pv_log(&srv->log, PV_LOG_ERROR, "FCGX_Init failed");
+		pv_app_free(&srv->app, 0);
+		pv_config_free(&srv->cfg);
+		return PV_EXIT_SOFTWARE;
+	}
+
+	int status = FCGX_IsCGI() ? serve_cgi(srv) :
+	    serve_fastcgi(srv, &stop_signals);
+
+	pv_app_free(&srv->app, PV_SHUTDOWN_FLUSH_MS);
+	pv_config_free(&srv->cfg);
+	return status;
+}
+
+int
+pv_server_main(const pv_aggregate *agg, int argc, char **argv)
+{
+	server *srv;
+	int status;
+
+	status = parse_args(agg, argc, argv);
+	if (status >= 0)
+		return status;
+
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL) {
+		fprintf(stderr, "%s.fcgi: out of memory\n", agg->name);
+		return PV_EXIT_SOFTWARE;
+	}
+	pv_log_init(&srv->log, agg->name, STDERR_FILENO);
+	pthread_mutex_init(&srv->accept_lock, NULL);
+	atomic_init(&srv->stopping, false);
+	atomic_init(&srv->running, 0);
+
+	status = run(srv, agg);
+	if (status == PV_EXIT_OK)
+		pv_log(&srv->log, PV_LOG_INFO, "stopped");
+
+	pthread_mutex_destroy(&srv->accept_lock);
+	free(srv);
+	return status;
+}
