@@ -211,7 +211,8 @@ pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 	out->count = 0;
 	*world_readable = false;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not hang the start. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return PV_OK;
@@ -219,7 +220,9 @@ pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 		    path, strerror(errno));
 	}
 
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	/* /dev/null is a way to say "no file"; it reads as empty. */
+	if (fstat(fd, &sb) != 0 || !(S_ISREG(sb.st_mode) ||
+	    S_ISCHR(sb.st_mode))) {
 		st = pv_error_set(err, PV_ERR_CONFIG, "%s: not a regular file",
 		    path);
 		goto out;
@@ -229,7 +232,7 @@ pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 		    "bytes", path, max_bytes);
 		goto out;
 	}
-	*world_readable = (sb.st_mode & S_IROTH) != 0;
+	*world_readable = S_ISREG(sb.st_mode) && (sb.st_mode & S_IROTH) != 0;
 
 	text = malloc((size_t)sb.st_size + 1);
 	if (text == NULL) {

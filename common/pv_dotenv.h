@@ -37,7 +37,8 @@ pv_status pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 /*
  * Reads and parses the file at path, of at most max_bytes.  A missing
  * file is an error only when must_exist is true; otherwise out is empty.
- * A file that other users can read gets *world_readable set to true so
+ * A regular file or a character device (/dev/null) is read; a directory,
+ * FIFO or socket is an error.  A file that other users can read gets *world_readable set to true so
  * the caller can warn (the file may hold secrets).
  */
 pv_status pv_dotenv_read_file(pv_dotenv *out, const char *path,

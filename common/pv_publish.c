@@ -33,6 +33,7 @@ struct pv_publisher {
 	natsConnection *nc;
 	jsCtx *js;
 	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
+	atomic_bool closing;		/* pv_publisher_free has begun */
 };
 
 static int64_t
@@ -48,9 +49,12 @@ now_ms(void)
 static void
 on_disconnected(natsConnection *nc, void *closure)
 {
-	const pv_publisher *pub = closure;
+	pv_publisher *pub = closure;
 
 	(void)nc;
+	/* nats.c also reports a disconnection when we close on purpose. */
+	if (atomic_load(&pub->closing))
+		return;
 	pv_log(pub->log, PV_LOG_WARNING, "broker connection lost; "
 	    "reconnecting");
 }
@@ -110,6 +114,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	pub->log = log;
 	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
 		atomic_init(&pub->stream_ready[i], false);
+	atomic_init(&pub->closing, false);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
 	uuid_generate(id);
@@ -606,6 +611,7 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	if (pub == NULL)
 		return;
 
+	atomic_store(&pub->closing, true);
 	pthread_rwlock_wrlock(&pub->lock);
 	if (pub->nc != NULL &&
 	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
@@ -615,11 +621,17 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	drop_connection(pub);
 	opened = pub->opts != NULL;
 	natsOptions_Destroy(pub->opts);
+	pub->opts = NULL;
 	pthread_rwlock_unlock(&pub->lock);
-	pthread_rwlock_destroy(&pub->lock);
-	free(pub);
 
-	/* Stop nats.c's threads only when this process started them. */
+	/*
+	 * nats.c runs the closed and disconnected callbacks, which use pub,
+	 * on its own threads: wait for them before pub goes away.  Only a
+	 * process that opened the library stops it.
+	 */
 	if (opened)
 		nats_CloseAndWait(timeout_ms);
+
+	pthread_rwlock_destroy(&pub->lock);
+	free(pub);
 }

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian packages that building, testing and the demo need,
+# when any of them is missing.  Needs root (or sudo) only to install.
+set -eu
+
+packages="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
+libnats-dev uuid-dev libcriterion-dev nats-server lighttpd curl"
+
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing

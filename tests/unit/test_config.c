@@ -1,0 +1,255 @@
+/* Configuration: defaults, parsing, .env precedence and bad values. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pv_config.h"
+
+/* Writes text to a new temporary file and returns its path (static). */
+static const char *
+write_env_file(const char *text, mode_t mode)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/pv-config-test-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	chmod(path, mode);
+	return path;
+}
+
+static pv_status
+load(pv_config *cfg, char **envp, pv_error *err)
+{
+	pv_error_clear(err);
+	return pv_config_load(cfg, "voter", envp, err);
+}
+
+Test(config, defaults)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_eq(cfg.server_count, 1);
+	cr_assert_str_eq(cfg.servers[0], "nats://127.0.0.1:4222");
+	cr_assert_eq(cfg.stream_count, 1);
+	cr_assert_str_eq(cfg.streams[0], "election");
+	cr_assert_eq(cfg.replicas, 1);
+	cr_assert_eq(cfg.duplicate_window_s, 120);
+	cr_assert_eq(cfg.publish_timeout_ms, 2000);
+	cr_assert_eq(cfg.max_body, 65536);
+	cr_assert_null(cfg.user);
+	cr_assert_null(cfg.password);
+	pv_config_free(&cfg);
+}
+
+Test(config, server_list)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://a:4222, nats://b:4223,tls://c:4224", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_eq(cfg.server_count, 3);
+	cr_assert_str_eq(cfg.servers[0], "nats://a:4222");
+	cr_assert_str_eq(cfg.servers[1], "nats://b:4223");
+	cr_assert_str_eq(cfg.servers[2], "tls://c:4224");
+	pv_config_free(&cfg);
+}
+
+Test(config, memphis_fallback)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "MEMPHIS_HOST=broker.internal", "MEMPHIS_USERNAME=photovote",
+	    "MEMPHIS_PASSWORD=s3cret", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_str_eq(cfg.servers[0], "nats://broker.internal:4222");
+	cr_assert_str_eq(cfg.user, "photovote");
+	cr_assert_str_eq(cfg.password, "s3cret");
+	pv_config_free(&cfg);
+}
+
+Test(config, nats_settings_win_over_memphis)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://n:4222", "MEMPHIS_HOST=m",
+	    "NATS_USER=u", "MEMPHIS_USERNAME=mu", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_str_eq(cfg.servers[0], "nats://n:4222");
+	cr_assert_str_eq(cfg.user, "u");
+	pv_config_free(&cfg);
+}
+
+Test(config, aggregate_streams_override)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "PHOTOVOTE_STREAMS=election",
+	    "PHOTOVOTE_VOTER_STREAMS=voters, audit", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_eq(cfg.stream_count, 2);
+	cr_assert_str_eq(cfg.streams[0], "voters");
+	cr_assert_str_eq(cfg.streams[1], "audit");
+	pv_config_free(&cfg);
+}
+
+Test(config, env_file_fills_missing)
+{
+	const char *path = write_env_file("# broker\nNATS_URL=nats://f:1\n"
+	    "export PHOTOVOTE_REPLICAS=3\n\n"
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500 # short\n", 0600);
+	char setting[96];
+	char *envp[] = { setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_str_eq(cfg.servers[0], "nats://f:1");
+	cr_assert_eq(cfg.replicas, 3);
+	cr_assert_eq(cfg.publish_timeout_ms, 500);
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+Test(config, env_file_invalid_line)
+{
+	const char *path = write_env_file("# broker\nNATS_URL=nats://f:1\n"
+	    "export PHOTOVOTE_REPLICAS=3\n"
+	    "NATS_PASSWORD = hunter2\n", 0600);
+	char setting[96];
+	char *envp[] = { setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, ":4:") != NULL, "%s", err.text);
+	cr_assert_null(strstr(err.text, "hunter2"), "%s", err.text);
+	unlink(path);
+}
+
+Test(config, environment_wins_over_env_file)
+{
+	const char *path = write_env_file("NATS_URL=nats://file:1\n"
+	    "PHOTOVOTE_REPLICAS=3\nNATS_PASSWORD='p#ss word'\n"
+	    "NATS_USER=\"from\\tfile\"\n", 0600);
+	char setting[96];
+	char *envp[] = { setting, "NATS_URL=nats://env:2", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_str_eq(cfg.servers[0], "nats://env:2");
+	cr_assert_eq(cfg.replicas, 3);
+	cr_assert_str_eq(cfg.password, "p#ss word");
+	cr_assert_str_eq(cfg.user, "from\tfile");
+	cr_assert_not(cfg.env_file_world_readable);
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+Test(config, world_readable_env_file)
+{
+	const char *path = write_env_file("NATS_TOKEN=t\n", 0644);
+	char setting[96];
+	char *envp[] = { setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(cfg.env_file_world_readable);
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+Test(config, missing_explicit_env_file)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/nonexistent/photovote.env",
+	    NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "PHOTOVOTE_ENV_FILE") != NULL, "%s",
+	    err.text);
+}
+
+/* Each bad value fails and the message names the setting. */
+Test(config, bad_values_name_setting)
+{
+	static const char *const cases[][2] = {
+		{ "PHOTOVOTE_REPLICAS=0", "PHOTOVOTE_REPLICAS" },
+		{ "PHOTOVOTE_REPLICAS=6", "PHOTOVOTE_REPLICAS" },
+		{ "PHOTOVOTE_REPLICAS=two", "PHOTOVOTE_REPLICAS" },
+		{ "PHOTOVOTE_REPLICAS=-1", "PHOTOVOTE_REPLICAS" },
+		{ "PHOTOVOTE_DUPLICATE_WINDOW=1x", "PHOTOVOTE_DUPLICATE_WINDOW" },
+		{ "PHOTOVOTE_PUBLISH_TIMEOUT_MS=99999999999999999999",
+		    "PHOTOVOTE_PUBLISH_TIMEOUT_MS" },
+		{ "PHOTOVOTE_MAX_BODY= 10", "PHOTOVOTE_MAX_BODY" },
+		{ "PHOTOVOTE_THREADS=0", "PHOTOVOTE_THREADS" },
+		{ "PHOTOVOTE_STREAMS=bad.name", "PHOTOVOTE_STREAMS" },
+		{ "PHOTOVOTE_STREAMS=a,*", "PHOTOVOTE_STREAMS" },
+		{ "PHOTOVOTE_STREAMS=a,a", "PHOTOVOTE_STREAMS" },
+		{ "PHOTOVOTE_STREAMS=,", "PHOTOVOTE_STREAMS" },
+		{ "PHOTOVOTE_LOG_LEVEL=loud", "PHOTOVOTE_LOG_LEVEL" },
+		{ "NATS_URL=nats://a\x01", "NATS_URL" },
+		{ "NATS_URL= , ", "NATS_URL" },
+		{ "NATS_CERT=/c.pem", "NATS_KEY" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+		    (char *)cases[i][0], NULL };
+		pv_config cfg;
+		pv_error err;
+
+		cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG, "%s",
+		    cases[i][0]);
+		cr_assert(strstr(err.text, cases[i][1]) != NULL,
+		    "%s: message \"%s\" does not name %s", cases[i][0],
+		    err.text, cases[i][1]);
+	}
+}
+
+Test(config, secret_never_in_message)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_PASSWORD=hunter2", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_assert_null(strstr(err.text, "hunter2"), "%s", err.text);
+}
+
+Test(config, redact_url)
+{
+	char out[128];
+
+	cr_assert_str_eq(pv_config_redact_url(out, sizeof(out),
+	    "nats://user:pw@host:4222"), "nats://***@host:4222");
+	cr_assert_str_eq(pv_config_redact_url(out, sizeof(out),
+	    "nats://host:4222"), "nats://host:4222");
+}

@@ -1,0 +1,115 @@
+/* The .env parser: accepted forms, rejected lines, and file checks. */
+#include <criterion/criterion.h>
+
+#include <string.h>
+
+#include "pv_dotenv.h"
+
+static pv_status
+parse(pv_dotenv *env, const char *text, pv_error *err)
+{
+	pv_error_clear(err);
+	return pv_dotenv_parse(env, text, strlen(text), "test.env", err);
+}
+
+Test(dotenv, accepted_forms)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse(&env, "# comment\n\nA=1\n"
+	    "C='lit # \\n'\nD=\"esc\\\"\\n\\t\\\\\"  # note\n"
+	    "E=unquoted # comment\nF=\r\nG=a#b\nA=2\n", &err), PV_OK,
+	    "%s", err.text);
+	cr_assert_str_eq(pv_dotenv_get(&env, "A"), "2");
+	cr_assert_str_eq(pv_dotenv_get(&env, "C"), "lit # \\n");
+	cr_assert_str_eq(pv_dotenv_get(&env, "D"), "esc\"\n\t\\");
+	cr_assert_str_eq(pv_dotenv_get(&env, "E"), "unquoted");
+	cr_assert_str_eq(pv_dotenv_get(&env, "F"), "");
+	cr_assert_str_eq(pv_dotenv_get(&env, "G"), "a#b");
+	pv_dotenv_free(&env);
+}
+
+Test(dotenv, export_prefix)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse(&env, "export NATS_URL=nats://h:1", &err), PV_OK,
+	    "%s", err.text);
+	cr_assert_str_eq(pv_dotenv_get(&env, "NATS_URL"), "nats://h:1");
+	pv_dotenv_free(&env);
+}
+
+Test(dotenv, rejected_lines)
+{
+	static const char *const cases[] = {
+		"B = x\n",		/* blank before '=' */
+		"1A=x\n",		/* name starts with a digit */
+		"A\n",			/* no '=' */
+		"A='open\n",		/* unterminated quote */
+		"A=\"open\n",
+		"A='x' y\n",		/* text after the closing quote */
+		"=x\n",
+		"A-B=x\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pv_dotenv env;
+		pv_error err;
+
+		cr_assert_eq(parse(&env, cases[i], &err), PV_ERR_CONFIG,
+		    "accepted: %s", cases[i]);
+		cr_assert(strstr(err.text, "test.env:1:") != NULL, "%s",
+		    err.text);
+		pv_dotenv_free(&env);
+	}
+}
+
+Test(dotenv, nul_byte_rejected)
+{
+	static const char text[] = "A=1\nB=x\0y\n";
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(pv_dotenv_parse(&env, text, sizeof(text) - 1, "n.env",
+	    &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "n.env:2:") != NULL, "%s", err.text);
+	pv_dotenv_free(&env);
+}
+
+Test(dotenv, error_hides_value)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse(&env, "NATS_PASSWORD='hunter2\n", &err),
+	    PV_ERR_CONFIG);
+	cr_assert_null(strstr(err.text, "hunter2"), "%s", err.text);
+	pv_dotenv_free(&env);
+}
+
+Test(dotenv, missing_optional_file)
+{
+	pv_dotenv env;
+	pv_error err;
+	bool world_readable = true;
+
+	cr_assert_eq(pv_dotenv_read_file(&env, "/nonexistent/.env", false,
+	    1024, &world_readable, &err), PV_OK);
+	cr_assert_eq(env.count, 0);
+	cr_assert_not(world_readable);
+}
+
+Test(dotenv, directory_rejected)
+{
+	pv_dotenv env;
+	pv_error err;
+	bool world_readable;
+
+	cr_assert_eq(pv_dotenv_read_file(&env, "/tmp", true, 1024,
+	    &world_readable, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "not a regular file") != NULL, "%s",
+	    err.text);
+}

@@ -1,0 +1,283 @@
+/*
+ * The request pipeline with an in-memory request: routing, request
+ * checks and error bodies.  The broker address is a closed loopback port,
+ * so an accepted event ends in 503 and nothing can be published.
+ */
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv_handler.h"
+
+typedef struct fake_request {
+	const char *const *params;	/* NAME, value, NAME, value, ..., NULL */
+	const char *body;
+	size_t body_len;
+	size_t body_read;		/* bytes handed out so far */
+	pv_buf response;
+} fake_request;
+
+static const char *
+fake_param(void *ctx, const char *name)
+{
+	fake_request *fr = ctx;
+	size_t i;
+
+	for (i = 0; fr->params[i] != NULL; i += 2)
+		if (strcmp(fr->params[i], name) == 0)
+			return fr->params[i + 1];
+	return NULL;
+}
+
+static ssize_t
+fake_read(void *ctx, char *buf, size_t len)
+{
+	fake_request *fr = ctx;
+	size_t left = fr->body_len - fr->body_read;
+
+	if (len > left)
+		len = left;
+	memcpy(buf, fr->body + fr->body_read, len);
+	fr->body_read += len;
+	return (ssize_t)len;
+}
+
+static int
+fake_write(void *ctx, const char *buf, size_t len)
+{
+	fake_request *fr = ctx;
+
+	return pv_buf_append(&fr->response, buf, len) == PV_OK ? 0 : -1;
+}
+
+static const pv_route routes[] = {
+	{ "POST", "/candidate/", "Candidate.CandidateAdded" },
+	{ "DELETE", "/candidate/", "Candidate.CandidateRemoved" },
+	{ "PUT", "/candidate/name-changed", "Candidate.CandidateNameChanged" },
+};
+static const pv_aggregate aggregate = { "candidate", routes, 3 };
+
+static pv_config cfg;
+static pv_logger logger;
+static pv_app app;
+static pv_worker worker;
+
+static void
+setup(void)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://127.0.0.1:1", "PHOTOVOTE_MAX_BODY=100",
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", NULL };
+	pv_error err;
+
+	pv_log_init(&logger, "candidate", open("/dev/null", O_WRONLY));
+	cr_assert_eq(pv_config_load(&cfg, "candidate", envp, &err), PV_OK,
+	    "%s", err.text);
+	cr_assert_eq(pv_app_init(&app, &aggregate, &cfg, &logger, &err),
+	    PV_OK, "%s", err.text);
+	cr_assert_eq(pv_worker_init(&worker, &err), PV_OK, "%s", err.text);
+}
+
+static void
+teardown(void)
+{
+	pv_worker_free(&worker);
+	pv_app_free(&app, 0);
+	pv_config_free(&cfg);
+	close(logger.fd);
+}
+
+/* Runs one request; returns the status and leaves the response in fr. */
+static int
+run(fake_request *fr)
+{
+	pv_request_io io = { fr, fake_param, fake_read, fake_write };
+
+	pv_buf_init(&fr->response);
+	return pv_handle_request(&app, &worker, &io);
+}
+
+/* Returns the response body: what follows the blank line. */
+static const char *
+body_of(const fake_request *fr)
+{
+	const char *sep = strstr(fr->response.data, "\r\n\r\n");
+
+	cr_assert_not_null(sep);
+	return sep + 4;
+}
+
+#define EVENT "{\"id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8H\"," \
+	"\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8J\"," \
+	"\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8K\"," \
+	"\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8M\"}"
+
+TestSuite(handler, .init = setup, .fini = teardown);
+
+Test(handler, unknown_path_404)
+{
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/candidate/nope", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 404);
+	cr_assert(strstr(fr.response.data, "Status: 404 Not Found\r\n"));
+	cr_assert_str_eq(body_of(&fr), "{\"detail\":\"Not Found\"}");
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, other_method_405_with_allow)
+{
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/candidate/?x=1", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 405);
+	cr_assert(strstr(fr.response.data, "Allow: POST, DELETE\r\n"), "%s",
+	    fr.response.data);
+	cr_assert_str_eq(body_of(&fr), "{\"detail\":\"Method Not Allowed\"}");
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, wrong_content_type_415)
+{
+	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+	    "/candidate/name-changed", "CONTENT_TYPE", "text/plain",
+	    "CONTENT_LENGTH", "2", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 415);
+	cr_assert(strstr(body_of(&fr), "\"detail\":"));
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, json_type_with_charset_accepted)
+{
+	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+	    "/candidate/name-changed", "CONTENT_TYPE",
+	    "Application/JSON; charset=UTF-8", "CONTENT_LENGTH", "2", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	/* Past the type check, the empty event fails its schema. */
+	cr_assert_eq(run(&fr), 422);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, other_charset_415)
+{
+	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+	    "/candidate/name-changed", "CONTENT_TYPE",
+	    "application/json; charset=latin1", "CONTENT_LENGTH", "2", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 415);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, missing_length_411)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate", "CONTENT_TYPE", "application/json", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 411);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, bad_length_400)
+{
+	static const char *const lengths[] = { "-1", "1e3", " 2", "0x10" };
+	size_t i;
+
+	for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+		const char *params[] = { "REQUEST_METHOD", "DELETE",
+		    "REQUEST_URI", "/candidate", "CONTENT_TYPE",
+		    "application/json", "CONTENT_LENGTH", lengths[i], NULL };
+		fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+		cr_assert_eq(run(&fr), 400, "CONTENT_LENGTH %s", lengths[i]);
+		pv_buf_free(&fr.response);
+	}
+}
+
+Test(handler, large_body_413_unread)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate/", "CONTENT_TYPE", "application/json",
+	    "CONTENT_LENGTH", "99999999999999999999999999", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 413);
+	cr_assert_eq(fr.body_read, 0);
+	cr_assert(strstr(body_of(&fr), "larger than 100 bytes"));
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, short_body_400)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate/", "CONTENT_TYPE", "application/json",
+	    "CONTENT_LENGTH", "10", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 400);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, long_body_400)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate/", "CONTENT_TYPE", "application/json",
+	    "CONTENT_LENGTH", "2", NULL };
+	fake_request fr = { params, "{}  ", 4, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 400);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, invalid_json_422)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate/", "CONTENT_TYPE", "application/json",
+	    "CONTENT_LENGTH", "9", NULL };
+	fake_request fr = { params, "{\"id\":1,}", 9, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 422);
+	cr_assert(strstr(body_of(&fr), "\"type\":\"json_invalid\""), "%s",
+	    body_of(&fr));
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, schema_violation_422)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate/", "CONTENT_TYPE", "application/json",
+	    "CONTENT_LENGTH", "2", NULL };
+	fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 422);
+	cr_assert(strstr(body_of(&fr), "{\"type\":\"missing\",\"loc\":"
+	    "[\"body\",\"id\"],\"msg\":\"Field required\"}"), "%s",
+	    body_of(&fr));
+	cr_assert(strstr(body_of(&fr), "\"loc\":[\"body\",\"election_id\"]"));
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, broker_down_503_retry_after)
+{
+	const char *params[] = { "REQUEST_METHOD", "DELETE", "REQUEST_URI",
+	    "/candidate", "CONTENT_TYPE", "application/json",
+	    "CONTENT_LENGTH", "3", NULL };
+	char length[16];
+	fake_request fr = { params, EVENT, strlen(EVENT), 0, { 0 } };
+
+	snprintf(length, sizeof(length), "%zu", strlen(EVENT));
+	params[7] = length;
+	cr_assert_eq(run(&fr), 503);
+	cr_assert(strstr(fr.response.data, "Retry-After: "));
+	cr_assert(strstr(body_of(&fr), "\"detail\":"));
+	pv_buf_free(&fr.response);
+}
