@@ -71,6 +71,15 @@ on_reconnected(natsConnection *nc, void *closure)
 }
 
 static void
+on_connected(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+
+	(void)nc;
+	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+}
+
+static void
 on_closed(natsConnection *nc, void *closure)
 {
 	const pv_publisher *pub = closure;
@@ -168,7 +177,9 @@ set_credentials(natsOptions *o, const pv_config *cfg)
 /*
  * Builds the connection options.  Reconnects never stop (a negative
  * limit), and a first connect that fails goes on in the background, so a
- * handler started while the broker is down serves once it is back.
+ * handler started while the broker is down serves once it is back.  (With
+ * no connected callback, nats.c would instead block in the first connect
+ * until it succeeds.)
  * Pings every 5 s find a broker that stopped answering (half-open).
  */
 static pv_status
@@ -193,7 +204,8 @@ build_options(pv_publisher *pub, pv_error *err)
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectJitter(o, 250, 1000);
 	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+		s = natsOptions_SetRetryOnFailedConnect(o, true,
+		    on_connected, pub);
 	if (s == NATS_OK)
 		s = natsOptions_SetPingInterval(o, 5000);
 	if (s == NATS_OK)

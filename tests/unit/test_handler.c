@@ -69,7 +69,7 @@ static void
 setup(void)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://127.0.0.1:1", "PHOTOVOTE_MAX_BODY=100",
+	    "NATS_URL=nats://127.0.0.1:1", "PHOTOVOTE_MAX_BODY=200",
 	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", NULL };
 	pv_error err;
 
@@ -212,7 +212,7 @@ Test(handler, large_body_413_unread)
 
 	cr_assert_eq(run(&fr), 413);
 	cr_assert_eq(fr.body_read, 0);
-	cr_assert(strstr(body_of(&fr), "larger than 100 bytes"));
+	cr_assert(strstr(body_of(&fr), "larger than 200 bytes"));
 	pv_buf_free(&fr.response);
 }
 
@@ -276,7 +276,7 @@ Test(handler, broker_down_503_retry_after)
 
 	snprintf(length, sizeof(length), "%zu", strlen(EVENT));
 	params[7] = length;
-	cr_assert_eq(run(&fr), 503);
+	cr_assert_eq(run(&fr), 503, "%s", fr.response.data);
 	cr_assert(strstr(fr.response.data, "Retry-After: "));
 	cr_assert(strstr(body_of(&fr), "\"detail\":"));
 	pv_buf_free(&fr.response);

@@ -1,0 +1,175 @@
+#!/bin/sh
+# Runs photovote-fcgi locally: a nats-server with JetStream and lighttpd
+# configured from lighttpd.conf.sample, both on free 127.0.0.1 ports with
+# their files in a temporary directory.  Sends one valid event to each of
+# the 19 routes, prints each status and body, then prints what the stream
+# stored.  Everything it started is stopped, by process id, on exit.
+#
+# Usage: scripts/demo.sh BUILD_DIR
+#   BUILD_DIR contains ballot.fcgi ... voter.fcgi and pv-stream-dump ("make").
+# Needs nats-server, lighttpd and curl in PATH, and Linux (/proc/net/tcp).
+
+set -eu
+
+if [ "$#" -ne 1 ] || [ ! -d "$1" ]; then
+	echo "usage: $0 BUILD_DIR (the directory with the *.fcgi, from make)" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+sample="$source_dir/lighttpd.conf.sample"
+stream=election
+election=01HV6Z3R8Y5A0B9C7D2E4F6G8H
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pv-demo-XXXXXX")
+nats_pid=
+lighttpd_pid=
+
+# Sends SIGTERM to pid $1, waits up to 10 s, then sends SIGKILL.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	tries=0
+	while kill -0 "$1" 2>/dev/null && [ "$tries" -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "demo: pid $1 ignored SIGTERM, sending SIGKILL" >&2
+		kill -KILL "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || true
+}
+
+cleanup() {
+	stop_pid "$lighttpd_pid"
+	stop_pid "$nats_pid"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Succeeds when something listens on TCP port $1 (IPv4 table, state 0A).
+listening() {
+	hex=$(printf '%04X' "$1")
+	grep -Eq "^ *[0-9]+: [0-9A-F]{8}:$hex [0-9A-F]{8}:[0-9A-F]{4} 0A " \
+		/proc/net/tcp
+}
+
+# Succeeds when port $1 appears in no IPv4 or IPv6 socket entry.
+port_unused() {
+	hex=$(printf '%04X' "$1")
+	! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Prints a port in 20000-59999 that no socket uses; another process may
+# still take it before the server binds it.
+free_port() {
+	tries=0
+	while [ "$tries" -lt 50 ]; do
+		n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		port=$((20000 + n % 40000))
+		if port_unused "$port"; then
+			echo "$port"
+			return 0
+		fi
+		tries=$((tries + 1))
+	done
+	echo "demo: found no free port" >&2
+	return 1
+}
+
+# Waits up to 15 s for "listening $2" while pid $1 runs; prints log $3 if not.
+wait_listening() {
+	tries=0
+	until listening "$2"; do
+		if ! kill -0 "$1" 2>/dev/null || [ "$tries" -ge 150 ]; then
+			echo "demo: nothing listens on port $2; log $3:" >&2
+			cat "$3" >&2
+			return 1
+		fi
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+}
+
+# Writes the configuration: the sample with its site settings replaced.
+# Every replaced "var.NAME =" line must appear exactly once in the sample.
+write_config() {
+	mkdir -p "$work/run" "$work/log" "$work/www"
+	script=
+	for setting in \
+		"bind_address=\"127.0.0.1\"" \
+		"port=$http_port" \
+		"server_user=\"\"" \
+		"server_group=\"\"" \
+		"handler_dir=\"$build\"" \
+		"handler_wrapper=\"\"" \
+		"run_dir=\"$work/run\"" \
+		"log_dir=\"$work/log\"" \
+		"document_root=\"$work/www\"" \
+		"nats_url=\"nats://127.0.0.1:$nats_port\"" \
+		"streams=\"$stream\""
+	do
+		name=${setting%%=*}
+		value=${setting#*=}
+		count=$(grep -c "^var\.$name *=" "$sample" || true)
+		if [ "$count" -ne 1 ]; then
+			echo "demo: $sample has $count lines \"var.$name =\"," \
+				"expected 1" >&2
+			return 1
+		fi
+		script="$script
+s|^var\.$name *=.*|var.$name = $value|"
+	done
+	sed "$script" "$sample" >"$work/lighttpd.conf"
+}
+
+# Sends one event: $1 method, $2 path, $3 JSON body.
+send() {
+	status=$(curl -sS -o "$work/response" -w '%{http_code}' -X "$1" \
+		-H 'Content-Type: application/json' --data-binary "$3" \
+		"http://127.0.0.1:$http_port$2")
+	printf '%-6s %-34s %s %s\n' "$1" "$2" "$status" "$(cat "$work/response")"
+}
+
+nats_port=$(free_port)
+nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" \
+	>"$work/nats-server.log" 2>&1 &
+nats_pid=$!
+wait_listening "$nats_pid" "$nats_port" "$work/nats-server.log"
+echo "nats-server (pid $nats_pid) on nats://127.0.0.1:$nats_port"
+
+http_port=$(free_port)
+write_config
+lighttpd -D -f "$work/lighttpd.conf" >"$work/lighttpd.out" 2>&1 &
+lighttpd_pid=$!
+wait_listening "$lighttpd_pid" "$http_port" "$work/lighttpd.out"
+echo "lighttpd (pid $lighttpd_pid) on http://127.0.0.1:$http_port"
+echo
+
+e=$election
+u=6f1c2a9e-4b3d-4e8a-9c71-0a1b2c3d4e
+send POST /ballot/ "{\"id\":\"${u}01\",\"election_id\":\"$e\",\"ballot_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6BA7\",\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\"}"
+send PUT /ballot/candidate-rated "{\"id\":\"${u}02\",\"ballot_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6BA7\",\"election_id\":\"$e\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CND\",\"rating\":5}"
+send POST /ballot/cast "{\"id\":\"${u}03\",\"ballot_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6BA7\",\"election_id\":\"$e\"}"
+send POST /candidate/ "{\"id\":\"${u}04\",\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CND\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"name\":\"Harbour\",\"image_url\":\"https://photos.example.org/harbour.jpg\",\"image_caption\":\"Harbour at dawn\"}"
+send DELETE /candidate/ "{\"id\":\"${u}05\",\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CND\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\"}"
+send PUT /candidate/name-changed "{\"id\":\"${u}06\",\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CND\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"name\":\"Harbour at Dawn\"}"
+send PUT /candidate/description-changed "{\"id\":\"${u}07\",\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CND\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"description\":\"Shot on film.\"}"
+send PUT /candidate/image-changed "{\"id\":\"${u}08\",\"candidate_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CND\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"url\":\"https://photos.example.org/harbour-2.jpg\"}"
+send POST /competition/ "{\"id\":\"${u}09\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"name\":\"Landscapes\"}"
+send DELETE /competition/ "{\"id\":\"${u}10\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\"}"
+send PUT /competition/name-changed "{\"id\":\"${u}11\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"name\":\"Seascapes\"}"
+send PUT /competition/description-changed "{\"id\":\"${u}12\",\"competition_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6CMP\",\"election_id\":\"$e\",\"description\":\"Sea and coast\"}"
+send POST /election/ "{\"id\":\"${u}13\",\"election_id\":\"$e\",\"name\":\"Photo Contest\",\"description\":\"Club photo contest\"}"
+send DELETE /election/ "{\"id\":\"${u}14\",\"election_id\":\"$e\"}"
+send PUT /election/name-changed "{\"id\":\"${u}15\",\"election_id\":\"$e\",\"name\":\"Photo Contest 2025\"}"
+send PUT /election/description-changed "{\"id\":\"${u}16\",\"election_id\":\"$e\",\"description\":null}"
+send PUT /election/opened "{\"id\":\"${u}17\",\"election_id\":\"$e\",\"open_date\":\"2025-05-01T09:00:00Z\"}"
+send PUT /election/closed "{\"id\":\"${u}18\",\"election_id\":\"$e\",\"close_date\":\"2025-05-31T18:00:00+02:00\"}"
+send POST /voter/ "{\"id\":\"${u}19\",\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\",\"election_id\":\"$e\",\"name\":\"Zoë\",\"email\":\"zoe@example.org\"}"
+
+echo
+echo "Stream $stream:"
+"$build/pv-stream-dump" "nats://127.0.0.1:$nats_port" "$stream"

@@ -1,0 +1,65 @@
+/*
+ * The servers under test: a nats-server with JetStream and a lighttpd
+ * running the handlers with a configuration generated from
+ * lighttpd.conf.sample.  Each server gets its own temporary directory,
+ * removed when the stack stops.
+ *
+ * The stack reads PV_BUILD (absolute directory of the *.fcgi) and
+ * PV_SOURCE (repository root) from the environment.  With PV_VALGRIND=1
+ * the handlers run under valgrind and its reports are kept in a
+ * directory that pvt_stack_stop names.
+ */
+#ifndef PVT_STACK_H
+#define PVT_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "pvt_proc.h"
+
+/* Stream the generated configuration names in PHOTOVOTE_STREAMS. */
+#define PVT_STREAM "election"
+
+typedef struct pvt_stack {
+	char nats_dir[PVT_PATH_MAX];	/* JetStream store and server log */
+	char web_dir[PVT_PATH_MAX];	/* config, sockets, logs, document root */
+	char nats_url[64];
+	int nats_port;
+	int http_port;
+	bool valgrind;
+	pid_t nats_pid;
+	pid_t lighttpd_pid;
+} pvt_stack;
+
+/* One "var.NAME = VALUE" line of the sample to replace. */
+typedef struct pvt_config_var {
+	const char *name;	/* "port" for var.port */
+	const char *value;	/* the value as text */
+	bool quoted;		/* write value as a lighttpd string */
+} pvt_config_var;
+
+/*
+ * Copies the sample at sample_path to out_path, replacing each line that
+ * starts with "var.NAME =" (spaces around "=" optional) for every entry
+ * of vars.  Fails when a var matches no line or more than one, or a
+ * quoted value contains '"' or '\\'.
+ */
+bool pvt_config_generate(const char *sample_path, const char *out_path,
+	const pvt_config_var *vars, size_t count);
+
+/*
+ * Starts nats-server, then lighttpd, each waited for with a deadline.
+ * On failure prints the servers' logs, stops what started and returns
+ * false.
+ */
+bool pvt_stack_start(pvt_stack *stack);
+
+/*
+ * Stops lighttpd, then nats-server, and removes their directories.
+ * Returns false when a server had to be killed or, under valgrind, when
+ * a handler reported errors (its logs are then kept).
+ */
+bool pvt_stack_stop(pvt_stack *stack);
+
+#endif

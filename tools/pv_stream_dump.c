@@ -1,0 +1,158 @@
+/*
+ * pv-stream-dump: prints every message of a JetStream stream, one block
+ * per message, for operators and the demo:
+ *
+ *   seq: 1
+ *   subject: election.01HV6Z3R8Y5A0B9C7D2E4F6G8H.voter.VoterRegistered
+ *   Event-Type: PhotoVote.Event.Voter.VoterRegistered
+ *   Nats-Msg-Id: 6f1c2a9e-4b3d-4e8a-9c71-0a1b2c3d4e19
+ *   body: {"id":...}
+ *
+ * Messages are read by sequence with js_GetMsg, so no consumer is
+ * created.  Exit status: 0 on success, 1 on a broker error, 2 on a
+ * usage error.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nats/nats.h>
+
+/* Time-outs of the connection and of each JetStream request, in ms. */
+#define CONNECT_TIMEOUT_MS 5000
+#define REQUEST_TIMEOUT_MS 5000
+
+static void
+print_error(const char *what, const char *target, natsStatus s,
+	jsErrCode code)
+{
+	fprintf(stderr, "pv-stream-dump: %s %s failed: %s", what, target,
+	    natsStatus_GetText(s));
+	if (code != 0)
+		fprintf(stderr, " (JetStream error %d)", (int)code);
+	fputc('\n', stderr);
+}
+
+static const char *
+header_or_dash(natsMsg *msg, const char *key)
+{
+	const char *value = NULL;
+
+	if (natsMsgHeader_Get(msg, key, &value) != NATS_OK || value == NULL)
+		return "-";
+	return value;
+}
+
+static void
+print_message(natsMsg *msg)
+{
+	printf("seq: %" PRIu64 "\n", natsMsg_GetSequence(msg));
+	printf("subject: %s\n", natsMsg_GetSubject(msg));
+	printf("Event-Type: %s\n", header_or_dash(msg, "Event-Type"));
+	printf("Nats-Msg-Id: %s\n", header_or_dash(msg, "Nats-Msg-Id"));
+	printf("body: %.*s\n\n", natsMsg_GetDataLength(msg),
+	    natsMsg_GetData(msg));
+}
+
+/* Prints messages first..last; a deleted sequence is skipped. */
+static int
+dump_range(jsCtx *js, const char *stream, uint64_t first, uint64_t last)
+{
+	natsMsg *msg;
+	jsErrCode code;
+	natsStatus s;
+	uint64_t seq;
+
+	for (seq = first; seq != 0 && seq <= last; seq++) {
+		msg = NULL;
+		code = 0;
+		s = js_GetMsg(&msg, js, stream, seq, NULL, &code);
+		if (s == NATS_NOT_FOUND || code == JSNoMessageFoundErr)
+			continue;
+		if (s != NATS_OK) {
+			print_error("reading a message of stream", stream, s,
+			    code);
+			return 1;
+		}
+		print_message(msg);
+		natsMsg_Destroy(msg);
+	}
+	return 0;
+}
+
+static int
+dump_stream(natsConnection *conn, const char *stream)
+{
+	jsStreamInfo *info = NULL;
+	jsCtx *js = NULL;
+	jsOptions opts;
+	jsErrCode code = 0;
+	natsStatus s;
+	int rc = 1;
+
+	jsOptions_Init(&opts);
+	opts.Wait = REQUEST_TIMEOUT_MS;
+	s = natsConnection_JetStream(&js, conn, &opts);
+	if (s != NATS_OK) {
+		print_error("opening JetStream for", stream, s, 0);
+		goto out;
+	}
+
+	s = js_GetStreamInfo(&info, js, stream, NULL, &code);
+	if (s != NATS_OK) {
+		print_error("reading the info of stream", stream, s, code);
+		goto out;
+	}
+
+	fprintf(stderr, "pv-stream-dump: stream %s contains %" PRIu64
+	    " messages\n", stream, info->State.Msgs);
+	rc = dump_range(js, stream, info->State.FirstSeq, info->State.LastSeq);
+
+out:
+	jsStreamInfo_Destroy(info);
+	jsCtx_Destroy(js);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	natsConnection *conn = NULL;
+	natsOptions *opts = NULL;
+	natsStatus s;
+	int rc = 1;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: pv-stream-dump NATS_URL STREAM\n"
+		    "Prints every message of the JetStream stream STREAM: "
+		    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.\n");
+		return 2;
+	}
+
+	s = natsOptions_Create(&opts);
+	if (s == NATS_OK)
+		s = natsOptions_SetURL(opts, argv[1]);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetAllowReconnect(opts, false);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&conn, opts);
+	if (s != NATS_OK) {
+		print_error("connecting to", argv[1], s, 0);
+		goto out;
+	}
+
+	rc = dump_stream(conn, argv[2]);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "pv-stream-dump: writing to stdout failed\n");
+		rc = 1;
+	}
+
+out:
+	natsConnection_Destroy(conn);
+	natsOptions_Destroy(opts);
+	nats_Close();
+	return rc;
+}
