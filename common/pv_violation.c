@@ -1,0 +1,116 @@
+/*
+ * Client-facing validation errors and their FastAPI-style JSON form.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pv_violation.h"
+
+void
+pv_violations_clear(pv_violations *v)
+{
+	v->count = 0;
+	v->truncated = false;
+}
+
+/* Copies src into dst (size bytes), cut before a partial UTF-8 character. */
+static void
+copy_utf8(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	n = strlen(src);
+	if (n >= size) {
+		n = size - 1;
+		/* src[n] is the first byte left out; back up over its lead bytes. */
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
+pv_violations_add(pv_violations *v, const char *type, const char *field,
+	long offset, const char *fmt, ...)
+{
+	pv_violation *item;
+	va_list ap;
+
+	if (v->count == PV_VIOLATIONS_MAX) {
+		v->truncated = true;
+		return;
+	}
+
+	item = &v->items[v->count++];
+	copy_utf8(item->type, sizeof(item->type), type);
+	copy_utf8(item->field, sizeof(item->field), field != NULL ? field : "");
+	item->offset = offset;
+	item->ctx_error[0] = '\0';
+
+	va_start(ap, fmt);
+	vsnprintf(item->msg, sizeof(item->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Appends one {"type":...,"loc":[...],"msg":...} entry. */
+static pv_status
+append_item(pv_buf *out, const pv_violation *item)
+{
+	bool json_invalid = strcmp(item->type, "json_invalid") == 0;
+	pv_status status;
+
+	status = pv_buf_append_str(out, "{\"type\":");
+	if (status == PV_OK)
+		status = pv_buf_append_json_string(out, item->type,
+		    strlen(item->type));
+	if (status == PV_OK)
+		status = pv_buf_append_str(out, ",\"loc\":[\"body\"");
+
+	if (status == PV_OK && json_invalid)
+		status = pv_buf_printf(out, ",%ld", item->offset);
+	else if (status == PV_OK && item->field[0] != '\0') {
+		status = pv_buf_append_str(out, ",");
+		if (status == PV_OK)
+			status = pv_buf_append_json_string(out, item->field,
+			    strlen(item->field));
+	}
+
+	if (status == PV_OK)
+		status = pv_buf_append_str(out, "],\"msg\":");
+	if (status == PV_OK)
+		status = pv_buf_append_json_string(out, item->msg,
+		    strlen(item->msg));
+
+	if (status == PV_OK && json_invalid) {
+		status = pv_buf_append_str(out, ",\"ctx\":{\"error\":");
+		if (status == PV_OK)
+			status = pv_buf_append_json_string(out,
+			    item->ctx_error, strlen(item->ctx_error));
+		if (status == PV_OK)
+			status = pv_buf_append_str(out, "}");
+	}
+
+	if (status == PV_OK)
+		status = pv_buf_append_str(out, "}");
+	return status;
+}
+
+pv_status
+pv_violations_to_json(const pv_violations *v, pv_buf *out)
+{
+	pv_status status;
+	size_t i;
+
+	status = pv_buf_append_str(out, "{\"detail\":[");
+	for (i = 0; i < v->count && status == PV_OK; i++) {
+		if (i > 0)
+			status = pv_buf_append_str(out, ",");
+		if (status == PV_OK)
+			status = append_item(out, &v->items[i]);
+	}
+	if (status == PV_OK)
+		status = pv_buf_append_str(out, "]}");
+	return status;
+}

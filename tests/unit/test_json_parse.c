@@ -1,0 +1,227 @@
+/*
+ * Strict body parsing: what is json_invalid, and at which byte offset.
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "pv_json.h"
+
+/* Parses len bytes and asserts one json_invalid violation at offset. */
+static const pv_violation *
+expect_invalid_len(const char *body, size_t len, long offset)
+{
+	static pv_violations v;
+	struct json_object *obj = (struct json_object *)1;
+	pv_json_parser *parser;
+
+	cr_assert_eq(pv_json_parser_new(&parser), PV_OK);
+	cr_assert_eq(pv_json_parse_body(parser, body, len, &obj, &v),
+	    PV_ERR_JSON, "accepted: %.*s", (int)len, body);
+	cr_assert_null(obj);
+	cr_assert_eq(v.count, 1);
+	cr_assert_str_eq(v.items[0].type, "json_invalid");
+	cr_assert_str_eq(v.items[0].msg, "JSON decode error");
+	cr_assert_eq(v.items[0].offset, offset, "%.*s: offset %ld", (int)len,
+	    body, v.items[0].offset);
+	cr_assert_neq(v.items[0].ctx_error[0], '\0');
+	pv_json_parser_free(parser);
+	return &v.items[0];
+}
+
+static const pv_violation *
+expect_invalid(const char *body, long offset)
+{
+	return expect_invalid_len(body, strlen(body), offset);
+}
+
+static void
+expect_valid(const char *body)
+{
+	struct json_object *obj;
+	pv_json_parser *parser;
+	pv_violations v;
+
+	cr_assert_eq(pv_json_parser_new(&parser), PV_OK);
+	cr_assert_eq(pv_json_parse_body(parser, body, strlen(body), &obj, &v),
+	    PV_OK, "rejected: %s (%s at %ld)", body, v.items[0].ctx_error,
+	    v.items[0].offset);
+	cr_assert(json_object_is_type(obj, json_type_object));
+	json_object_put(obj);
+	pv_json_parser_free(parser);
+}
+
+Test(json_parse, valid_bodies)
+{
+	expect_valid("{}");
+	expect_valid(" \t\r\n{\"a\" : 1 , \"b\":[ ],\"c\":{\"d\":null}} \n");
+	expect_valid("{\"a\":-0.5e+10,\"b\":true,\"c\":false,\"d\":\"\\/\"}");
+	expect_valid("{\"n\":\"Zo\xc3\xab\",\"e\":\"\\ud83d\\udcf7\"}");
+	expect_valid("{\"a\":\"\\u0000\"}");
+}
+
+Test(json_parse, not_an_object)
+{
+	const pv_violation *found;
+
+	found = expect_invalid("", 0);
+	cr_assert_str_eq(found->ctx_error, "Expecting a JSON object");
+	expect_invalid("[1,2]", 0);
+	expect_invalid("\"text\"", 0);
+	expect_invalid("42", 0);
+	expect_invalid("null", 0);
+	expect_invalid("  [ ]", 2);
+	expect_invalid("   ", 3);
+}
+
+Test(json_parse, trailing_comma)
+{
+	expect_invalid("{\"a\":1,}", 7);
+	expect_invalid("{\"a\":[1,]}", 8);
+}
+
+Test(json_parse, trailing_bytes)
+{
+	expect_invalid("{\"a\":1}x", 7);
+	expect_invalid("{\"a\":1} \n {}", 10);
+	expect_invalid("{\"a\":1}}", 7);
+}
+
+Test(json_parse, truncated)
+{
+	const pv_violation *found;
+
+	found = expect_invalid("{\"a\":1", 6);
+	cr_assert_str_eq(found->ctx_error, "Unexpected end of input");
+	expect_invalid("{\"a\":\"xy", 8);
+	expect_invalid("{\"a\":tr", 7);
+	expect_invalid("{\"a\":\"\\ud83d", 12);
+	expect_invalid("{", 1);
+}
+
+Test(json_parse, nesting_depth)
+{
+	char body[128];
+	size_t n = 0, i, levels;
+
+	/* 16 levels (the object and 15 arrays) pass, 17 do not. */
+	for (levels = 16; levels <= 17; levels++) {
+		n = 0;
+		body[n++] = '{';
+		memcpy(body + n, "\"a\":", 4);
+		n += 4;
+		for (i = 1; i < levels; i++)
+			body[n++] = '[';
+		for (i = 1; i < levels; i++)
+			body[n++] = ']';
+		body[n++] = '}';
+		body[n] = '\0';
+		if (levels == 16)
+			expect_valid(body);
+		else
+			expect_invalid(body, 5 + 15);
+	}
+}
+
+Test(json_parse, invalid_utf8)
+{
+	expect_invalid("{\"a\":\"\xff\"}", 6);
+	expect_invalid("{\"a\":\"ab\xc3\"}", 8);
+	/* json-c 0.16 accepts these three with JSON_TOKENER_VALIDATE_UTF8. */
+	expect_invalid("{\"a\":\"\xc0\x80\"}", 6);
+	expect_invalid("{\"a\":\"\xed\xa0\x80\"}", 6);
+	expect_invalid("{\"a\":\"\xf4\x90\x80\x80\"}", 6);
+	expect_invalid("{\"\xe2\x82\":1}", 2);
+}
+
+Test(json_parse, unpaired_surrogate)
+{
+	expect_invalid("{\"a\":\"\\ud800\"}", 6);
+	expect_invalid("{\"a\":\"x\\udc00\"}", 7);
+	expect_invalid("{\"a\":\"\\ud800\\u0041\"}", 6);
+}
+
+Test(json_parse, control_in_string)
+{
+	const pv_violation *found;
+
+	found = expect_invalid("{\"a\":\"x\x01y\"}", 7);
+	cr_assert(strstr(found->ctx_error, "control character") != NULL);
+	expect_invalid("{\"a\":\"x\ny\"}", 7);
+	expect_invalid("{\"a\x1f\":1}", 3);
+}
+
+Test(json_parse, nul_bytes)
+{
+	expect_invalid_len("{\"a\":1}\0x", 9, 7);
+	expect_invalid_len("{\"a\":1}\0", 8, 7);
+	expect_invalid_len("{\"a\":\"x\0y\"}", 11, 7);
+	expect_invalid_len("{\"a\":1\0}", 8, 6);
+}
+
+Test(json_parse, nul_escape_in_key)
+{
+	expect_invalid("{\"id\\u0000x\":1}", 4);
+}
+
+Test(json_parse, duplicate_keys)
+{
+	const pv_violation *found;
+
+	found = expect_invalid("{\"a\":1,\"b\":2,\"a\":3}", 13);
+	cr_assert_str_eq(found->ctx_error, "Duplicate object key");
+	expect_invalid("{\"a\":1,\"\\u0061\":2}", 7);
+	expect_valid("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}");
+}
+
+Test(json_parse, not_strict_json)
+{
+	expect_invalid("{'a':1}", 1);
+	expect_invalid("{\"a\":'x'}", 5);
+	expect_invalid("{a:1}", 1);
+	expect_invalid("{\"a\":NaN}", 5);
+	expect_invalid("{\"a\":-Infinity}", 6);
+	expect_invalid("{\"a\":1.}", 7);
+	expect_invalid("{\"a\":.5}", 5);
+	expect_invalid("{\"a\":+1}", 5);
+	expect_invalid("{\"a\":01}", 6);
+	expect_invalid("{\"a\":True}", 5);
+	expect_invalid("{/*c*/\"a\":1}", 1);
+	expect_invalid("{\"a\" 1}", 5);
+	expect_invalid("{\"a\":\"\\x\"}", 7);
+}
+
+/* One parser serves many bodies, good and bad, in turn. */
+Test(json_parse, parser_reused)
+{
+	struct json_object *obj;
+	pv_json_parser *parser;
+	pv_violations v;
+
+	cr_assert_eq(pv_json_parser_new(&parser), PV_OK);
+	cr_assert_eq(pv_json_parse_body(parser, "{\"a\":", 5, &obj, &v),
+	    PV_ERR_JSON);
+	cr_assert_eq(pv_json_parse_body(parser, "{\"b\":2}", 7, &obj, &v),
+	    PV_OK);
+	cr_assert_eq(v.count, 0);
+	cr_assert(json_object_object_get_ex(obj, "b", NULL));
+	cr_assert_not(json_object_object_get_ex(obj, "a", NULL));
+	json_object_put(obj);
+	cr_assert_eq(pv_json_parse_body(parser, "{\"a\":1,}", 8, &obj, &v),
+	    PV_ERR_JSON);
+	pv_json_parser_free(parser);
+}
+
+/* The body need not be NUL-terminated: only len bytes are read. */
+Test(json_parse, length_bound)
+{
+	struct json_object *obj;
+	pv_json_parser *parser;
+	pv_violations v;
+
+	cr_assert_eq(pv_json_parser_new(&parser), PV_OK);
+	cr_assert_eq(pv_json_parse_body(parser, "{\"a\":1}garbage", 7, &obj,
+	    &v), PV_OK);
+	json_object_put(obj);
+	pv_json_parser_free(parser);
+}

@@ -1,0 +1,238 @@
+/*
+ * Formats: uuid-or-ulid, uri, email and date-time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "unit_helpers.h"
+
+#define DELETED "Election.ElectionDeleted"
+#define IMAGED "Candidate.CandidateImageChanged"
+#define IMAGED_HEAD "{\"id\":\"" ULID_1 "\",\"candidate_id\":\"" ULID_2 \
+	"\",\"competition_id\":\"" ULID_3 "\",\"election_id\":\"" ULID_4 "\","
+#define VOTER "Voter.VoterRegistered"
+#define VOTER_HEAD "{\"id\":\"" ULID_1 "\",\"voter_id\":\"" ULID_2 \
+	"\",\"election_id\":\"" ULID_3 "\",\"name\":\"Zoe\","
+#define OPENED "Election.ElectionOpened"
+#define OPENED_HEAD "{\"id\":\"" ULID_1 "\",\"election_id\":\"" ULID_2 "\","
+
+static void
+expect_id(const char *id, const char *type)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"id\":\"" ULID_1 "\","
+	    "\"election_id\":\"%s\"}", id);
+	if (type == NULL)
+		unit_expect_ok(DELETED, body);
+	else
+		unit_expect(DELETED, body, "election_id", type);
+}
+
+Test(format_id, accepted)
+{
+	expect_id(UUID_1, NULL);
+	expect_id("3F2B9C1E-7A4D-4E8B-9C2F-1A2B3C4D5E6F", NULL);
+	expect_id("01arz3ndektsv4rrffq69g5fav", NULL);
+	expect_id("7ZZZZZZZZZZZZZZZZZZZZZZZZZ", NULL);
+}
+
+Test(format_id, rejected)
+{
+	const pv_violation *found;
+
+	found = unit_expect(DELETED, "{\"id\":\"x\",\"election_id\":\"" ULID_1
+	    "\"}", "id", "uuid_parsing");
+	cr_assert_str_eq(found->msg, "Input should be a valid UUID or ULID");
+	expect_id("", "uuid_parsing");
+	expect_id("8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "uuid_parsing");
+	expect_id("01HV6Z3R8Y5A0B9C7D2E4F6G8I", "uuid_parsing");
+	expect_id("01HV6Z3R8Y5A0B9C7D2E4F6G8L", "uuid_parsing");
+	expect_id("01HV6Z3R8Y5A0B9C7D2E4F6G8O", "uuid_parsing");
+	expect_id("01HV6Z3R8Y5A0B9C7D2E4F6G8U", "uuid_parsing");
+	expect_id("01HV6Z3R8Y5A0B9C7D2E4F6G8", "uuid_parsing");
+	expect_id("3f2b9c1e7a4d4e8b9c2f1a2b3c4d5e6f", "uuid_parsing");
+	expect_id("{3f2b9c1e-7a4d-4e8b-9c2f-1a2b3c4d5e6f}", "uuid_parsing");
+	expect_id("3f2b9c1e-7a4d-4e8b-9c2f-1a2b3c4d5e6g", "uuid_parsing");
+	expect_id("3f2b9c1e-7a4d-4e8b-9c2f1-a2b3c4d5e6f", "uuid_parsing");
+}
+
+static void
+expect_url(const char *url, const char *type)
+{
+	char body[4096];
+
+	snprintf(body, sizeof(body), IMAGED_HEAD "\"url\":\"%s\"}", url);
+	if (type == NULL)
+		unit_expect_ok(IMAGED, body);
+	else
+		unit_expect(IMAGED, body, "url", type);
+}
+
+Test(format_url, accepted)
+{
+	expect_url("http://example.org", NULL);
+	expect_url("HTTPS://Example.org:8443/a/b.png?x=1&y=2#top", NULL);
+	expect_url("https://user:pw@example.org/", NULL);
+	expect_url("http://[2001:db8::1]:80/x", NULL);
+	expect_url("http://192.0.2.1/x%20y", NULL);
+}
+
+Test(format_url, rejected)
+{
+	const pv_violation *found;
+
+	found = unit_expect(IMAGED, IMAGED_HEAD "\"url\":\"ftp://a.example/\"}",
+	    "url", "url_scheme");
+	cr_assert_str_eq(found->msg, "URL scheme should be 'http' or 'https'");
+	expect_url("javascript:alert(1)", "url_scheme");
+	expect_url("/relative/path", "url_parsing");
+	expect_url("example.org/x", "url_parsing");
+	expect_url("", "url_parsing");
+	expect_url("http:example.org", "url_parsing");
+	expect_url("http:///path", "url_parsing");
+	expect_url("http://", "url_parsing");
+	expect_url("http://exa mple.org/", "url_parsing");
+	expect_url("http://example.org/\xc3\xab", "url_parsing");
+	expect_url("http://example.org:99999/", "url_parsing");
+	expect_url("http://example.org:8a/", "url_parsing");
+	expect_url("http://[]/", "url_parsing");
+	expect_url("http://exa<mple.org/", "url_parsing");
+}
+
+Test(format_url, max_bytes)
+{
+	char url[2100];
+	const pv_violation *found;
+	char body[2400];
+
+	memset(url, 'a', sizeof(url));
+	memcpy(url, "http://e.org/", 13);
+	url[2048] = '\0';
+	expect_url(url, NULL);
+	url[2048] = 'a';
+	url[2049] = '\0';
+	snprintf(body, sizeof(body), IMAGED_HEAD "\"url\":\"%s\"}", url);
+	found = unit_expect(IMAGED, body, "url", "string_too_long");
+	cr_assert(strstr(found->msg, "2048 bytes") != NULL);
+}
+
+static void
+expect_email(const char *email, const char *type)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), VOTER_HEAD "\"email\":\"%s\"}", email);
+	if (type == NULL)
+		unit_expect_ok(VOTER, body);
+	else
+		unit_expect(VOTER, body, "email", type);
+}
+
+Test(format_email, accepted)
+{
+	expect_email("z@example.org", NULL);
+	expect_email("first.last+tag@mail.example.co.uk", NULL);
+	expect_email("zo\xc3\xab@b\xc3\xbc" "cher.example", NULL);
+}
+
+Test(format_email, rejected)
+{
+	char *local, email[400];
+
+	expect_email("", "value_error");
+	expect_email("example.org", "value_error");
+	expect_email("a@@example.org", "value_error");
+	expect_email("a@b@example.org", "value_error");
+	expect_email("@example.org", "value_error");
+	expect_email("a@localhost", "value_error");
+	expect_email("a@.example.org", "value_error");
+	expect_email("a@example..org", "value_error");
+	expect_email("a@example.org.", "value_error");
+	expect_email("a b@example.org", "value_error");
+	expect_email("a@example.org\\t", "value_error");
+	expect_email("a\\u00a0b@example.org", "value_error");
+	expect_email("a\\u0085b@example.org", "value_error");
+	unit_expect(VOTER, VOTER_HEAD "\"email\":null}", "email", "string_type");
+
+	local = unit_repeat("l", 65);
+	snprintf(email, sizeof(email), "%s@example.org", local);
+	expect_email(email, "value_error");
+	local[64] = '\0';
+	snprintf(email, sizeof(email), "%s@example.org", local);
+	expect_email(email, NULL);
+	free(local);
+}
+
+Test(format_email, max_bytes)
+{
+	char *domain, email[400];
+
+	/* 1 + 1 + 248 + 4 = 254 bytes, then 255. */
+	domain = unit_repeat("d", 248);
+	snprintf(email, sizeof(email), "a@%s.org", domain);
+	expect_email(email, NULL);
+	snprintf(email, sizeof(email), "ab@%s.org", domain);
+	expect_email(email, "string_too_long");
+	free(domain);
+}
+
+static void
+expect_date(const char *date, const char *type)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), OPENED_HEAD "\"open_date\":\"%s\"}", date);
+	if (type == NULL)
+		unit_expect_ok(OPENED, body);
+	else
+		unit_expect(OPENED, body, "open_date", type);
+}
+
+Test(format_date, accepted)
+{
+	expect_date("2026-05-01T09:00:00Z", NULL);
+	expect_date("2026-05-01T11:00:00+02:00", NULL);
+	expect_date("2026-05-01t11:00:00.123456z", NULL);
+	expect_date("2026-05-01T11:00:00-23:59", NULL);
+	expect_date("2024-02-29T00:00:00Z", NULL);
+	expect_date("2000-02-29T00:00:00Z", NULL);
+	expect_date("2026-12-31T23:59:60Z", NULL);
+}
+
+Test(format_date, no_zone)
+{
+	const pv_violation *found;
+
+	found = unit_expect(OPENED, OPENED_HEAD
+	    "\"open_date\":\"2026-05-01T09:00:00\"}", "open_date",
+	    "timezone_aware");
+	cr_assert_str_eq(found->msg, "Input should have timezone info");
+	expect_date("2026-05-01T09:00:00.5", "timezone_aware");
+}
+
+Test(format_date, rejected)
+{
+	expect_date("", "datetime_parsing");
+	expect_date("2026-05-01", "datetime_parsing");
+	expect_date("2026-05-01 09:00:00Z", "datetime_parsing");
+	expect_date("2026/05/01T09:00:00Z", "datetime_parsing");
+	expect_date("2026-13-01T09:00:00Z", "datetime_parsing");
+	expect_date("2026-00-01T09:00:00Z", "datetime_parsing");
+	expect_date("2026-04-31T09:00:00Z", "datetime_parsing");
+	expect_date("2023-02-29T09:00:00Z", "datetime_parsing");
+	expect_date("1900-02-29T09:00:00Z", "datetime_parsing");
+	expect_date("2026-05-01T24:00:00Z", "datetime_parsing");
+	expect_date("2026-05-01T09:60:00Z", "datetime_parsing");
+	expect_date("2026-05-01T09:00:61Z", "datetime_parsing");
+	expect_date("2026-05-01T09:00:00.Z", "datetime_parsing");
+	expect_date("2026-05-01T09:00:00+24:00", "datetime_parsing");
+	expect_date("2026-05-01T09:00:00+02:60", "datetime_parsing");
+	expect_date("2026-05-01T09:00:00+0200", "datetime_parsing");
+	expect_date("2026-05-01T09:00:00ZZ", "datetime_parsing");
+	expect_date("2026-05-01T09:00:00 Z", "datetime_parsing");
+	expect_date("+2026-05-01T09:00:00Z", "datetime_parsing");
+}
