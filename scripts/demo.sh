@@ -5,18 +5,25 @@
 # the 19 routes, prints each status and body, then prints what the stream
 # stored.  Everything it started is stopped, by process id, on exit.
 #
-# Usage: scripts/demo.sh BUILD_DIR
+# Usage: scripts/demo.sh [BUILD_DIR]
 #   BUILD_DIR contains ballot.fcgi ... voter.fcgi and pv-stream-dump ("make").
+#   Without it, the script installs the missing Debian packages, runs make,
+#   and uses ./build.
 # Needs nats-server, lighttpd and curl in PATH, and Linux (/proc/net/tcp).
 
 set -eu
 
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$#" -eq 0 ]; then
+	sh "$source_dir/scripts/deps.sh"
+	make -C "$source_dir" -j2 all >/dev/null
+	set -- "$source_dir/build"
+fi
 if [ "$#" -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR (the directory with the *.fcgi, from make)" >&2
+	echo "usage: $0 [BUILD_DIR] (the directory with the *.fcgi, from make)" >&2
 	exit 2
 fi
 build=$(cd "$1" && pwd)
-source_dir=$(cd "$(dirname "$0")/.." && pwd)
 sample="$source_dir/lighttpd.conf.sample"
 stream=election
 election=01HV6Z3R8Y5A0B9C7D2E4F6G8H
