@@ -19,6 +19,16 @@
 /* Time given to nats.c to send what it buffered when the process stops. */
 #define PV_SHUTDOWN_FLUSH_MS 2000
 
+/*
+ * Signal that interrupts a worker blocked in accept() at shutdown.  It is
+ * unblocked only while a worker waits in FCGX_Accept_r, so it never
+ * interrupts request I/O or reaches nats.c's threads.
+ */
+#define PV_WAKE_SIGNAL SIGUSR2
+
+/* Time the requests in hand get to finish, beyond the publish time-out. */
+#define PV_SHUTDOWN_GRACE_MS 10000
+
 extern char **environ;
 
 typedef struct server {
@@ -109,6 +119,7 @@ worker_main(void *arg)
 	server *srv = arg;
 	pv_request_io io = { NULL, fcgi_param, fcgi_read, fcgi_write };
 	FCGX_Request req;
+	sigset_t wake;
 	pv_worker w;
 	pv_error err;
 	int rc;
@@ -123,12 +134,25 @@ worker_main(void *arg)
 	}
 	io.ctx = &req;
 
+	sigemptyset(&wake);
+	sigaddset(&wake, PV_WAKE_SIGNAL);
+
 	for (;;) {
 		pthread_mutex_lock(&srv->accept_lock);
+		pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 		rc = atomic_load(&srv->stopping) ? -1 : FCGX_Accept_r(&req);
+		pthread_sigmask(SIG_BLOCK, &wake, NULL);
 		pthread_mutex_unlock(&srv->accept_lock);
-		if (rc < 0)
+
+		/* A stray wake signal interrupts accept; only a stop ends it. */
+		if (rc == -EINTR && !atomic_load(&srv->stopping))
+			continue;
+		if (rc < 0) {
+			if (!atomic_load(&srv->stopping))
+				pv_log(&srv->log, PV_LOG_ERROR, "FCGX_Accept_r "
+				    "failed: %s", strerror(-rc));
 			break;
+		}
 
 		pv_handle_request(&srv->app, &w, &io);
 		FCGX_Finish_r(&req);
@@ -138,6 +162,17 @@ worker_main(void *arg)
 	pv_worker_free(&w);
 	atomic_fetch_sub(&srv->running, 1);
 	return NULL;
+}
+
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGTERM: return "SIGTERM";
+	case SIGUSR1: return "SIGUSR1";
+	case SIGINT: return "SIGINT";
+	default: return "signal";
+	}
 }
 
 /*
@@ -161,8 +196,9 @@ wait_for_stop(server *srv, const sigset_t *stop_signals)
 static int
 serve_fastcgi(server *srv, const sigset_t *stop_signals)
 {
+	struct timespec pause = { 0, 50 * 1000000L };
 	pthread_t *threads;
-	int i, started = 0, sig;
+	int i, started = 0, sig, grace_ms, waited_ms;
 
 	threads = calloc((size_t)srv->cfg.threads, sizeof(*threads));
 	if (threads == NULL) {
@@ -186,15 +222,31 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	sig = wait_for_stop(srv, stop_signals);
 	if (sig > 0)
 		pv_log(&srv->log, PV_LOG_INFO, "%s received; finishing the "
-		    "requests in hand", strsignal(sig));
+		    "requests in hand", signal_name(sig));
 
 	/*
-	 * Threads blocked in accept() wake up when the listening socket is
-	 * shut down (Linux); the others end after their current request.
+	 * Workers blocked in accept() return once shutdown is pending and a
+	 * wake signal interrupts them; the others end after their current
+	 * request.  The signal is sent again until all are done, because one
+	 * sent just before a worker enters accept() is lost.  (Closing or
+	 * shutting down descriptor 0 instead would also stop the processes
+	 * that share the socket, as under spawn-fcgi -F.)
 	 */
 	atomic_store(&srv->stopping, true);
 	FCGX_ShutdownPending();
-	shutdown(0, SHUT_RDWR);
+	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
+	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
+	    waited_ms < grace_ms; waited_ms += 50) {
+		for (i = 0; i < started; i++)
+			pthread_kill(threads[i], PV_WAKE_SIGNAL);
+		nanosleep(&pause, NULL);
+	}
+	if (atomic_load(&srv->running) > 0) {
+		pv_log(&srv->log, PV_LOG_ERROR, "%d request(s) still running "
+		    "after %d ms; exiting without them",
+		    atomic_load(&srv->running), grace_ms);
+		_exit(PV_EXIT_SOFTWARE);
+	}
 
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
@@ -288,10 +340,17 @@ parse_args(const pv_aggregate *agg, int argc, char **argv)
 	return PV_EXIT_USAGE;
 }
 
+static void
+on_wake_signal(int sig)
+{
+	(void)sig;
+}
+
 static int
 run(server *srv, const pv_aggregate *agg)
 {
-	sigset_t stop_signals;
+	struct sigaction wake;
+	sigset_t stop_signals, blocked;
 	pv_error err;
 
 	pv_error_clear(&err);
@@ -310,12 +369,26 @@ run(server *srv, const pv_aggregate *agg)
 		return PV_EXIT_SOFTWARE;
 	}
 
-	/* Stop signals reach only sigtimedwait in the main thread. */
+	/*
+	 * Stop signals reach only sigtimedwait in the main thread: every
+	 * thread inherits this mask.  The wake signal is blocked too, except
+	 * where a worker waits in accept.
+	 */
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGUSR1);
 	sigaddset(&stop_signals, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGUSR1);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, PV_WAKE_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+	memset(&wake, 0, sizeof(wake));
+	wake.sa_handler = on_wake_signal;
+	sigemptyset(&wake.sa_mask);
+	/* No SA_RESTART: the point is to make accept() return EINTR. */
+	sigaction(PV_WAKE_SIGNAL, &wake, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (FCGX_Init() != 0) {
