@@ -44,6 +44,9 @@ INTEG_BIN  := $(BUILD)/tests/integration
 
 all: $(LIB) $(HANDLERS) $(TOOLS)
 
+# Keep the objects that pattern rules build on the way to a handler.
+.SECONDARY:
+
 deps:
 	sh scripts/deps.sh
 

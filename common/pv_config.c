@@ -233,16 +233,27 @@ load_streams(pv_config *cfg, const source *src, pv_error *err)
 	return parse_streams(cfg, "PHOTOVOTE_STREAMS", "election", err);
 }
 
+/* PHOTOVOTE_LOG picks the target, PHOTOVOTE_LOG_LEVEL the level. */
 static pv_status
 load_log_level(pv_config *cfg, const source *src, pv_error *err)
 {
 	static const char *const names[] = {
 		"error", "warning", "info", "debug"
 	};
-	const char *value = lookup(src, "PHOTOVOTE_LOG_LEVEL");
+	const char *value;
 	char excerpt[64];
 	size_t i;
 
+	value = lookup(src, "PHOTOVOTE_LOG");
+	if (value != NULL && strcmp(value, "syslog") == 0)
+		cfg->log_to_syslog = true;
+	else if (value != NULL && value[0] != '\0' &&
+	    strcmp(value, "stderr") != 0)
+		return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_LOG: invalid "
+		    "value %s: expected stderr or syslog",
+		    shown(excerpt, sizeof(excerpt), value, false));
+
+	value = lookup(src, "PHOTOVOTE_LOG_LEVEL");
 	cfg->log_level = PV_LOG_INFO;
 	if (value == NULL || value[0] == '\0')
 		return PV_OK;

@@ -47,6 +47,7 @@ typedef struct pv_config {
 	size_t max_body;		/* bytes; a larger body gets 413 */
 	int threads;			/* requests in flight per process */
 	pv_log_level log_level;
+	bool log_to_syslog;		/* PHOTOVOTE_LOG=syslog */
 	char env_file[256];		/* the .env file read, or "" */
 	bool env_file_world_readable;	/* other users may read its secrets */
 } pv_config;

@@ -1,10 +1,11 @@
-/* Logging to standard error; see pv_log.h. */
+/* Logging to standard error or syslog; see pv_log.h. */
 #include "pv_log.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static const char *const level_names[] = {
@@ -17,6 +18,26 @@ pv_log_init(pv_logger *logger, const char *aggregate, int fd)
 	snprintf(logger->name, sizeof(logger->name), "photovote-%s", aggregate);
 	logger->level = PV_LOG_INFO;
 	logger->fd = fd;
+	logger->use_syslog = false;
+}
+
+void
+pv_log_use_syslog(pv_logger *logger)
+{
+	openlog(logger->name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	logger->use_syslog = true;
+}
+
+static void
+log_to_syslog(pv_log_level level, const char *fmt, va_list ap)
+{
+	static const int priorities[] = {
+		LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG
+	};
+	char message[1024];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	syslog(priorities[level], "%s", message);
 }
 
 void
@@ -29,6 +50,12 @@ pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 
 	if (level > logger->level)
 		return;
+	if (logger->use_syslog) {
+		va_start(ap, fmt);
+		log_to_syslog(level, fmt, ap);
+		va_end(ap);
+		return;
+	}
 
 	head = snprintf(line, sizeof(line), "%s[%ld]: %s: ", logger->name,
 		(long)getpid(), level_names[level]);

@@ -1,15 +1,18 @@
 /*
- * Logging to standard error, one line per call.
+ * Logging to standard error or syslog, one line per call.
  *
- * Each line is "photovote-<aggregate>[<pid>]: <level>: <message>" and goes
- * out in a single write(2), so lines from threads and from the processes
- * that share the web server's error log do not interleave.  Untrusted
+ * On standard error each line is "photovote-<aggregate>[<pid>]: <level>:
+ * <message>" and goes out in a single write(2), so lines from threads and
+ * from the processes that share the web server's error log do not
+ * interleave.  To syslog (facility daemon) the same message goes with the
+ * matching priority.  Untrusted
  * bytes are passed through pv_log_escape first.  Secrets are never passed
  * to these functions.
  */
 #ifndef PV_LOG_H
 #define PV_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum pv_log_level {
@@ -24,10 +27,17 @@ typedef struct pv_logger {
 	char name[48];		/* "photovote-voter" */
 	pv_log_level level;	/* lines above this level are dropped */
 	int fd;			/* usually 2 */
+	bool use_syslog;	/* set by pv_log_use_syslog */
 } pv_logger;
 
 /* Sets up logger for aggregate ("voter"); the level starts at INFO. */
 void pv_log_init(pv_logger *logger, const char *aggregate, int fd);
+
+/*
+ * Sends later lines to syslog instead of fd.  Calls openlog(3), which is
+ * process-wide: one logger per process.
+ */
+void pv_log_use_syslog(pv_logger *logger);
 
 void pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -317,6 +317,7 @@ print_help(const pv_aggregate *agg)
 	    "(65536)\n"
 	    "  PHOTOVOTE_THREADS            requests in flight per process "
 	    "(4)\n"
+	    "  PHOTOVOTE_LOG                stderr or syslog (stderr)\n"
 	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
 	    "(info)\n"
 	    "  PHOTOVOTE_ENV_FILE           .env file (.env)\n", "<AGG>");
@@ -359,6 +360,8 @@ run(server *srv, const pv_aggregate *agg)
 		return PV_EXIT_CONFIG;
 	}
 	srv->log.level = srv->cfg.log_level;
+	if (srv->cfg.log_to_syslog)
+		pv_log_use_syslog(&srv->log);
 	if (srv->cfg.env_file_world_readable)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
 		    "users; it may hold secrets", srv->cfg.env_file);

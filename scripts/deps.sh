@@ -4,7 +4,7 @@
 set -eu
 
 packages="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
-libnats-dev uuid-dev libcriterion-dev nats-server lighttpd curl"
+libnats-dev uuid-dev libcriterion-dev nats-server lighttpd curl valgrind"
 
 missing=""
 for p in $packages; do

@@ -49,6 +49,21 @@ Test(config, defaults)
 	cr_assert_eq(cfg.max_body, 65536);
 	cr_assert_null(cfg.user);
 	cr_assert_null(cfg.password);
+	cr_assert_eq(cfg.log_level, PV_LOG_INFO);
+	cr_assert_not(cfg.log_to_syslog);
+	pv_config_free(&cfg);
+}
+
+Test(config, log_settings)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "PHOTOVOTE_LOG=syslog", "PHOTOVOTE_LOG_LEVEL=debug", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(cfg.log_to_syslog);
+	cr_assert_eq(cfg.log_level, PV_LOG_DEBUG);
 	pv_config_free(&cfg);
 }
 
@@ -213,6 +228,7 @@ Test(config, bad_values_name_setting)
 		{ "PHOTOVOTE_STREAMS=a,a", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=,", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_LOG_LEVEL=loud", "PHOTOVOTE_LOG_LEVEL" },
+		{ "PHOTOVOTE_LOG=file", "PHOTOVOTE_LOG" },
 		{ "NATS_URL=nats://a\x01", "NATS_URL" },
 		{ "NATS_URL= , ", "NATS_URL" },
 		{ "NATS_CERT=/c.pem", "NATS_KEY" },
