@@ -31,7 +31,9 @@ LIB_OBJ    := $(LIB_SRC:common/%.c=$(BUILD)/obj/common/%.o) \
               $(BUILD)/obj/gen/pv_schemas.o
 SCHEMAS    := $(sort $(wildcard schemas/*.json))
 HANDLERS   := $(AGGREGATES:%=$(BUILD)/%.fcgi)
-TOOLS      := $(BUILD)/pv-stream-dump
+TOOLS      := $(BUILD)/pv-stream-dump $(BUILD)/pv-openapi
+ROUTE_OBJ  := $(AGGREGATES:%=$(BUILD)/obj/routes/%.o)
+OPENAPI    := $(BUILD)/openapi.json
 
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 INTEG_SRC  := $(sort $(wildcard tests/integration/*.c))
@@ -42,7 +44,7 @@ INTEG_BIN  := $(BUILD)/tests/integration
 .PHONY: all deps check check-unit check-integration check-asan \
         check-valgrind demo install clean
 
-all: $(LIB) $(HANDLERS) $(TOOLS)
+all: $(LIB) $(HANDLERS) $(TOOLS) $(OPENAPI)
 
 # Keep the objects that pattern rules build on the way to a handler.
 .SECONDARY:
@@ -78,7 +80,20 @@ $(BUILD)/%.fcgi: $(BUILD)/obj/fcgi/%.o $(LIB)
 $(BUILD)/pv-stream-dump: $(BUILD)/obj/tools/pv_stream_dump.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
-$(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+# The route tables alone (no main), for tools and tests that list routes.
+$(BUILD)/obj/routes/%.o: fcgi/%.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DPV_NO_MAIN -c -o $@ $<
+
+$(BUILD)/pv-openapi: $(BUILD)/obj/tools/pv_openapi.o $(ROUTE_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(LDLIBS_ALL)
+
+$(OPENAPI): $(BUILD)/pv-openapi
+	$(BUILD)/pv-openapi > $@.tmp
+	mv $@.tmp $@
+
+$(UNIT_BIN): $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(ROUTE_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(LDLIBS_ALL) -lcriterion

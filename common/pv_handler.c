@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pv_openapi.h"
 #include "pv_schema.h"
 
 /* ---- setup ---- */
@@ -43,6 +44,10 @@ pv_app_init(pv_app *app, const pv_aggregate *aggregate, const pv_config *cfg,
 		}
 	}
 
+	pv_buf_init(&app->openapi);
+	if ((st = pv_openapi_write(&aggregate, 1, &app->openapi, err)) != PV_OK)
+		goto fail;
+
 	if ((st = pv_publisher_new(&app->publisher, cfg, log, err)) != PV_OK)
 		goto fail;
 	return PV_OK;
@@ -55,6 +60,7 @@ void
 pv_app_free(pv_app *app, int timeout_ms)
 {
 	pv_publisher_free(app->publisher, timeout_ms);
+	pv_buf_free(&app->openapi);
 	free(app->schemas);
 	pv_catalog_free(app->catalog);
 	app->publisher = NULL;
@@ -272,6 +278,55 @@ out:
 	return status;
 }
 
+/* Built-in endpoints under /<aggregate>: health and the OpenAPI part. */
+typedef enum builtin {
+	BUILTIN_NONE = 0,
+	BUILTIN_HEALTH,
+	BUILTIN_OPENAPI
+} builtin;
+
+static builtin
+find_builtin(const pv_aggregate *agg, const char *path)
+{
+	size_t len = strlen(agg->name);
+
+	if (path[0] != '/' || strncmp(path + 1, agg->name, len) != 0)
+		return BUILTIN_NONE;
+	path += 1 + len;
+	if (strcmp(path, "/health") == 0)
+		return BUILTIN_HEALTH;
+	if (strcmp(path, "/openapi.json") == 0)
+		return BUILTIN_OPENAPI;
+	return BUILTIN_NONE;
+}
+
+static int
+handle_builtin(const pv_app *app, pv_worker *w, const pv_request_io *io,
+	builtin which, const char *method)
+{
+	pv_status st;
+
+	if (method == NULL || strcmp(method, "GET") != 0)
+		return answer_detail(io, 405, "Allow: GET\r\n",
+		    "Method Not Allowed");
+
+	if (which == BUILTIN_OPENAPI) {
+		pv_response_send(io, 200, NULL, app->openapi.data,
+		    app->openapi.len);
+		return 200;
+	}
+
+	/* Health: no publish; connects and binds first when needed. */
+	pv_buf_reset(&w->out);
+	st = pv_publisher_health(app->publisher, &w->out);
+	if (st == PV_ERR_NOMEM)
+		return answer_detail(io, 500, NULL, "Internal Server Error");
+	pv_response_send(io, st == PV_OK ? 200 : 503,
+	    st == PV_OK ? NULL : "Retry-After: 1\r\n", w->out.data,
+	    w->out.len);
+	return st == PV_OK ? 200 : 503;
+}
+
 /* ---- the handler ---- */
 
 int
@@ -280,10 +335,14 @@ pv_handle_request(const pv_app *app, pv_worker *w, const pv_request_io *io)
 	const char *method = io->param(io->ctx, "REQUEST_METHOD");
 	char path[PV_REQUEST_PATH_MAX], allow[64], header[96], shown[80];
 	pv_body_result body;
+	builtin which;
 	int route;
 
 	if (!pv_request_path(io, path, sizeof(path)))
 		return answer_detail(io, 404, NULL, "Not Found");
+	which = find_builtin(app->aggregate, path);
+	if (which != BUILTIN_NONE)
+		return handle_builtin(app, w, io, which, method);
 
 	route = find_route(app->aggregate, method, path, allow, sizeof(allow));
 	if (route < 0 && allow[0] == '\0') {

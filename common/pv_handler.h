@@ -30,6 +30,13 @@ typedef struct pv_aggregate {
 	size_t route_count;
 } pv_aggregate;
 
+/* The route tables of the five executables (fcgi/<name>.c). */
+extern const pv_aggregate pv_ballot_aggregate;
+extern const pv_aggregate pv_candidate_aggregate;
+extern const pv_aggregate pv_competition_aggregate;
+extern const pv_aggregate pv_election_aggregate;
+extern const pv_aggregate pv_voter_aggregate;
+
 /* State shared by all threads; read-only once requests are served. */
 typedef struct pv_app {
 	const pv_aggregate *aggregate;
@@ -38,6 +45,7 @@ typedef struct pv_app {
 	pv_catalog *catalog;		/* owned */
 	const pv_schema **schemas;	/* owned array: route i's schema */
 	pv_publisher *publisher;	/* owned; locks internally */
+	pv_buf openapi;			/* GET /<aggregate>/openapi.json */
 } pv_app;
 
 /* Per-thread scratch space, reused from request to request. */
@@ -63,7 +71,9 @@ pv_status pv_worker_init(pv_worker *w, pv_error *err);
 void pv_worker_free(pv_worker *w);
 
 /*
- * Handles one request from io and writes the whole response.  Never
+ * Handles one request from io and writes the whole response.  Besides
+ * the event routes, every aggregate answers GET /<aggregate>/health
+ * (broker state; 200 or 503) and GET /<aggregate>/openapi.json.  Never
  * fails: every problem becomes an HTTP status and a JSON body.  Returns
  * the status sent (for logs and tests).
  */

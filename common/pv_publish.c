@@ -647,3 +647,72 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	pthread_rwlock_destroy(&pub->lock);
 	free(pub);
 }
+
+static const char *
+connection_state(natsConnection *nc)
+{
+	if (nc == NULL)
+		return "not connected";
+	switch (natsConnection_Status(nc)) {
+	case NATS_CONN_STATUS_CONNECTED: return "connected";
+	case NATS_CONN_STATUS_CONNECTING: return "connecting";
+	case NATS_CONN_STATUS_RECONNECTING: return "reconnecting";
+	case NATS_CONN_STATUS_CLOSED: return "closed";
+	default: return "disconnected";
+	}
+}
+
+/* Appends the health report; the lock is held for reading when nc != NULL. */
+static pv_status
+write_health(const pv_publisher *pub, natsConnection *nc, pv_status st,
+	const pv_error *err, pv_buf *out)
+{
+	pv_status wst;
+	int i;
+
+	wst = pv_buf_printf(out, "{\"status\":\"%s\",\"broker\":\"%s\","
+	    "\"streams\":{", st == PV_OK ? "ok" : "unavailable",
+	    connection_state(nc));
+	for (i = 0; wst == PV_OK && i < pub->cfg->stream_count; i++)
+		wst = pv_buf_printf(out, "%s\"%s\":\"%s\"", i > 0 ? "," : "",
+		    pub->cfg->streams[i], atomic_load(&pub->stream_ready[i]) ?
+		    "bound" : "not bound");
+	if (wst == PV_OK)
+		wst = pv_buf_append_str(out, "}");
+	/* The detail is our own text, never client input. */
+	if (wst == PV_OK && st != PV_OK) {
+		wst = pv_buf_append_str(out, ",\"detail\":");
+		if (wst == PV_OK)
+			wst = pv_buf_append_json_string(out, err->text,
+			    strlen(err->text));
+	}
+	if (wst == PV_OK)
+		wst = pv_buf_append_str(out, "}");
+	return wst;
+}
+
+pv_status
+pv_publisher_health(pv_publisher *pub, pv_buf *out)
+{
+	int64_t deadline = now_ms() + pub->cfg->publish_timeout_ms;
+	pv_error err;
+	pv_status st, wst;
+	int i;
+
+	pv_error_clear(&err);
+	st = acquire(pub, deadline, &err);
+	if (st != PV_OK) {
+		wst = write_health(pub, NULL, st, &err, out);
+		return wst != PV_OK ? wst : st;
+	}
+
+	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
+		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
+		    "broker");
+	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
+		st = ensure_stream(pub, i, deadline, &err);
+
+	wst = write_health(pub, pub->nc, st, &err, out);
+	pthread_rwlock_unlock(&pub->lock);
+	return wst != PV_OK ? wst : st;
+}

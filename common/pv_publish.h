@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "pv_buf.h"
 #include "pv_config.h"
 #include "pv_log.h"
 #include "pv_status.h"
@@ -46,6 +47,16 @@ pv_status pv_publisher_new(pv_publisher **out, const pv_config *cfg,
  */
 pv_status pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *msg,
 	pv_error *err);
+
+/*
+ * Checks, without publishing, that the connection is up and every stream
+ * is bound (connecting and binding first when needed, within the publish
+ * time-out), and appends a JSON report to out:
+ * {"status":"ok","broker":"connected","streams":{"election":"bound"}}.
+ * Returns PV_OK when healthy, PV_ERR_BROKER or PV_ERR_TIMEOUT otherwise
+ * (out then has "status":"unavailable" and a "detail").
+ */
+pv_status pv_publisher_health(pv_publisher *pub, pv_buf *out);
 
 /* Returns the producer name sent in the Producer header ("voter-<uuid>"). */
 const char *pv_publisher_producer(const pv_publisher *pub);

@@ -7,12 +7,15 @@ static const pv_route routes[] = {
 	{ "POST",	"/ballot/cast",			"Ballot.BallotCast" },
 };
 
-static const pv_aggregate ballot = {
+const pv_aggregate pv_ballot_aggregate = {
 	"ballot", routes, sizeof(routes) / sizeof(routes[0])
 };
 
+/* PV_NO_MAIN builds the table alone, for tools that list every route. */
+#ifndef PV_NO_MAIN
 int
 main(int argc, char **argv)
 {
-	return pv_server_main(&ballot, argc, argv);
+	return pv_server_main(&pv_ballot_aggregate, argc, argv);
 }
+#endif

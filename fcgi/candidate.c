@@ -9,12 +9,15 @@ static const pv_route routes[] = {
 	{ "PUT",	"/candidate/image-changed",	"Candidate.CandidateImageChanged" },
 };
 
-static const pv_aggregate candidate = {
+const pv_aggregate pv_candidate_aggregate = {
 	"candidate", routes, sizeof(routes) / sizeof(routes[0])
 };
 
+/* PV_NO_MAIN builds the table alone, for tools that list every route. */
+#ifndef PV_NO_MAIN
 int
 main(int argc, char **argv)
 {
-	return pv_server_main(&candidate, argc, argv);
+	return pv_server_main(&pv_candidate_aggregate, argc, argv);
 }
+#endif

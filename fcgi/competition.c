@@ -8,12 +8,15 @@ static const pv_route routes[] = {
 	{ "PUT",	"/competition/description-changed", "Competition.CompetitionDescriptionChanged" },
 };
 
-static const pv_aggregate competition = {
+const pv_aggregate pv_competition_aggregate = {
 	"competition", routes, sizeof(routes) / sizeof(routes[0])
 };
 
+/* PV_NO_MAIN builds the table alone, for tools that list every route. */
+#ifndef PV_NO_MAIN
 int
 main(int argc, char **argv)
 {
-	return pv_server_main(&competition, argc, argv);
+	return pv_server_main(&pv_competition_aggregate, argc, argv);
 }
+#endif

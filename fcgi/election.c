@@ -10,12 +10,15 @@ static const pv_route routes[] = {
 	{ "PUT",	"/election/closed",		"Election.ElectionClosed" },
 };
 
-static const pv_aggregate election = {
+const pv_aggregate pv_election_aggregate = {
 	"election", routes, sizeof(routes) / sizeof(routes[0])
 };
 
+/* PV_NO_MAIN builds the table alone, for tools that list every route. */
+#ifndef PV_NO_MAIN
 int
 main(int argc, char **argv)
 {
-	return pv_server_main(&election, argc, argv);
+	return pv_server_main(&pv_election_aggregate, argc, argv);
 }
+#endif

@@ -281,3 +281,46 @@ Test(handler, broker_down_503_retry_after)
 	cr_assert(strstr(body_of(&fr), "\"detail\":"));
 	pv_buf_free(&fr.response);
 }
+
+Test(handler, health_503_when_broker_down)
+{
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/candidate/health", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 503, "%s", fr.response.data);
+	cr_assert(strstr(fr.response.data, "Retry-After: "));
+	cr_assert(strstr(body_of(&fr), "\"status\":\"unavailable\""), "%s",
+	    body_of(&fr));
+	cr_assert(strstr(body_of(&fr), "\"election\":\"not bound\""), "%s",
+	    body_of(&fr));
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, health_only_get)
+{
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/candidate/health", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 405);
+	cr_assert(strstr(fr.response.data, "Allow: GET\r\n"));
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, openapi_part_served)
+{
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/candidate/openapi.json", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+	struct json_object *doc;
+
+	cr_assert_eq(run(&fr), 200);
+	doc = json_tokener_parse(body_of(&fr));
+	cr_assert_not_null(doc, "body is not JSON");
+	cr_assert(strstr(body_of(&fr), "\"/candidate/name-changed\""));
+	cr_assert_null(strstr(body_of(&fr), "\"/voter/\""),
+	    "another aggregate's route is listed");
+	json_object_put(doc);
+	pv_buf_free(&fr.response);
+}
