@@ -14,7 +14,7 @@
 
 #include <fcgiapp.h>
 
-#define PV_VERSION "0.1.0"
+#include "pv_cli.h"
 
 /* Time given to nats.c to send what it buffered when the process stops. */
 #define PV_SHUTDOWN_FLUSH_MS 2000
@@ -284,64 +284,6 @@ serve_cgi(server *srv)
 /* ---- command line and start ---- */
 
 static void
-print_help(const pv_aggregate *agg)
-{
-	size_t i;
-
-	printf("usage: %s.fcgi [--help | --version]\n\n"
-	    "FastCGI handler for the PhotoVote %s events.  A web server "
-	    "starts it;\nit validates each event and publishes it to NATS "
-	    "JetStream.\n\nRoutes:\n", agg->name, agg->name);
-	for (i = 0; i < agg->route_count; i++)
-		printf("  %-6s %-32s %s\n", agg->routes[i].method,
-		    agg->routes[i].path, agg->routes[i].event_type);
-	printf("\nSettings (environment, then the .env file):\n"
-	    "  NATS_URL                     server URLs, comma-separated "
-	    "(nats://127.0.0.1:4222)\n"
-	    "  NATS_USER, NATS_PASSWORD     user and password\n"
-	    "  NATS_TOKEN                   token\n"
-	    "  NATS_CREDS                   credentials file (JWT and NKey "
-	    "seed)\n"
-	    "  NATS_CA, NATS_CERT, NATS_KEY TLS CA file, client certificate "
-	    "and key\n"
-	    "  PHOTOVOTE_STREAMS            streams, comma-separated "
-	    "(election)\n"
-	    "  PHOTOVOTE_%s_STREAMS     streams of this aggregate only\n"
-	    "  PHOTOVOTE_REPLICAS           replicas of a created stream "
-	    "(1)\n"
-	    "  PHOTOVOTE_DUPLICATE_WINDOW   de-duplication window, seconds "
-	    "(120)\n"
-	    "  PHOTOVOTE_PUBLISH_TIMEOUT_MS time to wait for acknowledgements, "
-	    "ms (2000)\n"
-	    "  PHOTOVOTE_MAX_BODY           largest request body, bytes "
-	    "(65536)\n"
-	    "  PHOTOVOTE_THREADS            requests in flight per process "
-	    "(4)\n"
-	    "  PHOTOVOTE_LOG                stderr or syslog (stderr)\n"
-	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
-	    "(info)\n"
-	    "  PHOTOVOTE_ENV_FILE           .env file (.env)\n", "<AGG>");
-}
-
-/* Handles --help and --version; returns -1 to go on serving. */
-static int
-parse_args(const pv_aggregate *agg, int argc, char **argv)
-{
-	if (argc < 2)
-		return -1;
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		print_help(agg);
-		return PV_EXIT_OK;
-	}
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("photovote-fcgi %s (%s)\n", PV_VERSION, agg->name);
-		return PV_EXIT_OK;
-	}
-	fprintf(stderr, "%s.fcgi: unknown argument; try --help\n", agg->name);
-	return PV_EXIT_USAGE;
-}
-
-static void
 on_wake_signal(int sig)
 {
 	(void)sig;
@@ -415,7 +357,7 @@ pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 	server *srv;
 	int status;
 
-	status = parse_args(agg, argc, argv);
+	status = pv_cli_run(agg, argc, argv, environ);
 	if (status >= 0)
 		return status;
 

@@ -5,18 +5,13 @@
  * serves FastCGI requests on cfg->threads worker threads until SIGTERM,
  * SIGUSR1 or SIGINT, finishing the requests in hand before it exits.
  * Started as a CGI program (descriptor 0 is no socket), it handles the
- * one request in its environment and exits.
+ * one request in its environment and exits.  Run from a terminal with
+ * options, it carries them out (pv_cli.h).
  */
 #ifndef PV_SERVER_H
 #define PV_SERVER_H
 
 #include "pv_handler.h"
-
-/* Exit statuses, as in sysexits.h. */
-#define PV_EXIT_OK		0
-#define PV_EXIT_USAGE		64
-#define PV_EXIT_SOFTWARE	70
-#define PV_EXIT_CONFIG		78
 
 /* Runs aggregate's handler; returns the process exit status. */
 int pv_server_main(const pv_aggregate *aggregate, int argc, char **argv);
