@@ -228,6 +228,7 @@ check(const pv_aggregate *agg, char *const *envp)
 	pv_error_clear(&err);
 	if (pv_config_load(&cfg, agg->name, envp, &err) != PV_OK) {
 		fprintf(stderr, "configuration: %s\n", err.text);
+		pv_log_free(&log);
 		return PV_EXIT_CONFIG;
 	}
 	log.level = cfg.log_level;
@@ -239,6 +240,7 @@ check(const pv_aggregate *agg, char *const *envp)
 	if (pv_app_init(&app, agg, &cfg, &log, &err) != PV_OK) {
 		fprintf(stderr, "start: %s\n", err.text);
 		pv_config_free(&cfg);
+		pv_log_free(&log);
 		return PV_EXIT_SOFTWARE;
 	}
 
@@ -248,6 +250,7 @@ check(const pv_aggregate *agg, char *const *envp)
 	pv_buf_free(&report);
 	pv_app_free(&app, 1000);
 	pv_config_free(&cfg);
+	pv_log_free(&log);
 
 	if (st == PV_OK) {
 		printf("ready\n");

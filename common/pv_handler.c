@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uuid/uuid.h>
+
 #include "pv_openapi.h"
 #include "pv_schema.h"
 
@@ -91,16 +93,43 @@ pv_worker_free(pv_worker *w)
 
 /* ---- helpers ---- */
 
+/* Longest X-Request-Id taken from a client. */
+#define PV_REQUEST_ID_MAX 64
+
+/* One request in progress: where to answer, and the id in its logs. */
+typedef struct exchange {
+	const pv_request_io *io;
+	char request_id[PV_REQUEST_ID_MAX + 1];
+} exchange;
+
 /*
- * Sends a {"detail":...} response and returns its status.  A client that
- * went away cannot be told anything, so a failed write is not an error.
+ * Sends a response tagged with the request id.  A client that went away
+ * cannot be told anything, so a failed write is not an error.
  */
 static int
-answer_detail(const pv_request_io *io, int status, const char *headers,
+answer(const exchange *ex, int status, const char *headers, const char *body,
+	size_t len)
+{
+	char all[PV_REQUEST_ID_MAX + 128];
+
+	snprintf(all, sizeof(all), "X-Request-Id: %s\r\n%s", ex->request_id,
+	    headers != NULL ? headers : "");
+	pv_response_send(ex->io, status, all, body, len);
+	return status;
+}
+
+/* Sends {"detail":"<detail>"}; detail is always a fixed text of ours. */
+static int
+answer_detail(const exchange *ex, int status, const char *headers,
 	const char *detail)
 {
-	pv_response_detail(io, status, headers, detail);
-	return status;
+	char body[256];
+	int n;
+
+	n = snprintf(body, sizeof(body), "{\"detail\":\"%s\"}", detail);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = 0;
+	return answer(ex, status, headers, body, (size_t)n);
 }
 
 /* Compares a request path with a route path, ignoring a trailing '/'. */
@@ -141,55 +170,57 @@ find_route(const pv_aggregate *agg, const char *method, const char *path,
 }
 
 static int
-reject_body(const pv_app *app, const pv_request_io *io, pv_body_result r)
+reject_body(const pv_app *app, const exchange *ex, pv_body_result r)
 {
 	char detail[96];
 
 	switch (r) {
 	case PV_BODY_NO_LENGTH:
-		return answer_detail(io, 411, NULL, "Content-Length "
+		return answer_detail(ex, 411, NULL, "Content-Length "
 		    "required");
 	case PV_BODY_BAD_LENGTH:
-		return answer_detail(io, 400, NULL, "Content-Length is "
+		return answer_detail(ex, 400, NULL, "Content-Length is "
 		    "not a valid number");
 	case PV_BODY_TOO_LARGE:
 		snprintf(detail, sizeof(detail), "Request body larger than %zu "
 		    "bytes", app->cfg->max_body);
-		return answer_detail(io, 413, NULL, detail);
+		return answer_detail(ex, 413, NULL, detail);
 	case PV_BODY_SHORT:
-		return answer_detail(io, 400, NULL, "Request body shorter "
+		return answer_detail(ex, 400, NULL, "Request body shorter "
 		    "than Content-Length");
 	case PV_BODY_LONG:
-		return answer_detail(io, 400, NULL, "Request body longer "
+		return answer_detail(ex, 400, NULL, "Request body longer "
 		    "than Content-Length");
 	case PV_BODY_NOMEM:
 	case PV_BODY_OK:
 		break;
 	}
 	pv_log(app->log, PV_LOG_ERROR, "reading a request body: out of memory");
-	return answer_detail(io, 500, NULL, "Internal Server Error");
+	return answer_detail(ex, 500, NULL, "Internal Server Error");
 }
 
 static int
-reject_event(const pv_app *app, pv_worker *w, const pv_request_io *io,
+reject_event(const pv_app *app, pv_worker *w, const exchange *ex,
 	const pv_route *route)
 {
 	const pv_violation *first = &w->violations.items[0];
-	char field[80];
+	char field[80], key[128];
 
 	pv_buf_reset(&w->out);
 	if (pv_violations_to_json(&w->violations, &w->out) != PV_OK) {
 		pv_log(app->log, PV_LOG_ERROR, "writing a 422 body: out of "
 		    "memory");
-		return answer_detail(io, 500, NULL,
+		return answer_detail(ex, 500, NULL,
 		    "Internal Server Error");
 	}
 
-	pv_log(app->log, PV_LOG_INFO, "%s %s: 422 %s at %s (%zu error(s))",
-	    route->method, route->path, first->type,
+	snprintf(key, sizeof(key), "422 %s %s", route->path, first->type);
+	pv_log_limited(app->log, PV_LOG_INFO, key, "request %s: %s %s: 422 %s "
+	    "at %s (%zu error(s))", ex->request_id, route->method, route->path,
+	    first->type,
 	    pv_log_escape(field, sizeof(field), first->field,
 	    strlen(first->field), 64), w->violations.count);
-	pv_response_send(io, 422, NULL, w->out.data, w->out.len);
+	answer(ex, 422, NULL, w->out.data, w->out.len);
 	return 422;
 }
 
@@ -205,7 +236,7 @@ string_field(struct json_object *event, const char *name)
 
 /* Publishes the canonical event in w->out and answers. */
 static int
-publish_event(const pv_app *app, const pv_request_io *io,
+publish_event(const pv_app *app, const exchange *ex,
 	const pv_route *route, struct json_object *event, const pv_buf *out)
 {
 	pv_publish_msg msg;
@@ -220,33 +251,35 @@ publish_event(const pv_app *app, const pv_request_io *io,
 	if (msg.event_id == NULL || msg.election_id == NULL) {
 		pv_log(app->log, PV_LOG_ERROR, "%s: schema lets through an "
 		    "event without id or election_id", route->event_type);
-		return answer_detail(io, 500, NULL,
+		return answer_detail(ex, 500, NULL,
 		    "Internal Server Error");
 	}
 
 	pv_error_clear(&err);
 	st = pv_publisher_publish(app->publisher, &msg, &err);
 	if (st == PV_OK) {
-		pv_response_send(io, 200, NULL, "{}", 2);
+		answer(ex, 200, NULL, "{}", 2);
 		return 200;
 	}
 
-	pv_log(app->log, st == PV_ERR_ARG ? PV_LOG_ERROR : PV_LOG_WARNING,
-	    "%s %s: event %s not stored: %s", route->method, route->path,
-	    msg.event_id, err.text);
+	/* During an outage every request fails alike: count, do not flood. */
+	pv_log_limited(app->log, st == PV_ERR_ARG ? PV_LOG_ERROR :
+	    PV_LOG_WARNING, err.text,
+	    "request %s: %s %s: event %s not stored: %s", ex->request_id,
+	    route->method, route->path, msg.event_id, err.text);
 	if (st == PV_ERR_TIMEOUT)
-		return answer_detail(io, 503, "Retry-After: 1\r\n",
+		return answer_detail(ex, 503, "Retry-After: 1\r\n",
 		    "Event store did not acknowledge in time; retry with the "
 		    "same id");
 	if (st == PV_ERR_BROKER)
-		return answer_detail(io, 503, "Retry-After: 1\r\n",
+		return answer_detail(ex, 503, "Retry-After: 1\r\n",
 		    "Event store unavailable; retry later");
-	return answer_detail(io, 500, NULL, "Internal Server Error");
+	return answer_detail(ex, 500, NULL, "Internal Server Error");
 }
 
 /* Parses, validates, serializes and publishes the body in w->body. */
 static int
-handle_event(const pv_app *app, pv_worker *w, const pv_request_io *io,
+handle_event(const pv_app *app, pv_worker *w, const exchange *ex,
 	size_t route_index)
 {
 	const pv_route *route = &app->aggregate->routes[route_index];
@@ -257,10 +290,10 @@ handle_event(const pv_app *app, pv_worker *w, const pv_request_io *io,
 	pv_violations_clear(&w->violations);
 	if (pv_json_parse_body(w->parser, w->body.data, w->body.len, &event,
 	    &w->violations) != PV_OK)
-		return reject_event(app, w, io, route);
+		return reject_event(app, w, ex, route);
 
 	if (pv_schema_validate(schema, event, &w->violations) != PV_OK) {
-		status = reject_event(app, w, io, route);
+		status = reject_event(app, w, ex, route);
 		goto out;
 	}
 
@@ -268,11 +301,11 @@ handle_event(const pv_app *app, pv_worker *w, const pv_request_io *io,
 	if (pv_schema_serialize(schema, event, &w->out) != PV_OK) {
 		pv_log(app->log, PV_LOG_ERROR, "%s: serializing the event "
 		    "failed", route->event_type);
-		status = answer_detail(io, 500, NULL,
+		status = answer_detail(ex, 500, NULL,
 		    "Internal Server Error");
 		goto out;
 	}
-	status = publish_event(app, io, route, event, &w->out);
+	status = publish_event(app, ex, route, event, &w->out);
 out:
 	json_object_put(event);
 	return status;
@@ -301,17 +334,17 @@ find_builtin(const pv_aggregate *agg, const char *path)
 }
 
 static int
-handle_builtin(const pv_app *app, pv_worker *w, const pv_request_io *io,
+handle_builtin(const pv_app *app, pv_worker *w, const exchange *ex,
 	builtin which, const char *method)
 {
 	pv_status st;
 
 	if (method == NULL || strcmp(method, "GET") != 0)
-		return answer_detail(io, 405, "Allow: GET\r\n",
+		return answer_detail(ex, 405, "Allow: GET\r\n",
 		    "Method Not Allowed");
 
 	if (which == BUILTIN_OPENAPI) {
-		pv_response_send(io, 200, NULL, app->openapi.data,
+		answer(ex, 200, NULL, app->openapi.data,
 		    app->openapi.len);
 		return 200;
 	}
@@ -320,18 +353,41 @@ handle_builtin(const pv_app *app, pv_worker *w, const pv_request_io *io,
 	pv_buf_reset(&w->out);
 	st = pv_publisher_health(app->publisher, &w->out);
 	if (st == PV_ERR_NOMEM)
-		return answer_detail(io, 500, NULL, "Internal Server Error");
-	pv_response_send(io, st == PV_OK ? 200 : 503,
+		return answer_detail(ex, 500, NULL, "Internal Server Error");
+	answer(ex, st == PV_OK ? 200 : 503,
 	    st == PV_OK ? NULL : "Retry-After: 1\r\n", w->out.data,
 	    w->out.len);
 	return st == PV_OK ? 200 : 503;
 }
 
+/*
+ * Takes the client's X-Request-Id when it is 1 to PV_REQUEST_ID_MAX
+ * characters that are safe in a header and a log line; otherwise makes
+ * a new one, which the response returns.
+ */
+static void
+set_request_id(const pv_request_io *io, char *out, size_t size)
+{
+	const char *given = io->param(io->ctx, "HTTP_X_REQUEST_ID");
+	size_t len = given != NULL ? strspn(given, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_.:") : 0;
+	uuid_t id;
+
+	if (given != NULL && len > 0 && given[len] == '\0' &&
+	    len <= PV_REQUEST_ID_MAX && len < size) {
+		memcpy(out, given, len + 1);
+		return;
+	}
+	uuid_generate(id);
+	uuid_unparse_lower(id, out);
+}
+
 /* ---- the handler ---- */
 
-int
-pv_handle_request(const pv_app *app, pv_worker *w, const pv_request_io *io)
+static int
+dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 {
+	const pv_request_io *io = ex->io;
 	const char *method = io->param(io->ctx, "REQUEST_METHOD");
 	char path[PV_REQUEST_PATH_MAX], allow[64], header[96], shown[80];
 	pv_body_result body;
@@ -339,31 +395,41 @@ pv_handle_request(const pv_app *app, pv_worker *w, const pv_request_io *io)
 	int route;
 
 	if (!pv_request_path(io, path, sizeof(path)))
-		return answer_detail(io, 404, NULL, "Not Found");
+		return answer_detail(ex, 404, NULL, "Not Found");
 	which = find_builtin(app->aggregate, path);
 	if (which != BUILTIN_NONE)
-		return handle_builtin(app, w, io, which, method);
+		return handle_builtin(app, w, ex, which, method);
 
 	route = find_route(app->aggregate, method, path, allow, sizeof(allow));
 	if (route < 0 && allow[0] == '\0') {
 		pv_log(app->log, PV_LOG_DEBUG, "404 for path %s",
 		    pv_log_escape(shown, sizeof(shown), path, strlen(path),
 		    64));
-		return answer_detail(io, 404, NULL, "Not Found");
+		return answer_detail(ex, 404, NULL, "Not Found");
 	}
 	if (route < 0) {
 		snprintf(header, sizeof(header), "Allow: %s\r\n", allow);
-		return answer_detail(io, 405, header,
+		return answer_detail(ex, 405, header,
 		    "Method Not Allowed");
 	}
 
 	if (!pv_request_is_json(io))
-		return answer_detail(io, 415, NULL, "Content-Type must be "
+		return answer_detail(ex, 415, NULL, "Content-Type must be "
 		    "application/json");
 
 	body = pv_request_read_body(io, app->cfg->max_body, &w->body);
 	if (body != PV_BODY_OK)
-		return reject_body(app, io, body);
+		return reject_body(app, ex, body);
 
-	return handle_event(app, w, io, (size_t)route);
+	return handle_event(app, w, ex, (size_t)route);
+}
+
+int
+pv_handle_request(const pv_app *app, pv_worker *w, const pv_request_io *io)
+{
+	exchange ex;
+
+	ex.io = io;
+	set_request_id(io, ex.request_id, sizeof(ex.request_id));
+	return dispatch(app, w, &ex);
 }

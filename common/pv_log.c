@@ -2,11 +2,30 @@
 #include "pv_log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
+
+#define LIMIT_SLOTS 64
+
+/* One key's count in the current window; a hash collision shares a slot. */
+typedef struct limit_slot {
+	uint64_t key_hash;
+	time_t window_start;
+	unsigned printed;
+	unsigned suppressed;
+} limit_slot;
+
+struct pv_log_limiter {
+	pthread_mutex_t lock;
+	limit_slot slots[LIMIT_SLOTS];
+};
 
 static const char *const level_names[] = {
 	"error", "warning", "info", "debug"
@@ -19,6 +38,26 @@ pv_log_init(pv_logger *logger, const char *aggregate, int fd)
 	logger->level = PV_LOG_INFO;
 	logger->fd = fd;
 	logger->use_syslog = false;
+
+	/* Without memory the logger still works, only without limits. */
+	logger->limiter = calloc(1, sizeof(*logger->limiter));
+	if (logger->limiter != NULL &&
+	    pthread_mutex_init(&logger->limiter->lock, NULL) != 0) {
+		free(logger->limiter);
+		logger->limiter = NULL;
+	}
+}
+
+void
+pv_log_free(pv_logger *logger)
+{
+	if (logger->limiter != NULL) {
+		pthread_mutex_destroy(&logger->limiter->lock);
+		free(logger->limiter);
+		logger->limiter = NULL;
+	}
+	if (logger->use_syslog)
+		closelog();
 }
 
 void
@@ -40,31 +79,25 @@ log_to_syslog(pv_log_level level, const char *fmt, va_list ap)
 	syslog(priorities[level], "%s", message);
 }
 
-void
-pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
+static void
+vlog(const pv_logger *logger, pv_log_level level, const char *fmt,
+	va_list ap)
 {
 	char line[1024];
-	va_list ap;
 	int head, body;
 	size_t len;
 
-	if (level > logger->level)
-		return;
 	if (logger->use_syslog) {
-		va_start(ap, fmt);
 		log_to_syslog(level, fmt, ap);
-		va_end(ap);
 		return;
 	}
 
 	head = snprintf(line, sizeof(line), "%s[%ld]: %s: ", logger->name,
-		(long)getpid(), level_names[level]);
+	    (long)getpid(), level_names[level]);
 	if (head < 0 || (size_t)head >= sizeof(line))
 		return;
 
-	va_start(ap, fmt);
 	body = vsnprintf(line + head, sizeof(line) - (size_t)head, fmt, ap);
-	va_end(ap);
 	if (body < 0)
 		return;
 
@@ -77,6 +110,81 @@ pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 	/* One write per line; a failing log stream has nowhere to report to. */
 	while (write(logger->fd, line, len) < 0 && errno == EINTR)
 		continue;
+}
+
+void
+pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > logger->level)
+		return;
+	va_start(ap, fmt);
+	vlog(logger, level, fmt, ap);
+	va_end(ap);
+}
+
+/* FNV-1a: a cheap, stable hash of the key text. */
+static uint64_t
+hash_key(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Counts one occurrence of key.  Returns true when it may be printed, and
+ * sets *repeated to the count suppressed in the window that just ended.
+ */
+static bool
+limit_allows(pv_log_limiter *limiter, const char *key, unsigned *repeated)
+{
+	uint64_t h = hash_key(key);
+	limit_slot *slot = &limiter->slots[h % LIMIT_SLOTS];
+	time_t now = time(NULL);
+	bool allowed;
+
+	*repeated = 0;
+	pthread_mutex_lock(&limiter->lock);
+	if (slot->key_hash != h ||
+	    now - slot->window_start >= PV_LOG_LIMIT_WINDOW_S) {
+		*repeated = slot->key_hash == h ? slot->suppressed : 0;
+		slot->key_hash = h;
+		slot->window_start = now;
+		slot->printed = 0;
+		slot->suppressed = 0;
+	}
+	allowed = slot->printed < PV_LOG_LIMIT_BURST;
+	if (allowed)
+		slot->printed++;
+	else
+		slot->suppressed++;
+	pthread_mutex_unlock(&limiter->lock);
+	return allowed;
+}
+
+void
+pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
+	const char *fmt, ...)
+{
+	unsigned repeated = 0;
+	va_list ap;
+
+	if (level > logger->level)
+		return;
+	if (logger->limiter != NULL &&
+	    !limit_allows(logger->limiter, key, &repeated))
+		return;
+	if (repeated > 0)
+		pv_log(logger, level, "%u more like the next line in the last "
+		    "%d s were not logged", repeated, PV_LOG_LIMIT_WINDOW_S);
+
+	va_start(ap, fmt);
+	vlog(logger, level, fmt, ap);
+	va_end(ap);
 }
 
 char *

@@ -22,16 +22,29 @@ typedef enum pv_log_level {
 	PV_LOG_DEBUG
 } pv_log_level;
 
+/* Counts of recent repeated messages; locks internally. */
+typedef struct pv_log_limiter pv_log_limiter;
+
 /* Logger state: set once at start, read-only afterwards. */
 typedef struct pv_logger {
 	char name[48];		/* "photovote-voter" */
 	pv_log_level level;	/* lines above this level are dropped */
 	int fd;			/* usually 2 */
 	bool use_syslog;	/* set by pv_log_use_syslog */
+	pv_log_limiter *limiter; /* owned; NULL: pv_log_limited never limits */
 } pv_logger;
 
-/* Sets up logger for aggregate ("voter"); the level starts at INFO. */
+/* Repeats of one key printed per window before the rest are counted. */
+#define PV_LOG_LIMIT_BURST	5
+#define PV_LOG_LIMIT_WINDOW_S	10
+
+/*
+ * Sets up logger for aggregate ("voter"); the level starts at INFO.  The
+ * caller releases it with pv_log_free.
+ */
 void pv_log_init(pv_logger *logger, const char *aggregate, int fd);
+
+void pv_log_free(pv_logger *logger);
 
 /*
  * Sends later lines to syslog instead of fd.  Calls openlog(3), which is
@@ -41,6 +54,17 @@ void pv_log_use_syslog(pv_logger *logger);
 
 void pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Logs like pv_log, but at most PV_LOG_LIMIT_BURST lines with the same
+ * key in PV_LOG_LIMIT_WINDOW_S seconds.  Later ones are counted, and the
+ * count is logged when the key next appears in a new window.  key names
+ * the failure without per-request details (the error text, not the
+ * event id), so that a broker outage does not print thousands of lines.
+ */
+void pv_log_limited(const pv_logger *logger, pv_log_level level,
+	const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * Writes at most max_bytes of untrusted bytes into out (size out_size,

@@ -376,6 +376,7 @@ pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 		pv_log(&srv->log, PV_LOG_INFO, "stopped");
 
 	pthread_mutex_destroy(&srv->accept_lock);
+	pv_log_free(&srv->log);
 	free(srv);
 	return status;
 }

@@ -88,6 +88,7 @@ teardown(void)
 	pv_app_free(&app, 0);
 	pv_config_free(&cfg);
 	close(logger.fd);
+	pv_log_free(&logger);
 }
 
 /* Runs one request; returns the status and leaves the response in fr. */

@@ -1,0 +1,95 @@
+/* Logging: line format, escaping of untrusted bytes, repeat limits. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv_log.h"
+
+/* Reads everything written to the temporary file fd. */
+static char *
+contents(FILE *file)
+{
+	static char text[16384];
+	size_t n;
+
+	fflush(file);
+	rewind(file);
+	n = fread(text, 1, sizeof(text) - 1, file);
+	text[n] = '\0';
+	return text;
+}
+
+static size_t
+count_lines(const char *text)
+{
+	size_t lines = 0;
+
+	for (; *text != '\0'; text++)
+		lines += *text == '\n';
+	return lines;
+}
+
+Test(log, line_format)
+{
+	FILE *file = tmpfile();
+	pv_logger log;
+	char expected[128];
+
+	pv_log_init(&log, "voter", fileno(file));
+	pv_log(&log, PV_LOG_WARNING, "stream %s unavailable", "election");
+	snprintf(expected, sizeof(expected), "photovote-voter[%ld]: warning: "
+	    "stream election unavailable\n", (long)getpid());
+	cr_assert_str_eq(contents(file), expected);
+	pv_log_free(&log);
+	fclose(file);
+}
+
+Test(log, level_filters)
+{
+	FILE *file = tmpfile();
+	pv_logger log;
+
+	pv_log_init(&log, "voter", fileno(file));
+	log.level = PV_LOG_WARNING;
+	pv_log(&log, PV_LOG_INFO, "dropped");
+	pv_log(&log, PV_LOG_ERROR, "kept");
+	cr_assert_eq(count_lines(contents(file)), 1);
+	cr_assert(strstr(contents(file), "kept") != NULL);
+	pv_log_free(&log);
+	fclose(file);
+}
+
+Test(log, repeats_limited_per_key)
+{
+	FILE *file = tmpfile();
+	pv_logger log;
+	int i;
+
+	pv_log_init(&log, "voter", fileno(file));
+	for (i = 0; i < 50; i++)
+		pv_log_limited(&log, PV_LOG_WARNING, "broker down",
+		    "event %d not stored", i);
+	pv_log_limited(&log, PV_LOG_WARNING, "other failure", "different");
+
+	cr_assert_eq(count_lines(contents(file)), PV_LOG_LIMIT_BURST + 1);
+	cr_assert(strstr(contents(file), "different") != NULL);
+	cr_assert_null(strstr(contents(file), "event 5 "));
+	pv_log_free(&log);
+	fclose(file);
+}
+
+Test(log, escape_untrusted_bytes)
+{
+	char out[64];
+
+	cr_assert_str_eq(pv_log_escape(out, sizeof(out), "a\nb\\c\x01\xff", 7,
+	    64), "a\\x0ab\\x5cc\\x01\\xff");
+	cr_assert_str_eq(pv_log_escape(out, sizeof(out), "abcdef", 6, 3),
+	    "abc...");
+	/* A small buffer keeps room for the widest escape and the mark. */
+	cr_assert_str_eq(pv_log_escape(out, 8, "abcdefghij", 10, 64),
+	    "a...");
+}
