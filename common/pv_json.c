@@ -18,7 +18,7 @@
 
 #include "pv_json.h"
 
-/* The scan keeps one bit a nesting level. */
+/* The scan keeps one bit per nesting level in a uint32_t. */
 _Static_assert(PV_JSON_MAX_DEPTH <= 32, "PV_JSON_MAX_DEPTH exceeds 32");
 
 struct pv_json_parser {

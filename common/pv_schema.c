@@ -13,7 +13,7 @@
 
 #include "pv_schema.h"
 
-/* One bit a property in a uint32_t mask. */
+/* Property sets are uint32_t masks with one bit per property. */
 #define PV_SCHEMA_MAX_PROPERTIES 32
 
 /* A property name must fit in pv_violation.field with its NUL. */

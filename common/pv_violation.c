@@ -23,7 +23,8 @@ copy_utf8(char *dst, size_t size, const char *src)
 	n = strlen(src);
 	if (n >= size) {
 		n = size - 1;
-		/* src[n] is the first byte left out; back up over its lead bytes. */
+		/* src[n] is the first byte left out: while it continues a
+		 * character, drop that character's earlier bytes too. */
 		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
 			n--;
 	}

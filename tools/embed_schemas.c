@@ -213,10 +213,10 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (write_output(tmp, sources, count) != 0)
-		goto done;
-	if (rename(tmp, argv[1]) != 0) {
+	if (write_output(tmp, sources, count) != 0 ||
+	    rename(tmp, argv[1]) != 0) {
 		perror(argv[1]);
+		remove(tmp);
 		goto done;
 	}
 	status = EXIT_SUCCESS;
