@@ -481,8 +481,9 @@ struct root_keywords {
 	struct json_object *dependent;
 };
 
-/* Sorts the top-level keywords into kw; "$schema" and "description"
- * are annotations and only need to be strings. */
+/* Sorts the top-level keywords into kw.  "$schema" and "description"
+ * are annotations and only need to be strings; "examples" is an array of
+ * sample events, which a unit test checks against the schema. */
 static pv_status
 read_root_keywords(struct json_object *root, struct root_keywords *kw,
 	const struct compile_ctx *ctx)
@@ -504,6 +505,9 @@ read_root_keywords(struct json_object *root, struct root_keywords *kw,
 		else if ((strcmp(key, "$schema") == 0 ||
 		    strcmp(key, "description") == 0) &&
 		    json_object_is_type(value, json_type_string))
+			continue;
+		else if (strcmp(key, "examples") == 0 &&
+		    json_object_is_type(value, json_type_array))
 			continue;
 		else
 			return compile_fail(ctx, "unsupported keyword", key);

@@ -5,7 +5,9 @@
  * A schema file describes one event type as an object with "title" (the
  * event type, "Voter.VoterRegistered"), "type": "object", "properties"
  * (whose order is the canonical field order), "required",
- * "additionalProperties": false and optionally "dependentRequired".
+ * "additionalProperties": false and optionally "dependentRequired", with
+ * the annotations "$schema", "description" and "examples" (an array of
+ * sample events).
  * A property takes "type" ("string", "integer", or an array adding
  * "null"), "format" ("uuid-or-ulid", "email", "uri", "date-time"),
  * "minLength"/"maxLength" (Unicode code points), "minimum"/"maximum",
