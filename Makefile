@@ -136,8 +136,11 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
 	install -m 0644 lighttpd.conf.sample $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
+	install -m 0644 $(OPENAPI) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi
 	install -m 0644 README $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 doc/photovote-fcgi.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf build build-asan
