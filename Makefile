@@ -130,6 +130,19 @@ demo: deps
 	$(MAKE) all
 	sh scripts/demo.sh $(abspath $(BUILD))
 
+# The benchmark (not a test): the handlers against an empty FastCGI
+# responder behind lighttpd, about 2 minutes; see BENCHMARKS.md.
+BENCH_BIN  := $(BUILD)/bench/pv_load $(BUILD)/bench/empty_responder
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS_ALL)
+
+.PHONY: bench
+bench: deps
+	$(MAKE) all $(BENCH_BIN)
+	sh bench/run.sh $(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/photovote-fcgi
 	install -m 0755 $(HANDLERS) $(DESTDIR)$(PREFIX)/lib/photovote-fcgi/

@@ -1,0 +1,336 @@
+#!/bin/sh
+# Benchmarks the handlers behind lighttpd against an empty FastCGI
+# responder under the same lighttpd settings ("make bench").
+#
+# Starts nats-server (JetStream, file storage) and lighttpd configured from
+# lighttpd.conf.sample, on free 127.0.0.1 ports with their files in a
+# temporary directory, and drives POSTs of Voter.VoterRegistered events
+# to /voter/ with bench/pv_load (one event id per request).  Prints, for
+# the suite and for the empty responder: req/s, p50/p99 latency, the 200
+# responses against the messages the stream gained, CPU time per request
+# of the handlers, lighttpd and nats-server, and handler RSS.  Then req/s
+# at 1, 2, 4 and 8 voter.fcgi processes and at 200 B, 4 KiB and 60 KiB
+# bodies.  Everything it started is stopped by process id on exit.
+#
+# Usage: bench/run.sh BUILD_DIR
+#   BUILD_DIR has the *.fcgi and bench/pv_load, bench/empty_responder.
+# Environment (all optional):
+#   BENCH_SECONDS        length of each main measurement (10)
+#   BENCH_SWEEP_SECONDS  length of each scaling measurement (5)
+#   BENCH_THREADS        PHOTOVOTE_THREADS for the handlers (the sample's)
+#   BENCH_PROCS          max-procs of the /voter entry (the sample's)
+# Needs nats-server, lighttpd and curl in PATH, and Linux (/proc).
+
+set -eu
+
+if [ "$#" -ne 1 ] || [ ! -x "$1/voter.fcgi" ] || [ ! -x "$1/bench/pv_load" ]
+then
+	echo "usage: $0 BUILD_DIR (with voter.fcgi and bench/pv_load; run" \
+		"\"make bench\")" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+sample="$source_dir/lighttpd.conf.sample"
+load="$build/bench/pv_load"
+seconds=${BENCH_SECONDS:-10}
+sweep_seconds=${BENCH_SWEEP_SECONDS:-5}
+tick=$(getconf CLK_TCK)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pv-bench-XXXXXX")
+nats_pid=
+lighttpd_pid=
+
+# Sends SIGTERM to pid $1, waits up to 10 s, then sends SIGKILL.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	tries=0
+	while kill -0 "$1" 2>/dev/null && [ "$tries" -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "bench: pid $1 ignored SIGTERM, sending SIGKILL" >&2
+		kill -KILL "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || true
+}
+
+cleanup() {
+	stop_pid "$lighttpd_pid"
+	stop_pid "$nats_pid"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Succeeds when something listens on TCP port $1 (IPv4 table, state 0A).
+listening() {
+	hex=$(printf '%04X' "$1")
+	grep -Eq "^ *[0-9]+: [0-9A-F]{8}:$hex [0-9A-F]{8}:[0-9A-F]{4} 0A " \
+		/proc/net/tcp
+}
+
+# Prints a port in 20000-59999 that no socket uses.
+free_port() {
+	tries=0
+	while [ "$tries" -lt 50 ]; do
+		n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		port=$((20000 + n % 40000))
+		hex=$(printf '%04X' "$port")
+		if ! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6; then
+			echo "$port"
+			return 0
+		fi
+		tries=$((tries + 1))
+	done
+	echo "bench: found no free port" >&2
+	return 1
+}
+
+# Waits up to 15 s for "listening $2" while pid $1 runs; prints log $3 if not.
+wait_listening() {
+	tries=0
+	until listening "$2"; do
+		if ! kill -0 "$1" 2>/dev/null || [ "$tries" -ge 150 ]; then
+			echo "bench: nothing listens on port $2; log $3:" >&2
+			cat "$3" >&2
+			return 1
+		fi
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+}
+
+# Prints the number of messages the broker stores (one stream in use).
+stored_messages() {
+	curl -sS "http://127.0.0.1:$monitor_port/jsz" |
+		sed -n 's/^ *"messages": *\([0-9]*\).*/\1/p' | head -n 1
+}
+
+# Prints utime+stime, in clock ticks, of the pids given.
+cpu_ticks() {
+	total=0
+	for pid in "$@"; do
+		# Fields after the ")" that ends the command name: 12 utime, 13 stime.
+		t=$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+		total=$((total + t))
+	done
+	echo "$total"
+}
+
+# Prints the pids of lighttpd's children that listen on the /voter socket.
+voter_pids() {
+	for pid in $(awk -v p="$lighttpd_pid" '$1 == "PPid:" && $2 == p \
+	    { split(FILENAME, f, "/"); print f[3] }' /proc/[0-9]*/status \
+	    2>/dev/null); do
+		inode=$(readlink "/proc/$pid/fd/0" 2>/dev/null |
+			sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
+		[ -n "$inode" ] || continue
+		if awk -v i="$inode" '$7 == i && $8 ~ /\/voter\.sock-/ \
+		    { found = 1 } END { exit !found }' /proc/net/unix; then
+			echo "$pid"
+		fi
+	done
+}
+
+# Prints the largest VmRSS, in KiB, of the pids given.
+max_rss_kib() {
+	max=0
+	for pid in "$@"; do
+		rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status")
+		[ "$rss" -gt "$max" ] && max=$rss
+	done
+	echo "$max"
+}
+
+# Writes lighttpd.conf for handlers in $1, with max-procs $2 for /voter
+# ("" keeps the sample's) and PHOTOVOTE_THREADS $3 ("" keeps the sample's).
+write_config() {
+	dir="$work/web-$instance"
+	mkdir -p "$dir/run" "$dir/log" "$dir/www"
+	script=
+	for setting in \
+		"bind_address=\"127.0.0.1\"" \
+		"port=$http_port" \
+		"server_user=\"\"" \
+		"server_group=\"\"" \
+		"handler_dir=\"$1\"" \
+		"handler_wrapper=\"\"" \
+		"run_dir=\"$dir/run\"" \
+		"log_dir=\"$dir/log\"" \
+		"document_root=\"$dir/www\"" \
+		"nats_url=\"nats://127.0.0.1:$nats_port\"" \
+		"streams=\"election\""
+	do
+		name=${setting%%=*}
+		count=$(grep -c "^var\.$name *=" "$sample" || true)
+		if [ "$count" -ne 1 ]; then
+			echo "bench: $sample has $count lines \"var.$name =\"," \
+				"expected 1" >&2
+			return 1
+		fi
+		script="$script
+s|^var\.$name *=.*|var.$name = ${setting#*=}|"
+	done
+	if [ -n "$3" ]; then
+		script="$script
+s|\"PHOTOVOTE_THREADS\" => \"[0-9]*\"|\"PHOTOVOTE_THREADS\" => \"$3\"|"
+	fi
+	sed "$script" "$sample" | awk -v procs="$2" '
+		/^\t"\/voter" => / { in_voter = 1 }
+		in_voter && procs != "" && /"max-procs" =>/ {
+			sub(/=> [0-9]+/, "=> " procs); in_voter = 0 }
+		{ print }' >"$dir/lighttpd.conf"
+}
+
+# Starts lighttpd with handlers from dir $1, max-procs $2, threads $3.
+start_web() {
+	stop_pid "$lighttpd_pid"
+	instance=$((instance + 1))
+	http_port=$(free_port)
+	write_config "$1" "$2" "$3"
+	lighttpd -D -f "$dir/lighttpd.conf" >"$dir/lighttpd.out" 2>&1 &
+	lighttpd_pid=$!
+	wait_listening "$lighttpd_pid" "$http_port" "$dir/lighttpd.out"
+	# The handlers connect to the broker and bind the stream on first use.
+	"$load" "$http_port" 16 1 200 /voter/ >/dev/null
+}
+
+# Runs one measurement: $1 connections, $2 seconds, $3 body bytes.
+# Sets rps, p50, p99 (ms), ok, other, errors, stored, handler_us,
+# lighttpd_us, nats_us (CPU per request) and rss_mib.
+measure() {
+	pids=$(voter_pids)
+	before=$(stored_messages)
+	h0=$(cpu_ticks $pids)
+	l0=$(cpu_ticks "$lighttpd_pid")
+	n0=$(cpu_ticks "$nats_pid")
+	out=$("$load" "$http_port" "$1" "$2" "$3" /voter/) || true
+	h1=$(cpu_ticks $pids)
+	l1=$(cpu_ticks "$lighttpd_pid")
+	n1=$(cpu_ticks "$nats_pid")
+	stored=$(($(stored_messages) - before))
+	rss_mib=$(awk -v k="$(max_rss_kib $pids)" 'BEGIN { printf "%.1f", k / 1024 }')
+
+	for pair in $out; do
+		case $pair in
+		requests=*) requests=${pair#*=} ;;
+		ok=*) ok=${pair#*=} ;;
+		other=*) other=${pair#*=} ;;
+		errors=*) errors=${pair#*=} ;;
+		unanswered=*) unanswered=${pair#*=} ;;
+		rps=*) rps=${pair#*=} ;;
+		p50_us=*) p50=${pair#*=} ;;
+		p99_us=*) p99=${pair#*=} ;;
+		esac
+	done
+	[ "$requests" -gt 0 ] || requests=1
+	per_request() {
+		awk -v d="$1" -v n="$requests" -v t="$tick" \
+			'BEGIN { printf "%.1f", d * 1000000 / t / n }'
+	}
+	handler_us=$(per_request $((h1 - h0)))
+	lighttpd_us=$(per_request $((l1 - l0)))
+	nats_us=$(per_request $((n1 - n0)))
+	p50=$(awk -v u="$p50" 'BEGIN { printf "%.2f", u / 1000 }')
+	p99=$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')
+	errors=$((errors + unanswered))
+}
+
+# Prints a table row for target $1 at $2 connections.
+row() {
+	printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s\n' \
+		"$1" "$2" "$rps" "$p50" "$p99" "$ok" "$stored" "$other" \
+		"$errors" "$handler_us" "$lighttpd_us" "$nats_us" "$rss_mib"
+}
+
+for tool in nats-server lighttpd curl; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "bench: $tool not found; run \"make deps\" first" >&2
+		exit 1
+	fi
+done
+
+instance=0
+nats_port=$(free_port)
+monitor_port=$(free_port)
+nats-server -js -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" \
+	-sd "$work/jetstream" >"$work/nats-server.log" 2>&1 &
+nats_pid=$!
+wait_listening "$nats_pid" "$nats_port" "$work/nats-server.log"
+wait_listening "$nats_pid" "$monitor_port" "$work/nats-server.log"
+
+mkdir -p "$work/empty"
+for name in ballot candidate competition election voter; do
+	ln -s "$build/bench/empty_responder" "$work/empty/$name.fcgi"
+done
+
+threads=${BENCH_THREADS:-}
+procs=${BENCH_PROCS:-}
+echo "photovote-fcgi benchmark, one run, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' \
+	/proc/cpuinfo | head -n 1); load average before: $(cut -d ' ' -f 1-3 \
+	/proc/loadavg)"
+echo "versions: $(lighttpd -v 2>&1 | head -n 1 | cut -d ' ' -f 1)," \
+	"nats-server $(nats-server --version | sed 's/.* v//')," \
+	"nats.c $(pkg-config --modversion libnats 2>/dev/null || echo '?')," \
+	"libfcgi $(dpkg-query -W -f '${Version}' libfcgi0ldbl 2>/dev/null ||
+	echo '?')"
+echo "settings: /voter max-procs ${procs:-as in sample}," \
+	"PHOTOVOTE_THREADS ${threads:-as in sample}; 200 B" \
+	"Voter.VoterRegistered bodies; ${seconds} s per row"
+echo
+echo "CPU/req: CPU time per request in microseconds (handlers, lighttpd," \
+	"nats-server); RSS: largest voter.fcgi process"
+printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s\n' \
+	target conns 'req/s' 'p50 ms' 'p99 ms' '200s' stored other errors \
+	'hnd us' 'lig us' 'nats us' 'RSS MiB'
+
+start_web "$work/empty" "$procs" "$threads"
+measure 32 "$seconds" 200
+empty_rps32=$rps empty_p99_32=$p99 stored=- handler_us_e=$handler_us
+row empty 32
+measure 128 "$seconds" 200
+empty_rps128=$rps empty_p99_128=$p99 stored=-
+row empty 128
+
+start_web "$build" "$procs" "$threads"
+measure 32 "$seconds" 200
+suite_rps32=$rps suite_p99_32=$p99
+row suite 32
+[ "$ok" -eq "$stored" ] || mismatch=1
+measure 128 "$seconds" 200
+suite_rps128=$rps suite_p99_128=$p99
+row suite 128
+[ "$ok" -eq "$stored" ] || mismatch=1
+
+echo
+awk -v a="$suite_rps32" -v b="$empty_rps32" -v c="$suite_p99_32" \
+	-v d="$empty_p99_32" -v e="$suite_rps128" -v f="$empty_rps128" \
+	-v g="$suite_p99_128" -v h="$empty_p99_128" 'BEGIN {
+	printf "suite/empty: 32 conns %.0f%% of req/s, p99 %.2fx; " \
+	    "128 conns %.0f%% of req/s, p99 %.2fx\n",
+	    100 * a / b, c / d, 100 * e / f, g / h }'
+if [ "${mismatch:-0}" -eq 0 ]; then
+	echo "stored: every 200 response is one stored message"
+else
+	echo "stored: MISMATCH between 200 responses and stored messages"
+fi
+
+line="scaling (32 conns, ${sweep_seconds} s each), req/s:"
+for n in 1 2 4 8; do
+	start_web "$build" "$n" "$threads"
+	measure 32 "$sweep_seconds" 200
+	line="$line procs $n: $rps ($ok/$stored),"
+done
+start_web "$build" "$procs" "$threads"
+for size in 200 4096 61440; do
+	measure 32 "$sweep_seconds" "$size"
+	line="$line body $size B: $rps ($ok/$stored),"
+done
+echo "${line%,}"
+echo "(x/y: 200 responses/messages stored)"
+echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+[ "${mismatch:-0}" -eq 0 ]
