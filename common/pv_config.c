@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "pv_dotenv.h"
 
@@ -96,6 +98,24 @@ is_url_char(char c)
 	return c > 0x20 && c < 0x7f && c != ',';
 }
 
+/* Accepts "<scheme>://<host>..." for the schemes nats.c connects with. */
+static bool
+has_server_scheme(const char *url, size_t len)
+{
+	static const char *const schemes[] = {
+		"nats://", "tls://", "ws://", "wss://"
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		n = strlen(schemes[i]);
+		if (len > n && strncasecmp(url, schemes[i], n) == 0 &&
+		    url[n] != ':' && url[n] != '/')
+			return true;
+	}
+	return false;
+}
+
 /* Splits a comma-separated list of server URLs into cfg->servers. */
 static pv_status
 parse_servers(pv_config *cfg, const char *name, const char *list,
@@ -118,6 +138,11 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
 			    "than %d servers", name, PV_CONFIG_SERVERS_MAX);
 
+		if (!has_server_scheme(start, (size_t)(p - start)))
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
+			    "server URL: expected nats://, tls://, ws:// or "
+			    "wss:// followed by a host, such as "
+			    "nats://127.0.0.1:4222", name);
 		cfg->servers[cfg->server_count] = strndup(start,
 		    (size_t)(p - start));
 		if (cfg->servers[cfg->server_count] == NULL)
@@ -268,6 +293,73 @@ load_log_level(pv_config *cfg, const source *src, pv_error *err)
 	    shown(excerpt, sizeof(excerpt), value, false));
 }
 
+/*
+ * Checks that the file a setting names can be opened now, so that a
+ * typing error stops the handler at start rather than failing every
+ * connect.  Sets *world_readable (when not NULL) if other users may read
+ * the file, as the caller warns for files that hold secrets.
+ */
+static pv_status
+check_file(const char *name, const char *path, bool *world_readable,
+	pv_error *err)
+{
+	struct stat sb;
+	FILE *f;
+
+	if (path == NULL)
+		return PV_OK;
+	f = fopen(path, "r");
+	if (f == NULL || fstat(fileno(f), &sb) != 0) {
+		int saved = errno;
+
+		if (f != NULL)
+			fclose(f);
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: cannot open "
+		    "%s: %s", name, path, strerror(saved));
+	}
+	fclose(f);
+	if (!S_ISREG(sb.st_mode))
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: %s is not a "
+		    "regular file", name, path);
+	if (world_readable != NULL)
+		*world_readable = (sb.st_mode & S_IROTH) != 0;
+	return PV_OK;
+}
+
+static pv_status
+check_credential_files(pv_config *cfg, pv_error *err)
+{
+	pv_status st;
+
+	if ((st = check_file("NATS_CREDS", cfg->creds_file,
+	    &cfg->creds_file_world_readable, err)) != PV_OK ||
+	    (st = check_file("NATS_CA", cfg->ca_file, NULL, err)) != PV_OK ||
+	    (st = check_file("NATS_CERT", cfg->cert_file, NULL,
+	    err)) != PV_OK ||
+	    (st = check_file("NATS_KEY", cfg->key_file,
+	    &cfg->key_file_world_readable, err)) != PV_OK)
+		return st;
+	return PV_OK;
+}
+
+/*
+ * nats.c 3.4.1 copies user, password and token into its JSON CONNECT
+ * message without escaping them, so a '"' or '\\' there makes the server
+ * reject every login.  Such values fail here, by name only.
+ */
+static pv_status
+check_connect_string(const char *name, const char *value, pv_error *err)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)value; p != NULL && *p != '\0'; p++)
+		if (*p == '"' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: contains "
+			    "'\"', '\\' or a control character, which nats.c "
+			    "cannot send", name);
+	return PV_OK;
+}
+
 static pv_status
 load_credentials(pv_config *cfg, const source *src, pv_error *err)
 {
@@ -289,13 +381,37 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    err)) != PV_OK)
 		return st;
 
+	if ((st = check_connect_string("NATS_USER", cfg->user, err)) != PV_OK ||
+	    (st = check_connect_string("NATS_PASSWORD", cfg->password,
+	    err)) != PV_OK ||
+	    (st = check_connect_string("NATS_TOKEN", cfg->token, err)) != PV_OK)
+		return st;
 	if (cfg->password != NULL && cfg->user == NULL)
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_PASSWORD is set "
 		    "but NATS_USER is not");
 	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CERT and NATS_KEY "
 		    "must be set together");
-	return PV_OK;
+	return check_credential_files(cfg, err);
+}
+
+/* PHOTOVOTE_CREATE_STREAMS: true (default) or false. */
+static pv_status
+load_create_streams(pv_config *cfg, const source *src, pv_error *err)
+{
+	const char *value = lookup(src, "PHOTOVOTE_CREATE_STREAMS");
+	char excerpt[64];
+
+	cfg->create_streams = true;
+	if (value == NULL || value[0] == '\0' || strcmp(value, "true") == 0)
+		return PV_OK;
+	if (strcmp(value, "false") == 0) {
+		cfg->create_streams = false;
+		return PV_OK;
+	}
+	return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_CREATE_STREAMS: "
+	    "invalid value %s: expected true or false",
+	    shown(excerpt, sizeof(excerpt), value, false));
 }
 
 static pv_status
@@ -376,6 +492,7 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	if ((st = load_servers(cfg, &src, err)) != PV_OK ||
 	    (st = load_credentials(cfg, &src, err)) != PV_OK ||
 	    (st = load_streams(cfg, &src, err)) != PV_OK ||
+	    (st = load_create_streams(cfg, &src, err)) != PV_OK ||
 	    (st = load_limits(cfg, &src, err)) != PV_OK ||
 	    (st = load_log_level(cfg, &src, err)) != PV_OK)
 		goto out;

@@ -1,6 +1,7 @@
 /* The request pipeline; see pv_handler.h. */
 #include "pv_handler.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,14 +215,40 @@ reject_event(const pv_app *app, pv_worker *w, const exchange *ex,
 		    "Internal Server Error");
 	}
 
+	/* A JSON error has a byte offset; a schema error names a field. */
+	if (first->offset >= 0)
+		snprintf(field, sizeof(field), "byte %ld", first->offset);
+	else
+		pv_log_escape(field, sizeof(field), first->field,
+		    strlen(first->field), 64);
 	snprintf(key, sizeof(key), "422 %s %s", route->path, first->type);
 	pv_log_limited(app->log, PV_LOG_INFO, key, "request %s: %s %s: 422 %s "
 	    "at %s (%zu error(s))", ex->request_id, route->method, route->path,
-	    first->type,
-	    pv_log_escape(field, sizeof(field), first->field,
-	    strlen(first->field), 64), w->violations.count);
+	    first->type, field, w->violations.count);
 	answer(ex, 422, NULL, w->out.data, w->out.len);
 	return 422;
+}
+
+/*
+ * Writes id in its canonical case to out: a UUID in lower case, a ULID
+ * in upper case.  The broker then sees one spelling of an id, so the
+ * de-duplication key and the subject do not depend on the client's case.
+ * The published body keeps the id as received.  Returns out, or NULL
+ * when id is NULL or does not fit.
+ */
+static const char *
+normalize_id(const char *id, char *out, size_t size)
+{
+	size_t len, i;
+	bool is_uuid;
+
+	if (id == NULL || (len = strlen(id)) >= size)
+		return NULL;
+	is_uuid = len == 36;
+	for (i = 0; i <= len; i++)
+		out[i] = (char)(is_uuid ? tolower((unsigned char)id[i]) :
+		    toupper((unsigned char)id[i]));
+	return out;
 }
 
 static const char *
@@ -239,12 +266,15 @@ static int
 publish_event(const pv_app *app, const exchange *ex,
 	const pv_route *route, struct json_object *event, const pv_buf *out)
 {
+	char event_id[40], election_id[40];
 	pv_publish_msg msg;
 	pv_error err;
 	pv_status st;
 
-	msg.event_id = string_field(event, "id");
-	msg.election_id = string_field(event, "election_id");
+	msg.event_id = normalize_id(string_field(event, "id"), event_id,
+	    sizeof(event_id));
+	msg.election_id = normalize_id(string_field(event, "election_id"),
+	    election_id, sizeof(election_id));
 	msg.event_type = route->event_type;
 	msg.body = out->data;
 	msg.body_len = out->len;
@@ -265,8 +295,10 @@ publish_event(const pv_app *app, const exchange *ex,
 	/* During an outage every request fails alike: count, do not flood. */
 	pv_log_limited(app->log, st == PV_ERR_ARG ? PV_LOG_ERROR :
 	    PV_LOG_WARNING, err.text,
-	    "request %s: %s %s: event %s not stored: %s", ex->request_id,
-	    route->method, route->path, msg.event_id, err.text);
+	    "request %s: %s %s: event %s %s: %s", ex->request_id,
+	    route->method, route->path, msg.event_id, st == PV_ERR_TIMEOUT ?
+	    "not acknowledged in time (it may still be stored)" :
+	    "not stored", err.text);
 	if (st == PV_ERR_TIMEOUT)
 		return answer_detail(ex, 503, "Retry-After: 1\r\n",
 		    "Event store did not acknowledge in time; retry with the "
@@ -415,7 +447,7 @@ dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 
 	if (!pv_request_is_json(io))
 		return answer_detail(ex, 415, NULL, "Content-Type must be "
-		    "application/json");
+		    "application/json, with charset utf-8 if any");
 
 	body = pv_request_read_body(io, app->cfg->max_body, &w->body);
 	if (body != PV_BODY_OK)

@@ -166,7 +166,7 @@ Test(config, environment_wins_over_env_file)
 {
 	const char *path = write_env_file("NATS_URL=nats://file:1\n"
 	    "PHOTOVOTE_REPLICAS=3\nNATS_PASSWORD='p#ss word'\n"
-	    "NATS_USER=\"from\\tfile\"\n", 0600);
+	    "NATS_USER=\"from file\"\n", 0600);
 	char setting[96];
 	char *envp[] = { setting, "NATS_URL=nats://env:2", NULL };
 	pv_config cfg;
@@ -177,7 +177,7 @@ Test(config, environment_wins_over_env_file)
 	cr_assert_str_eq(cfg.servers[0], "nats://env:2");
 	cr_assert_eq(cfg.replicas, 3);
 	cr_assert_str_eq(cfg.password, "p#ss word");
-	cr_assert_str_eq(cfg.user, "from\tfile");
+	cr_assert_str_eq(cfg.user, "from file");
 	cr_assert_not(cfg.env_file_world_readable);
 	pv_config_free(&cfg);
 	unlink(path);
@@ -231,6 +231,11 @@ Test(config, bad_values_name_setting)
 		{ "PHOTOVOTE_LOG=file", "PHOTOVOTE_LOG" },
 		{ "NATS_URL=nats://a\x01", "NATS_URL" },
 		{ "NATS_URL= , ", "NATS_URL" },
+		{ "NATS_URL=SECRETJUNK::", "NATS_URL" },
+		{ "NATS_URL=localhost:4222", "NATS_URL" },
+		{ "NATS_URL=nats://", "NATS_URL" },
+		{ "NATS_TOKEN=a\"b", "NATS_TOKEN" },
+		{ "NATS_TOKEN=a\\b", "NATS_TOKEN" },
 		{ "NATS_CERT=/c.pem", "NATS_KEY" },
 	};
 	size_t i;
