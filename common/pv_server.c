@@ -2,6 +2,8 @@
 #include "pv_server.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "pv_cli.h"
@@ -111,7 +114,56 @@ cgi_write(void *ctx, const char *buf, size_t len)
 	return fwrite(buf, 1, len, stdout) == len ? 0 : -1;
 }
 
+/*
+ * Most body bytes a CGI handler reads and discards after its response,
+ * and how long it waits for each read.  The cap matches the outer body
+ * limit of the sample server configurations (1 MiB).
+ */
+#define PV_CGI_DRAIN_MAX (1024 * 1024)
+#define PV_CGI_DRAIN_WAIT_MS 1000
+
+/*
+ * Reads and discards the body that the request left unread: the rest of
+ * CONTENT_LENGTH, or with no length (a chunked body), whatever arrives
+ * before end of file unless the method is GET or HEAD.  Apache's mod_cgid
+ * writes the whole body to the program before it reads the response, and
+ * drops the response when the program exits without reading a body
+ * larger than the socket buffer (a 411 or 413 answer).
+ */
+static void
+cgi_drain(const cgi_ctx *cgi)
+{
+	const char *length = getenv("CONTENT_LENGTH");
+	const char *method = getenv("REQUEST_METHOD");
+	struct pollfd in = { STDIN_FILENO, POLLIN, 0 };
+	size_t left = cgi->left;
+	char buf[8192];
+	ssize_t n;
+
+	if (length == NULL || length[0] == '\0')
+		left = method != NULL && strcmp(method, "GET") != 0 &&
+		    strcmp(method, "HEAD") != 0 ? PV_CGI_DRAIN_MAX : 0;
+	if (left > PV_CGI_DRAIN_MAX)
+		left = PV_CGI_DRAIN_MAX;
+	while (left > 0 && poll(&in, 1, PV_CGI_DRAIN_WAIT_MS) > 0) {
+		n = read(STDIN_FILENO, buf, left < sizeof(buf) ? left :
+		    sizeof(buf));
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
+}
+
 /* ---- serving ---- */
+
+/* Returns true when a connection waits on the listening socket. */
+static bool
+connection_pending(void)
+{
+	struct pollfd listener = { FCGI_LISTENSOCK_FILENO, POLLIN, 0 };
+
+	return poll(&listener, 1, 0) > 0 && (listener.revents & POLLIN) != 0;
+}
 
 static void *
 worker_main(void *arg)
@@ -124,8 +176,9 @@ worker_main(void *arg)
 	pv_error err;
 	int rc;
 
+	/* FCGI_FAIL_ACCEPT_ON_INTR: the wake signal makes accept return. */
 	if (pv_worker_init(&w, &err) != PV_OK ||
-	    FCGX_InitRequest(&req, 0, 0) != 0) {
+	    FCGX_InitRequest(&req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		pv_log(&srv->log, PV_LOG_ERROR, "worker thread: %s",
 		    err.text[0] != '\0' ? err.text : "FCGX_InitRequest failed");
 		pv_worker_free(&w);
@@ -138,14 +191,22 @@ worker_main(void *arg)
 	sigaddset(&wake, PV_WAKE_SIGNAL);
 
 	for (;;) {
+		/*
+		 * Once stopping, a worker still takes the connections that wait
+		 * in the queue: the web server has already sent their requests.
+		 */
 		pthread_mutex_lock(&srv->accept_lock);
-		pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-		rc = atomic_load(&srv->stopping) ? -1 : FCGX_Accept_r(&req);
-		pthread_sigmask(SIG_BLOCK, &wake, NULL);
+		if (atomic_load(&srv->stopping) && !connection_pending()) {
+			rc = -1;
+		} else {
+			pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+			rc = FCGX_Accept_r(&req);
+			pthread_sigmask(SIG_BLOCK, &wake, NULL);
+		}
 		pthread_mutex_unlock(&srv->accept_lock);
 
-		/* A stray wake signal interrupts accept; only a stop ends it. */
-		if (rc == -EINTR && !atomic_load(&srv->stopping))
+		/* The wake signal interrupts accept; the loop checks again. */
+		if (rc == -EINTR)
 			continue;
 		if (rc < 0) {
 			if (!atomic_load(&srv->stopping))
@@ -225,15 +286,14 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 		    "requests in hand", signal_name(sig));
 
 	/*
-	 * Workers blocked in accept() return once shutdown is pending and a
-	 * wake signal interrupts them; the others end after their current
-	 * request.  The signal is sent again until all are done, because one
-	 * sent just before a worker enters accept() is lost.  (Closing or
-	 * shutting down descriptor 0 instead would also stop the processes
-	 * that share the socket, as under spawn-fcgi -F.)
+	 * A wake signal interrupts the workers blocked in accept(); they take
+	 * what waits in the queue and return.  The others end after their
+	 * current request.  The signal is sent again until all are done,
+	 * because one sent just before a worker enters accept() is lost.
+	 * (Closing or shutting down descriptor 0 instead would also stop the
+	 * processes that share the socket, as under spawn-fcgi -F.)
 	 */
 	atomic_store(&srv->stopping, true);
-	FCGX_ShutdownPending();
 	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
 	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
 	    waited_ms < grace_ms; waited_ms += 50) {
@@ -277,6 +337,7 @@ serve_cgi(server *srv)
 	}
 	pv_handle_request(&srv->app, &w, &io);
 	fflush(stdout);
+	cgi_drain(&cgi);
 	pv_worker_free(&w);
 	return PV_EXIT_OK;
 }

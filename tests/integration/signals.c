@@ -54,13 +54,21 @@ teardown(void)
 	pvt_tmpdir_remove(dir);
 }
 
-/* Starts voter.fcgi with the listening socket as descriptor 0. */
+static pid_t start_handler_threads(const char *log_name, int threads);
+
 static pid_t
 start_handler(const char *log_name)
 {
+	return start_handler_threads(log_name, 4);
+}
+
+/* Starts voter.fcgi with threads workers and the socket as descriptor 0. */
+static pid_t
+start_handler_threads(const char *log_name, int threads)
+{
 	const char *build = getenv("PV_BUILD");
 	char program[PVT_PATH_MAX + 16], log_path[PVT_PATH_MAX + 32];
-	char nats[160];
+	char nats[160], thread_setting[40];
 	pid_t pid;
 	int log;
 
@@ -71,12 +79,15 @@ start_handler(const char *log_name)
 	    getenv(PVT_ENV_NATS_URL) != NULL ? getenv(PVT_ENV_NATS_URL) :
 	    "nats://127.0.0.1:1");
 
+	snprintf(thread_setting, sizeof(thread_setting),
+	    "PHOTOVOTE_THREADS=%d", threads);
+
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		char *argv[] = { program, NULL };
 		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
-		    "PHOTOVOTE_THREADS=4", NULL };
+		    thread_setting, NULL };
 
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(listener, 0);
@@ -200,6 +211,52 @@ Test(signals, request_in_hand_finishes)
 	cr_assert(strstr(out, "Status: 422") != NULL, "response: %s", out);
 	cr_assert(strstr(out, "\"loc\":[\"body\",\"id\"]") != NULL, "%s", out);
 	free(out);
+
+	status = wait_exit(pid, EXIT_DEADLINE_MS);
+	cr_assert_neq(status, -1);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0);
+}
+
+/* A request already queued on the socket is answered, not dropped. */
+Test(signals, queued_request_answered)
+{
+	static const char body[] = "{\"id\":\"x\"}";
+	char length[16];
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/voter", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
+	    "application/json", "CONTENT_LENGTH", length, NULL };
+	pid_t pid = start_handler_threads("queued.log", 1);
+	char *first_out = NULL, *second_out = NULL;
+	int first, second, status;
+
+	cr_assert(answers_404());
+	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
+
+	/* The only worker is busy with the first request... */
+	first = pvt_fcgi_begin(socket_path, params, 5000);
+	cr_assert_geq(first, 0);
+	cr_assert(pvt_fcgi_send_body(first, body, 4, false));
+
+	/* ...so the second waits, whole, in the socket's queue. */
+	second = pvt_fcgi_begin(socket_path, params, 5000);
+	cr_assert_geq(second, 0);
+	cr_assert(pvt_fcgi_send_body(second, body, sizeof(body) - 1, true));
+
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	cr_assert(pvt_fcgi_send_body(first, body + 4, sizeof(body) - 1 - 4,
+	    true));
+
+	cr_assert(pvt_fcgi_read_response(first, &first_out));
+	cr_assert(pvt_fcgi_read_response(second, &second_out),
+	    "the queued request got no response");
+	cr_expect(strstr(first_out, "Status: 422") != NULL, "%s", first_out);
+	cr_expect(strstr(second_out, "Status: 422") != NULL, "%s",
+	    second_out);
+	close(first);
+	close(second);
+	free(first_out);
+	free(second_out);
 
 	status = wait_exit(pid, EXIT_DEADLINE_MS);
 	cr_assert_neq(status, -1);
