@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
