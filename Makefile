@@ -40,6 +40,8 @@ INTEG_SRC  := $(sort $(wildcard tests/integration/*.c))
 HARN_SRC   := $(sort $(wildcard tests/harness/*.c))
 UNIT_BIN   := $(BUILD)/tests/unit
 INTEG_BIN  := $(BUILD)/tests/integration
+HOST_SRC   := $(sort $(wildcard tests/hosting/*.c))
+HOST_BIN   := $(BUILD)/tests/hosting
 
 .PHONY: all deps check check-unit check-integration check-asan \
         check-valgrind demo install clean
@@ -104,6 +106,12 @@ $(INTEG_BIN): $(INTEG_SRC:%.c=$(BUILD)/obj/%.o) \
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
 		$(LDLIBS_ALL) -lcriterion
 
+$(HOST_BIN): $(HOST_SRC:%.c=$(BUILD)/obj/%.o) \
+             $(HARN_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(LDLIBS_ALL) -lcriterion
+
 check: deps
 	$(MAKE) check-unit check-integration
 
@@ -114,6 +122,34 @@ check-unit: $(UNIT_BIN)
 # loopback ports; PV_BUILD tells them where the handlers are.
 check-integration: all $(INTEG_BIN)
 	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) $(INTEG_BIN) --jobs 1
+
+# The fault tests start their own nats-server(s) and lighttpd in every
+# test, break the broker, the stream or a handler under load, and compare
+# the streams with the load's ledger.  check-cluster runs the scenario of
+# a 3-node JetStream cluster.
+FAULT_SRC  := $(sort $(wildcard tests/faults/*.c))
+FAULT_BIN  := $(BUILD)/tests/faults
+
+$(FAULT_BIN): $(FAULT_SRC:%.c=$(BUILD)/obj/%.o) \
+              $(HARN_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) \
+		$(LDLIBS_ALL) -lcriterion
+
+.PHONY: check-faults check-cluster
+check-faults: all $(FAULT_BIN)
+	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) $(FAULT_BIN) \
+		--jobs 1 --filter 'faults/*'
+
+check-cluster: all $(FAULT_BIN)
+	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) $(FAULT_BIN) \
+		--jobs 1 --filter 'cluster/*'
+
+# The hosting tests run the handlers under lighttpd, Apache (mod_fcgid and
+# CGI) and nginx with spawn-fcgi, all started as root on loopback ports.
+.PHONY: check-hosting
+check-hosting: all $(HOST_BIN)
+	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) $(HOST_BIN) --jobs 1
 
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -150,8 +186,15 @@ install: all
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
 	install -m 0644 lighttpd.conf.sample $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
 	install -m 0644 $(OPENAPI) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
+	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors
+	install -m 0644 lighttpd-errors/*.html \
+		$(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi
 	install -m 0644 README $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples
+	install -m 0644 lighttpd.conf.sample apache.conf.sample \
+		nginx.conf.sample \
+		$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 doc/photovote-fcgi.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 

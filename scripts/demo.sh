@@ -115,6 +115,7 @@ write_config() {
 		"run_dir=\"$work/run\"" \
 		"log_dir=\"$work/log\"" \
 		"document_root=\"$work/www\"" \
+		"error_dir=\"$source_dir/lighttpd-errors\"" \
 		"nats_url=\"nats://127.0.0.1:$nats_port\"" \
 		"streams=\"$stream\""
 	do

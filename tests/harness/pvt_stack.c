@@ -198,9 +198,11 @@ write_config(const pvt_stack *stack, const char *source, const char *build,
 {
 	char sample[PVT_PATH_MAX], run[PVT_PATH_MAX], log[PVT_PATH_MAX];
 	char www[PVT_PATH_MAX], port[16], wrapper[PVT_PATH_MAX];
+	char errors[PVT_PATH_MAX];
 	int n;
 
 	if (!path_join(sample, sizeof(sample), source, "lighttpd.conf.sample") ||
+	    !path_join(errors, sizeof(errors), source, "lighttpd-errors") ||
 	    !make_subdir(run, sizeof(run), stack->web_dir, "run") ||
 	    !make_subdir(log, sizeof(log), stack->web_dir, "log") ||
 	    !make_subdir(www, sizeof(www), stack->web_dir, "www"))
@@ -211,6 +213,12 @@ write_config(const pvt_stack *stack, const char *source, const char *build,
 	if (stack->valgrind) {
 		n = snprintf(wrapper, sizeof(wrapper),
 		    VALGRIND_PREFIX "--log-file=%s/valgrind-%%p.log ", log);
+		if (n < 0 || (size_t)n >= sizeof(wrapper))
+			return false;
+	} else if (stack->handler_env[0] != '\0') {
+		/* bin-environment overrides lighttpd's own environment. */
+		n = snprintf(wrapper, sizeof(wrapper), "/usr/bin/env %s ",
+		    stack->handler_env);
 		if (n < 0 || (size_t)n >= sizeof(wrapper))
 			return false;
 	}
@@ -226,6 +234,7 @@ write_config(const pvt_stack *stack, const char *source, const char *build,
 		{ "run_dir", run, true },
 		{ "log_dir", log, true },
 		{ "document_root", www, true },
+		{ "error_dir", errors, true },
 		{ "nats_url", stack->nats_url, true },
 		{ "streams", PVT_STREAM, true },
 	};
@@ -304,6 +313,36 @@ pvt_stack_start(pvt_stack *stack)
 fail:
 	pvt_stack_stop(stack);
 	return false;
+}
+
+bool
+pvt_stack_start_web(pvt_stack *stack, const char *nats_url,
+	const char *handler_env)
+{
+	const char *build = getenv("PV_BUILD");
+	const char *source = getenv("PV_SOURCE");
+
+	memset(stack, 0, sizeof(*stack));
+	if (build == NULL || source == NULL || build[0] != '/') {
+		fprintf(stderr, "pvt: set PV_BUILD (absolute build directory) "
+		    "and PV_SOURCE (repository root)\n");
+		return false;
+	}
+	if (strlen(nats_url) >= sizeof(stack->nats_url) || strlen(handler_env
+	    != NULL ? handler_env : "") >= sizeof(stack->handler_env)) {
+		fprintf(stderr, "pvt: NATS URL or handler environment too "
+		    "long\n");
+		return false;
+	}
+	strcpy(stack->nats_url, nats_url);
+	strcpy(stack->handler_env, handler_env != NULL ? handler_env : "");
+
+	if (!pvt_tmpdir_make(stack->web_dir, sizeof(stack->web_dir), "lighttpd") ||
+	    !start_lighttpd(stack, source, build)) {
+		pvt_stack_stop(stack);
+		return false;
+	}
+	return true;
 }
 
 /* Returns the number of errors in one valgrind log, -1 while unfinished. */
