@@ -181,7 +181,8 @@ bench: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/photovote-fcgi
-	install -m 0755 $(HANDLERS) $(DESTDIR)$(PREFIX)/lib/photovote-fcgi/
+	install -m 0755 $(HANDLERS) $(BUILD)/pv-stream-dump \
+		$(DESTDIR)$(PREFIX)/lib/photovote-fcgi/
 	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
 	install -m 0644 lighttpd.conf.sample $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
