@@ -4,6 +4,7 @@
  * the canonical serialization.
  */
 #include <inttypes.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -781,12 +782,35 @@ is_ulid(const char *s, size_t len)
 	return true;
 }
 
+/*
+ * Checks the unquoted local part (RFC 5322 dot-atom): no leading,
+ * trailing or doubled dot, and none of the specials that only a quoted
+ * local part may hold.  Returns NULL when valid.
+ */
+static const char *
+local_part_error(const char *local, size_t len)
+{
+	size_t i;
+
+	if (local[0] == '.' || local[len - 1] == '.')
+		return "the part before the @-sign starts or ends with a dot";
+	for (i = 0; i < len; i++) {
+		if (local[i] == '.' && local[i + 1] == '.')
+			return "the part before the @-sign has two dots in a "
+			    "row";
+		if (strchr("()<>[]:;,\\\"", local[i]) != NULL)
+			return "the part before the @-sign contains a "
+			    "character that needs quoting";
+	}
+	return NULL;
+}
+
 /* Returns NULL for a valid address, else the reason it is not. */
 static const char *
 email_error(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	const char *at;
+	const char *at, *reason;
 	size_t pos = 0, n, local_len, label_start;
 	uint32_t cp;
 
@@ -808,14 +832,27 @@ email_error(const char *str, size_t len)
 		return "the part before the @-sign is longer than 64 bytes";
 	if (memchr(at + 1, '.', len - local_len - 1) == NULL)
 		return "the part after the @-sign must contain a dot";
+	if ((reason = local_part_error(str, local_len)) != NULL)
+		return reason;
 
-	/* Every label between dots, and at both ends, must be non-empty. */
+	/*
+	 * Every label between dots is non-empty, of letters, digits and '-'
+	 * (or non-ASCII, for internationalized names), and neither starts
+	 * nor ends with '-'.
+	 */
 	label_start = local_len + 1;
 	for (pos = label_start; pos <= len; pos++) {
-		if (pos < len && str[pos] != '.')
+		if (pos < len && str[pos] != '.') {
+			if (s[pos] < 0x80 && !isalnum(s[pos]) && s[pos] != '-')
+				return "the part after the @-sign may only "
+				    "contain letters, digits, '-' and dots";
 			continue;
+		}
 		if (pos == label_start)
 			return "the part after the @-sign has an empty label";
+		if (str[label_start] == '-' || str[pos - 1] == '-')
+			return "a label after the @-sign starts or ends "
+			    "with '-'";
 		label_start = pos + 1;
 	}
 	return NULL;

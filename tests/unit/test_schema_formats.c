@@ -167,6 +167,19 @@ Test(format_email, rejected)
 	free(local);
 }
 
+Test(format_email, dot_atom_rules)
+{
+	expect_email("<a@b.example>", "value_error");
+	expect_email(".a@example.org", "value_error");
+	expect_email("a.@example.org", "value_error");
+	expect_email("a..b@example.org", "value_error");
+	expect_email("a,b@example.org", "value_error");
+	expect_email("a@-example.org", "value_error");
+	expect_email("a@example-.org", "value_error");
+	expect_email("a@exa_mple.org", "value_error");
+	expect_email("o'neil@ex-ample.org", NULL);
+}
+
 Test(format_email, max_bytes)
 {
 	char *domain, email[400];
