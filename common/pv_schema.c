@@ -695,12 +695,23 @@ is_white_space(uint32_t cp)
 	    cp == 0x3000;
 }
 
+/*
+ * Characters that show nothing: zero-width space, joiners, word joiner
+ * and the byte-order mark.  A name of only these looks empty.
+ */
+static bool
+is_invisible(uint32_t cp)
+{
+	return (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 ||
+	    cp == 0xfeff;
+}
+
 /* What one pass over a string found. */
 struct text_facts {
 	bool valid_utf8;
 	size_t code_points;
 	bool forbidden_control;
-	bool blank;		/* only white space (or empty) */
+	bool blank;		/* only white space or invisible (or empty) */
 };
 
 static void
@@ -725,7 +736,7 @@ measure_text(const char *str, size_t len, enum pv_controls controls,
 		pos += n;
 		facts->code_points++;
 
-		if (!is_white_space(cp))
+		if (!is_white_space(cp) && !is_invisible(cp))
 			facts->blank = false;
 		if (controls == PV_CONTROLS_ALLOWED || !is_control(cp))
 			continue;

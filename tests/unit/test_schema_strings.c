@@ -62,6 +62,15 @@ Test(name, blank_rejected)
 	unit_expect_ok(NAMED, NAMED_HEAD "\"name\":\" a \"}");
 }
 
+Test(name, invisible_only_rejected)
+{
+	unit_expect(NAMED, NAMED_HEAD "\"name\":\"\u200b\u200b\"}", "name",
+	    "string_pattern_mismatch");
+	unit_expect(NAMED, NAMED_HEAD "\"name\":\"\ufeff \u2060\"}", "name",
+	    "string_pattern_mismatch");
+	unit_expect_ok(NAMED, NAMED_HEAD "\"name\":\"a\u200db\"}");
+}
+
 Test(name, controls_rejected)
 {
 	unit_expect(NAMED, NAMED_HEAD "\"name\":\"a\\tb\"}", "name",
