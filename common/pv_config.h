@@ -36,11 +36,14 @@ typedef struct pv_config {
 	char *ca_file;			/* TLS: CA certificates */
 	char *cert_file;		/* TLS: client certificate */
 	char *key_file;			/* TLS: client key */
+	bool creds_file_world_readable;	/* other users may read the seed */
+	bool key_file_world_readable;	/* other users may read the key */
 
 	/* Streams this aggregate publishes to; 200 needs every one's ack. */
 	char streams[PV_CONFIG_STREAMS_MAX][PV_CONFIG_STREAM_NAME_MAX + 1];
 	int stream_count;
 	int replicas;			/* 1 to 5 */
+	bool create_streams;		/* false: bind to existing streams only */
 	int64_t duplicate_window_s;	/* JetStream de-duplication window */
 
 	int publish_timeout_ms;		/* time a request may wait for acks */

@@ -434,6 +434,10 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		return PV_OK;
 	}
 
+	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
+	    !pub->cfg->create_streams)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
+		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
 		st = add_stream(pub, name, deadline, err);
 		if (st == PV_OK)

@@ -367,6 +367,14 @@ run(server *srv, const pv_aggregate *agg)
 	if (srv->cfg.env_file_world_readable)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
 		    "users; it may hold secrets", srv->cfg.env_file);
+	if (srv->cfg.creds_file_world_readable)
+		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
+		    "users; it holds the NKey seed (NATS_CREDS)",
+		    srv->cfg.creds_file);
+	if (srv->cfg.key_file_world_readable)
+		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
+		    "users; it holds the TLS private key (NATS_KEY)",
+		    srv->cfg.key_file);
 
 	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {
 		pv_log(&srv->log, PV_LOG_ERROR, "start: %s", err.text);
