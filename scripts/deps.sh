@@ -4,7 +4,8 @@
 set -eu
 
 packages="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
-libnats-dev uuid-dev libcriterion-dev nats-server lighttpd curl valgrind"
+libnats-dev uuid-dev libcriterion-dev nats-server lighttpd curl valgrind \
+apache2 libapache2-mod-fcgid spawn-fcgi nginx"
 
 missing=""
 for p in $packages; do

@@ -266,3 +266,58 @@ pvt_http_response_free(pvt_http_response *resp)
 	free(resp->body);
 	memset(resp, 0, sizeof(*resp));
 }
+
+bool
+pvt_http_send_raw(int port, const char *request, size_t len, bool half_close,
+	int timeout_ms, pvt_http_response *out)
+{
+	char *raw = NULL;
+	size_t raw_len = 0;
+	bool ok = false;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	fd = connect_loopback(port, timeout_ms);
+	if (fd < 0) {
+		fprintf(stderr, "pvt: connecting to 127.0.0.1:%d failed: %s\n",
+		    port, strerror(errno));
+		return false;
+	}
+
+	if (!write_all(fd, request, len)) {
+		fprintf(stderr, "pvt: sending a raw request failed: %s\n",
+		    strerror(errno));
+		goto out;
+	}
+	if (half_close)
+		shutdown(fd, SHUT_WR);
+
+	/* A server may close the connection without any response. */
+	if (!read_all(fd, &raw, &raw_len)) {
+		fprintf(stderr, "pvt: reading the response to a raw request "
+		    "failed (time-out %d ms): %s\n", timeout_ms,
+		    strerror(errno));
+		goto out;
+	}
+	ok = raw_len == 0 || parse_response(raw, raw_len, out);
+
+	/*
+	 * Apache with mod_cgid can close the connection before the last
+	 * chunk of a response; the status and headers still count.
+	 */
+	if (!ok && out->status > 0 && out->headers != NULL &&
+	    out->body != NULL) {
+		fprintf(stderr, "pvt: response %d to a raw request has "
+		    "incomplete chunked framing; only its status and "
+		    "headers are reliable\n", out->status);
+		ok = true;
+	}
+	if (!ok)
+		fprintf(stderr, "pvt: unparsable response to a raw request: "
+		    "%.200s\n", raw);
+
+out:
+	free(raw);
+	close(fd);
+	return ok;
+}

@@ -47,4 +47,14 @@ void pvt_http_response_free(pvt_http_response *resp);
 /* Returns true when a TCP connection to 127.0.0.1:port succeeds. */
 bool pvt_tcp_accepts(int port);
 
+/*
+ * Sends the len bytes of request as they are (for framings that
+ * pvt_http_send cannot produce, such as chunked bodies), then, with
+ * half_close, shuts down the sending side, and reads the response like
+ * pvt_http_send.  A connection closed without any response is a success
+ * with out->status 0.
+ */
+bool pvt_http_send_raw(int port, const char *request, size_t len,
+	bool half_close, int timeout_ms, pvt_http_response *out);
+
 #endif
