@@ -127,7 +127,7 @@ cgi_write(void *ctx, const char *buf, size_t len)
  * before end of file unless the method is GET or HEAD.  Apache's mod_cgid
  * writes the whole body to the program before it reads the response, and
  * drops the response when the program exits without reading a body
- * larger than the socket buffer (a 411 or 413 answer).
+ * larger than the socket buffer (after a 411 or 413 response).
  */
 static void
 cgi_drain(const cgi_ctx *cgi)
