@@ -1,0 +1,127 @@
+/*
+ * Least privilege: a handler whose NATS user may publish only to the
+ * stream's subjects and call the JetStream API it needs, as README's
+ * "Broker permissions" lists them.  With PHOTOVOTE_CREATE_STREAMS=false
+ * it binds to a stream an administrator created and never creates one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "../harness/pvt_auth.h"
+#include "../harness/pvt_proc.h"
+
+#define STREAM "election"
+#define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
+
+static char dir[PVT_PATH_MAX];
+static char url[64];
+static char url_setting[96];
+static int port;
+static pid_t server = -1;
+static pvt_auth_handler handler = { -1, "", "" };
+static pvt_auth_client admin;
+
+/*
+ * Users: admin (everything) and two handler users.  "binder" may look
+ * streams up and publish; "creator" may also create the stream.
+ */
+static const char users[] =
+    "authorization { users = [\n"
+    "  { user: admin, password: admin-pw }\n"
+    "  { user: binder, password: binder-pw, permissions: {\n"
+    "      publish: { allow: [\"election.>\",\n"
+    "          \"$JS.API.STREAM.INFO.election\"] }\n"
+    "      subscribe: { allow: [\"_INBOX.>\"] } } }\n"
+    "  { user: creator, password: creator-pw, permissions: {\n"
+    "      publish: { allow: [\"election.>\",\n"
+    "          \"$JS.API.STREAM.INFO.election\",\n"
+    "          \"$JS.API.STREAM.CREATE.election\"] }\n"
+    "      subscribe: { allow: [\"_INBOX.>\"] } } }\n"
+    "] }\n";
+
+static void
+setup(void)
+{
+	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
+	FILE *f;
+
+	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "permissions"));
+	port = pvt_free_port();
+	cr_assert_gt(port, 0);
+	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
+	snprintf(url_setting, sizeof(url_setting), "NATS_URL=%s", url);
+	admin = (pvt_auth_client){ .url = url, .user = "admin",
+	    .password = "admin-pw" };
+
+	snprintf(conf, sizeof(conf), "%s/nats.conf", dir);
+	snprintf(log, sizeof(log), "%s/nats.log", dir);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }"
+	    "\n%s", port, dir, users);
+	cr_assert_eq(fclose(f), 0);
+	server = pvt_auth_server_start(conf, log, port);
+	cr_assert_gt(server, 0);
+}
+
+static void
+teardown(void)
+{
+	pvt_auth_handler_stop(&handler);
+	if (server > 0)
+		pvt_stop(server, 5000);
+	server = -1;
+	pvt_tmpdir_remove(dir);
+}
+
+TestSuite(permissions, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(permissions, bind_only_user_publishes)
+{
+	char *env[] = { url_setting, "NATS_USER=binder",
+	    "NATS_PASSWORD=binder-pw", "PHOTOVOTE_CREATE_STREAMS=false", NULL };
+	uint64_t messages = 0;
+
+	cr_assert(pvt_auth_stream_create(&admin, STREAM));
+	cr_assert(pvt_auth_handler_start(&handler, dir, "binder", env));
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert(pvt_auth_stream_messages(&admin, STREAM, &messages));
+	cr_assert_eq(messages, 1);
+}
+
+Test(permissions, bind_only_never_creates)
+{
+	char *env[] = { url_setting, "NATS_USER=creator",
+	    "NATS_PASSWORD=creator-pw", "PHOTOVOTE_CREATE_STREAMS=false",
+	    NULL };
+
+	cr_assert(pvt_auth_handler_start(&handler, dir, "creator", env));
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_not(pvt_auth_stream_exists(&admin, STREAM),
+	    "the handler created the stream");
+}
+
+Test(permissions, create_user_creates_stream)
+{
+	char *env[] = { url_setting, "NATS_USER=creator",
+	    "NATS_PASSWORD=creator-pw", NULL };
+	uint64_t messages = 0;
+
+	cr_assert(pvt_auth_handler_start(&handler, dir, "creator", env));
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert(pvt_auth_stream_messages(&admin, STREAM, &messages));
+	cr_assert_eq(messages, 1);
+}
+
+Test(permissions, bind_only_user_cannot_create)
+{
+	char *env[] = { url_setting, "NATS_USER=binder",
+	    "NATS_PASSWORD=binder-pw", NULL };
+
+	cr_assert(pvt_auth_handler_start(&handler, dir, "binder", env));
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_not(pvt_auth_stream_exists(&admin, STREAM));
+}

@@ -1,0 +1,306 @@
+/* Helpers for the broker authentication tests; see pvt_auth.h. */
+#include "pvt_auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "pvt_fcgi.h"
+#include "pvt_http.h"
+
+#define SERVER_START_MS		10000
+#define CONNECT_TIMEOUT_MS	3000
+#define REQUEST_TIMEOUT_MS	5000
+#define HANDLER_STOP_MS		5000
+#define FCGI_TIMEOUT_MS		20000
+
+static bool
+port_accepts(void *arg)
+{
+	return pvt_tcp_accepts(*(int *)arg);
+}
+
+pid_t
+pvt_auth_server_start(const char *conf_path, const char *log_path, int port)
+{
+	char *argv[] = { "nats-server", "-c", (char *)conf_path, NULL };
+	pid_t pid;
+
+	pid = pvt_spawn(argv, log_path);
+	if (pid < 0)
+		return -1;
+	if (!pvt_wait_until(port_accepts, &port, pid, SERVER_START_MS)) {
+		fprintf(stderr, "pvt: nats-server did not start\n");
+		pvt_print_tail(log_path, 4000);
+		pvt_stop(pid, 2000);
+		return -1;
+	}
+	return pid;
+}
+
+static natsStatus
+client_options(const pvt_auth_client *c, natsOptions **out)
+{
+	natsOptions *o = NULL;
+	natsStatus s;
+
+	s = natsOptions_Create(&o);
+	if (s == NATS_OK)
+		s = natsOptions_SetURL(o, c->url);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(o, CONNECT_TIMEOUT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetAllowReconnect(o, false);
+	if (s == NATS_OK && c->user != NULL)
+		s = natsOptions_SetUserInfo(o, c->user, c->password);
+	if (s == NATS_OK && c->token != NULL)
+		s = natsOptions_SetToken(o, c->token);
+	if (s == NATS_OK && c->creds != NULL)
+		s = natsOptions_SetUserCredentialsFromFiles(o, c->creds, NULL);
+	if (s == NATS_OK && c->ca != NULL)
+		s = natsOptions_LoadCATrustedCertificates(o, c->ca);
+	if (s == NATS_OK && c->cert != NULL)
+		s = natsOptions_LoadCertificatesChain(o, c->cert, c->key);
+	if (s == NATS_OK && (c->ca != NULL || c->cert != NULL))
+		s = natsOptions_SetSecure(o, true);
+	*out = o;
+	return s;
+}
+
+/* Connects as c; the caller destroys *js and *nc. */
+static bool
+client_connect(const pvt_auth_client *c, natsConnection **nc, jsCtx **js)
+{
+	natsOptions *o = NULL;
+	jsOptions jo;
+	natsStatus s;
+
+	*nc = NULL;
+	*js = NULL;
+	s = client_options(c, &o);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(nc, o);
+	if (s == NATS_OK) {
+		jsOptions_Init(&jo);
+		jo.Wait = REQUEST_TIMEOUT_MS;
+		s = natsConnection_JetStream(js, *nc, &jo);
+	}
+	natsOptions_Destroy(o);
+	if (s != NATS_OK)
+		fprintf(stderr, "pvt: test connection to %s failed: %s\n",
+		    c->url, natsStatus_GetText(s));
+	return s == NATS_OK;
+}
+
+static void
+client_close(natsConnection *nc, jsCtx *js)
+{
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+/* Looks stream up; *found is false when the broker has no such stream. */
+static bool
+stream_info(const pvt_auth_client *c, const char *stream, bool *found,
+	uint64_t *messages)
+{
+	natsConnection *nc;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	jsCtx *js;
+	natsStatus s;
+
+	*found = false;
+	if (!client_connect(c, &nc, &js))
+		return false;
+	s = js_GetStreamInfo(&si, js, stream, NULL, &jerr);
+	if (s == NATS_OK) {
+		*found = true;
+		*messages = si->State.Msgs;
+	}
+	jsStreamInfo_Destroy(si);
+	client_close(nc, js);
+	if (s != NATS_OK && s != NATS_NOT_FOUND)
+		fprintf(stderr, "pvt: stream %s lookup failed: %s (%d)\n",
+		    stream, natsStatus_GetText(s), (int)jerr);
+	return s == NATS_OK || s == NATS_NOT_FOUND;
+}
+
+bool
+pvt_auth_stream_messages(const pvt_auth_client *c, const char *stream,
+	uint64_t *out)
+{
+	bool found;
+
+	return stream_info(c, stream, &found, out) && found;
+}
+
+bool
+pvt_auth_stream_exists(const pvt_auth_client *c, const char *stream)
+{
+	uint64_t messages;
+	bool found;
+
+	return stream_info(c, stream, &found, &messages) && found;
+}
+
+bool
+pvt_auth_stream_create(const pvt_auth_client *c, const char *stream)
+{
+	char subject[128];
+	const char *subjects[] = { subject };
+	jsStreamConfig sc;
+	natsConnection *nc;
+	jsErrCode jerr = 0;
+	jsCtx *js;
+	natsStatus s;
+
+	if (!client_connect(c, &nc, &js))
+		return false;
+	snprintf(subject, sizeof(subject), "%s.>", stream);
+	jsStreamConfig_Init(&sc);
+	sc.Name = stream;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	s = js_AddStream(NULL, js, &sc, NULL, &jerr);
+	client_close(nc, js);
+	if (s != NATS_OK)
+		fprintf(stderr, "pvt: creating stream %s failed: %s (%d)\n",
+		    stream, natsStatus_GetText(s), (int)jerr);
+	return s == NATS_OK;
+}
+
+/* Binds and listens on a new Unix socket at path; returns it or -1. */
+static int
+listen_unix(const char *path)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -1;
+	memcpy(addr.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    listen(fd, 16) != 0) {
+		fprintf(stderr, "pvt: listen on %s: %s\n", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* In the child: the socket on descriptor 0, the log on 2, then exec. */
+static void
+exec_handler(int listener, const char *log_path, char *const *env)
+{
+	const char *build = getenv("PV_BUILD");
+	char program[PVT_PATH_MAX];
+	char *envp[32], *argv[] = { program, NULL };
+	size_t i, n = 0;
+	int log;
+
+	snprintf(program, sizeof(program), "%s/voter.fcgi",
+	    build != NULL ? build : "build");
+	envp[n++] = "PHOTOVOTE_ENV_FILE=/dev/null";
+	for (i = 0; env[i] != NULL && n < 31; i++)
+		envp[n++] = env[i];
+	envp[n] = NULL;
+
+	log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (log < 0 || dup2(listener, 0) < 0 || dup2(log, 2) < 0)
+		_exit(126);
+	execve(program, argv, envp);
+	_exit(127);
+}
+
+bool
+pvt_auth_handler_start(pvt_auth_handler *h, const char *dir,
+	const char *name, char *const *env)
+{
+	int listener;
+
+	snprintf(h->socket_path, sizeof(h->socket_path), "%s/%s.sock", dir,
+	    name);
+	snprintf(h->log_path, sizeof(h->log_path), "%s/%s.log", dir, name);
+	listener = listen_unix(h->socket_path);
+	if (listener < 0)
+		return false;
+
+	h->pid = fork();
+	if (h->pid == 0)
+		exec_handler(listener, h->log_path, env);
+	close(listener);
+	return h->pid > 0;
+}
+
+bool
+pvt_auth_handler_stop(pvt_auth_handler *h)
+{
+	bool clean;
+
+	if (h->pid <= 0)
+		return true;
+	clean = pvt_stop(h->pid, HANDLER_STOP_MS);
+	h->pid = -1;
+	return clean;
+}
+
+int
+pvt_auth_post_event(const pvt_auth_handler *h, const char *event_id)
+{
+	char body[512], length[16];
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/voter/", "CONTENT_TYPE", "application/json", "CONTENT_LENGTH",
+	    length, "GATEWAY_INTERFACE", "CGI/1.1", NULL };
+	char *out = NULL;
+	int n, status = 0;
+
+	n = snprintf(body, sizeof(body), "{\"id\":\"%s\",\"voter_id\":"
+	    "\"01HV6Z3R8Y5A0B9C7D2E4F6G8J\",\"election_id\":"
+	    "\"01HV6Z3R8Y5A0B9C7D2E4F6G8K\",\"name\":\"Ada\",\"email\":"
+	    "\"ada@example.com\"}", event_id);
+	snprintf(length, sizeof(length), "%d", n);
+	if (pvt_fcgi_request(h->socket_path, params, body, (size_t)n,
+	    FCGI_TIMEOUT_MS, &out) && strncmp(out, "Status: ", 8) == 0)
+		status = atoi(out + 8);
+	else
+		fprintf(stderr, "pvt: no FastCGI answer from %s\n",
+		    h->socket_path);
+	free(out);
+	return status;
+}
+
+char *
+pvt_auth_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long size;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	text = malloc((size_t)size + 1);
+	if (text != NULL) {
+		size = (long)fread(text, 1, (size_t)size, f);
+		text[size] = '\0';
+	}
+	fclose(f);
+	return text;
+}

@@ -1,0 +1,76 @@
+/*
+ * Helpers for the broker authentication tests (tests/auth): a
+ * nats-server started from a configuration file, a handler process on
+ * its own FastCGI socket, and the test's own connection to the broker
+ * with the same kinds of credentials the handler takes.
+ */
+#ifndef PVT_AUTH_H
+#define PVT_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pvt_proc.h"
+
+/* How the test connects to the broker; NULL fields are unset. */
+typedef struct pvt_auth_client {
+	const char *url;
+	const char *user;
+	const char *password;
+	const char *token;
+	const char *creds;
+	const char *ca;
+	const char *cert;
+	const char *key;
+} pvt_auth_client;
+
+/*
+ * Starts nats-server -c conf_path with its output in log_path and waits
+ * until 127.0.0.1:port accepts TCP connections.  Returns the pid or -1
+ * (after printing the server log).
+ */
+pid_t pvt_auth_server_start(const char *conf_path, const char *log_path,
+	int port);
+
+/*
+ * Stores the message count of stream in *out; false when the connection
+ * or the lookup fails (a missing stream is a failure too).
+ */
+bool pvt_auth_stream_messages(const pvt_auth_client *c, const char *stream,
+	uint64_t *out);
+
+/* Returns true when stream exists; false when it does not or on failure. */
+bool pvt_auth_stream_exists(const pvt_auth_client *c, const char *stream);
+
+/* Creates stream with subjects "<stream>.>" and file storage. */
+bool pvt_auth_stream_create(const pvt_auth_client *c, const char *stream);
+
+/* voter.fcgi serving a Unix socket of its own, as spawn-fcgi runs it. */
+typedef struct pvt_auth_handler {
+	pid_t pid;
+	char socket_path[PVT_PATH_MAX + 16];
+	char log_path[PVT_PATH_MAX + 16];
+} pvt_auth_handler;
+
+/*
+ * Starts $PV_BUILD/voter.fcgi in dir with the environment env (a
+ * NULL-terminated "NAME=value" array; PHOTOVOTE_ENV_FILE=/dev/null is
+ * added) and its standard error in dir/name.log.
+ */
+bool pvt_auth_handler_start(pvt_auth_handler *h, const char *dir,
+	const char *name, char *const *env);
+
+/* Stops the handler by its pid; true when it exited on SIGTERM. */
+bool pvt_auth_handler_stop(pvt_auth_handler *h);
+
+/*
+ * Sends POST /voter/ with a valid VoterRegistered event whose id is
+ * event_id, and returns the HTTP status of the answer (0 on failure).
+ */
+int pvt_auth_post_event(const pvt_auth_handler *h, const char *event_id);
+
+/* Returns a copy of the file at path (NUL-terminated; caller frees). */
+char *pvt_auth_read_file(const char *path);
+
+#endif
