@@ -199,5 +199,25 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 doc/photovote-fcgi.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
+# Broker authentication tests: each starts its own nats-server (user and
+# password, token, TLS, mutual TLS, JWT credentials, minimal permissions)
+# on a free loopback port, with certificates made by the openssl CLI.
+AUTH_SRC   := $(sort $(wildcard tests/auth/*.c))
+AUTH_HARN  := tests/harness/pvt_auth.c tests/harness/pvt_fcgi.c \
+              tests/harness/pvt_http.c tests/harness/pvt_proc.c
+AUTH_BIN   := $(BUILD)/tests/auth
+
+$(AUTH_BIN): $(AUTH_SRC:%.c=$(BUILD)/obj/%.o) $(AUTH_HARN:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) \
+		$(LDLIBS_ALL) -lcriterion
+
+.PHONY: check-auth
+check-auth: all $(AUTH_BIN)
+	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) $(AUTH_BIN) --jobs 2
+
+# fuzz, check-fuzz: libFuzzer targets built with clang (fuzz/README).
+include fuzz/fuzz.mk
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -8,3 +8,8 @@ cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 make -j2 all
 make check-unit check-integration check-hosting
+make check-auth
+# The sanitizer and valgrind runs and a short fuzzing run (20 s per target).
+make check-asan
+make check-valgrind
+make check-fuzz FUZZ_CHECK_SECONDS=20

@@ -7,6 +7,10 @@ packages="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
 libnats-dev uuid-dev libcriterion-dev nats-server lighttpd curl valgrind \
 apache2 libapache2-mod-fcgid spawn-fcgi nginx"
 
+# The auth tests make certificates with openssl and credentials with
+# python3; the fuzz targets need clang and its libFuzzer runtime.
+packages="$packages openssl python3 clang libclang-rt-14-dev"
+
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
