@@ -72,6 +72,12 @@ pvt_nats_close(pvt_nats *nats)
 	free(nats);
 }
 
+void *
+pvt_nats_jetstream(pvt_nats *nats)
+{
+	return nats->js;
+}
+
 bool
 pvt_nats_jetstream_ready(const char *url)
 {

@@ -18,6 +18,12 @@ typedef struct pvt_nats pvt_nats;
 bool pvt_nats_open(pvt_nats **out, const char *url);
 void pvt_nats_close(pvt_nats *nats);
 
+/*
+ * Returns the JetStream context of nats (a jsCtx *, owned by nats), for
+ * calls that this module does not wrap.
+ */
+void *pvt_nats_jetstream(pvt_nats *nats);
+
 /* Returns true when url accepts a connection and responds to JetStream requests. */
 bool pvt_nats_jetstream_ready(const char *url);
 

@@ -24,12 +24,13 @@
 typedef struct pvt_stack {
 	char nats_dir[PVT_PATH_MAX];	/* JetStream store and server log */
 	char web_dir[PVT_PATH_MAX];	/* config, sockets, logs, document root */
-	char nats_url[64];
+	char nats_url[256];		/* one URL, or several comma-separated */
 	int nats_port;
 	int http_port;
 	bool valgrind;
 	pid_t nats_pid;
 	pid_t lighttpd_pid;
+	char handler_env[256];		/* "NAME=value ..." or empty */
 } pvt_stack;
 
 /* One "var.NAME = VALUE" line of the sample to replace. */
@@ -54,6 +55,17 @@ bool pvt_config_generate(const char *sample_path, const char *out_path,
  * false.
  */
 bool pvt_stack_start(pvt_stack *stack);
+
+/*
+ * Starts lighttpd alone, for a broker that the caller runs (or has not
+ * started yet): the handlers connect to nats_url.  handler_env (NULL for
+ * none) holds space-separated NAME=value settings that env(1) sets for
+ * each handler, over the sample's handler_environment, such as
+ * "PHOTOVOTE_PUBLISH_TIMEOUT_MS=1000 PHOTOVOTE_STREAMS=a,b".  Stop it
+ * with pvt_stack_stop, which leaves the caller's broker alone.
+ */
+bool pvt_stack_start_web(pvt_stack *stack, const char *nats_url,
+	const char *handler_env);
 
 /*
  * Stops lighttpd, then nats-server, and removes their directories.
