@@ -19,6 +19,18 @@
 #define JS_ERR_MESSAGE_TOO_LARGE	10054
 #define JS_ERR_STORE_FAILED		10077
 
+/* Shortest time-out of one connection attempt, in ms. */
+#define PV_CONNECT_TIMEOUT_MIN_MS	100
+
+/*
+ * Time between a stream vanishing and creating it again, in ms.
+ * nats-server 2.9.10 forgets a deleted stream before it removes the
+ * stream's directory, so a stream created with the same name in between
+ * loses the files of the messages it acknowledged (seen in
+ * tests/faults/stream_deleted.c).
+ */
+#define PV_RECREATE_DELAY_MS		1000
+
 struct pv_publisher {
 	const pv_config *cfg;
 	const pv_logger *log;
@@ -33,6 +45,7 @@ struct pv_publisher {
 	natsConnection *nc;
 	jsCtx *js;
 	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
+	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];	/* now_ms */
 	atomic_bool closing;		/* pv_publisher_free has begun */
 };
 
@@ -87,7 +100,6 @@ on_closed(natsConnection *nc, void *closure)
 	(void)nc;
 	pv_log(pub->log, PV_LOG_INFO, "broker connection closed");
 }
-
 static void
 on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	void *closure)
@@ -121,8 +133,10 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 
 	pub->cfg = cfg;
 	pub->log = log;
-	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
+	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++) {
 		atomic_init(&pub->stream_ready[i], false);
+		atomic_init(&pub->stream_lost_ms[i], 0);
+	}
 	atomic_init(&pub->closing, false);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
@@ -175,6 +189,23 @@ set_credentials(natsOptions *o, const pv_config *cfg)
 }
 
 /*
+ * Returns the time-out of one connection attempt to one server, in ms.
+ * nats.c holds the connection's lock during an attempt, so every call on
+ * the connection (status, publish, close) can wait that long while a
+ * broker accepts TCP connections but does not answer (stopped, or a
+ * packet filter dropping traffic).  A quarter of the publish time-out,
+ * shared by all servers, keeps the first connect of a request within a
+ * quarter of it, and such waits short next to the publish time-out.
+ */
+static int
+connect_timeout_ms(const pv_config *cfg)
+{
+	int ms = cfg->publish_timeout_ms / (4 * cfg->server_count);
+
+	return ms > PV_CONNECT_TIMEOUT_MIN_MS ? ms : PV_CONNECT_TIMEOUT_MIN_MS;
+}
+
+/*
  * Builds the connection options.  Reconnects never stop (a negative
  * limit), and a first connect that fails goes on in the background, so a
  * handler started while the broker is down serves once it is back.  (With
@@ -196,7 +227,7 @@ build_options(pv_publisher *pub, pv_error *err)
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, pub->producer);
 	if (s == NATS_OK)
-		s = natsOptions_SetTimeout(o, cfg->publish_timeout_ms);
+		s = natsOptions_SetTimeout(o, connect_timeout_ms(cfg));
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(o, -1);
 	if (s == NATS_OK)
@@ -388,6 +419,9 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 
 	jsOptions_Init(&jo);
 	jo.Wait = remaining_ms(deadline);
+	if (jo.Wait <= 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
+		    "create stream %s", name);
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
 	jsStreamInfo_Destroy(si);
 
@@ -422,8 +456,12 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
 
+	/* A Wait of 0 would mean nats.c's default of 5 s, past the deadline. */
 	jsOptions_Init(&jo);
 	jo.Wait = remaining_ms(deadline);
+	if (jo.Wait <= 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to look "
+		    "up stream %s", name);
 	s = js_GetStreamInfo(&si, pub->js, name, &jo, &jerr);
 	if (s == NATS_OK) {
 		check_stream_subjects(pub, name, si);
@@ -438,6 +476,11 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	    !pub->cfg->create_streams)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
 		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
+	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
+	    now_ms() - atomic_load(&pub->stream_lost_ms[index]) <
+	    PV_RECREATE_DELAY_MS)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s was deleted; "
+		    "creating it again %d ms later", name, PV_RECREATE_DELAY_MS);
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
 		st = add_stream(pub, name, deadline, err);
 		if (st == PV_OK)
@@ -513,7 +556,8 @@ publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
 		    pub->cfg->publish_timeout_ms);
 	if (s == NATS_NO_RESPONDERS) {
 		/* Look the stream up again before the next publish. */
-		atomic_store(&pub->stream_ready[index], false);
+		if (atomic_exchange(&pub->stream_ready[index], false))
+			atomic_store(&pub->stream_lost_ms[index], now_ms());
 		return pv_error_set(err, PV_ERR_BROKER, "no stream took the "
 		    "message for %s (stream deleted, JetStream disabled or "
 		    "electing a leader)", stream);
@@ -591,6 +635,23 @@ publish_to_stream(pv_publisher *pub, int index, const pv_publish_msg *m,
 	return st;
 }
 
+/*
+ * Closes the connection after a failed publish when it is not connected.
+ * A message handed to nats.c while it reconnects waits in its reconnect
+ * buffer and would be sent once a server is back, after the client got
+ * its 503.  Closing drops that buffer, so the 503 never turns into a
+ * later write.  The next request builds a new connection.
+ */
+static void
+drop_reconnect_buffer(pv_publisher *pub)
+{
+	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
+		return;
+	pv_log(pub->log, PV_LOG_WARNING, "publish failed while reconnecting; "
+	    "closing the broker connection to drop what it buffered");
+	natsConnection_Close(pub->nc);
+}
+
 pv_status
 pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 	pv_error *err)
@@ -614,6 +675,8 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 		if (st != PV_OK)
 			break;
 	}
+	if (st == PV_ERR_BROKER || st == PV_ERR_TIMEOUT)
+		drop_reconnect_buffer(pub);
 out:
 	pthread_rwlock_unlock(&pub->lock);
 	return st;

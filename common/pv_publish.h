@@ -5,7 +5,8 @@
  * No nats.c function runs before the first publish, so a process that a
  * web server forks and execs never inherits library threads.  The first
  * publish connects (bounded by the publish time-out); nats.c then
- * reconnects on its own without a limit.  Each configured stream is
+ * reconnects on its own without a limit, and a connection that ends up
+ * closed is built again by the next publish.  Each configured stream is
  * looked up, or created when missing, before its first publish and again
  * after the broker reports that no stream took a message.
  */
@@ -42,8 +43,11 @@ pv_status pv_publisher_new(pv_publisher **out, const pv_config *cfg,
  * acknowledgement, all within cfg->publish_timeout_ms.  Returns PV_OK only
  * when every stream stored the message (or already had it: a duplicate
  * Nats-Msg-Id counts as stored).  PV_ERR_BROKER and PV_ERR_TIMEOUT mean
- * the client may retry; after PV_ERR_TIMEOUT the message may still have
- * been stored.  Safe to call from several threads at once.
+ * the client may retry; the message may still have been stored, because
+ * it may have reached the broker before the failure.  When either is
+ * returned, nats.c keeps no copy of the message to send later: a failure
+ * while nats.c reconnects closes the connection, which drops its
+ * reconnect buffer.  Safe to call from several threads at once.
  */
 pv_status pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *msg,
 	pv_error *err);
