@@ -9,6 +9,8 @@ sh scripts/deps.sh
 make -j2 all
 make check-unit check-integration check-hosting
 make check-auth
+# Broker, stream and handler faults under load, then a 3-node cluster.
+make check-faults check-cluster
 # The sanitizer and valgrind runs and a short fuzzing run (20 s per target).
 make check-asan
 make check-valgrind
