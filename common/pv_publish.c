@@ -1,6 +1,7 @@
 /* JetStream publisher; see pv_publish.h. */
 #include "pv_publish.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,7 +48,30 @@ struct pv_publisher {
 	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];	/* now_ms */
 	atomic_bool closing;		/* pv_publisher_free has begun */
+
+	/* Publishes waiting for their acknowledgement (on_pub_ack). */
+	pthread_mutex_t ack_lock;
+	struct ack_waiter *waiters;
 };
+
+/*
+ * One publish waiting for its PubAck.  nats.c hands the acknowledgement
+ * to on_pub_ack with the message that was published, so the message
+ * pointer identifies the waiter.
+ */
+typedef struct ack_waiter {
+	struct ack_waiter *next;
+	const natsMsg *msg;
+	pthread_cond_t cond;		/* on CLOCK_MONOTONIC */
+	bool done;
+	natsStatus status;
+	jsErrCode code;
+	bool duplicate;
+	uint64_t sequence;
+} ack_waiter;
+
+/* Outstanding asynchronous publishes per connection, above the threads. */
+#define PV_ASYNC_MAX_PENDING	4096
 
 static int64_t
 now_ms(void)
@@ -129,6 +153,12 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 		free(pub);
 		return pv_error_set(err, PV_ERR_INTERNAL, "publisher: "
 		    "pthread_rwlock_init failed");
+	}
+	if (pthread_mutex_init(&pub->ack_lock, NULL) != 0) {
+		pthread_rwlock_destroy(&pub->lock);
+		free(pub);
+		return pv_error_set(err, PV_ERR_INTERNAL, "publisher: "
+		    "pthread_mutex_init failed");
 	}
 
 	pub->cfg = cfg;
@@ -220,7 +250,14 @@ build_options(pv_publisher *pub, pv_error *err)
 	natsOptions *o = NULL;
 	natsStatus s;
 
-	s = natsOptions_Create(&o);
+	/*
+	 * No spinning on nats.c's locks (its default is 2000 tries): with
+	 * more threads than cores a spinning waiter burns the time that the
+	 * holder needs.  Only the first call opens the library.
+	 */
+	s = nats_Open(0);
+	if (s == NATS_OK)
+		s = natsOptions_Create(&o);
 	if (s == NATS_OK)
 		s = natsOptions_SetServers(o, (const char **)cfg->servers,
 		    cfg->server_count);
@@ -273,6 +310,37 @@ drop_connection(pv_publisher *pub)
 		atomic_store(&pub->stream_ready[i], false);
 }
 
+/*
+ * Receives every PubAck, or the error or time-out in its place, on a
+ * nats.c thread, and wakes the publish waiting for it.  A publish that
+ * gave up has left the list, so its late acknowledgement only frees the
+ * message.
+ */
+static void
+on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
+	void *closure)
+{
+	pv_publisher *pub = closure;
+	ack_waiter *w;
+
+	(void)js;
+	pthread_mutex_lock(&pub->ack_lock);
+	for (w = pub->waiters; w != NULL && w->msg != msg; w = w->next)
+		;
+	if (w != NULL) {
+		w->status = pa != NULL ? NATS_OK : NATS_ERR;
+		if (pa == NULL && pae != NULL && pae->Err != NATS_OK)
+			w->status = pae->Err;
+		w->code = pae != NULL ? pae->ErrCode : 0;
+		w->duplicate = pa != NULL && pa->Duplicate;
+		w->sequence = pa != NULL ? pa->Sequence : 0;
+		w->done = true;
+		pthread_cond_signal(&w->cond);
+	}
+	pthread_mutex_unlock(&pub->ack_lock);
+	natsMsg_Destroy(msg);
+}
+
 /* Connects, or rebuilds a CLOSED connection.  The write lock is held. */
 static pv_status
 connect_locked(pv_publisher *pub, pv_error *err)
@@ -302,6 +370,9 @@ connect_locked(pv_publisher *pub, pv_error *err)
 
 	jsOptions_Init(&jo);
 	jo.Wait = pub->cfg->publish_timeout_ms;
+	jo.PublishAsync.MaxPending = PV_ASYNC_MAX_PENDING;
+	jo.PublishAsync.AckHandler = on_pub_ack;
+	jo.PublishAsync.AckHandlerClosure = pub;
 	s = natsConnection_JetStream(&pub->js, pub->nc, &jo);
 	if (s != NATS_OK) {
 		natsConnection_Destroy(pub->nc);
@@ -573,15 +644,59 @@ publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
 	    (int)jerr);
 }
 
+/*
+ * Publishes msg asynchronously and waits until on_pub_ack has its result
+ * or the deadline passes (then w->done stays false).  Takes msg.  The
+ * acknowledgement arrives on a nats.c thread, which lets many publishes
+ * of the process share the broker round trip.
+ */
+static natsStatus
+publish_and_wait(pv_publisher *pub, natsMsg *msg, jsPubOptions *po,
+	int64_t deadline, ack_waiter *w)
+{
+	pthread_condattr_t attr;
+	struct timespec until;
+	ack_waiter **link;
+	natsStatus s;
+	int rc = 0;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	w->msg = msg;
+	w->done = false;
+
+	pthread_mutex_lock(&pub->ack_lock);
+	w->next = pub->waiters;
+	pub->waiters = w;
+	pthread_mutex_unlock(&pub->ack_lock);
+
+	/* On failure the message stays ours, so it is freed here. */
+	s = js_PublishMsgAsync(pub->js, &msg, po);
+	natsMsg_Destroy(msg);
+
+	until.tv_sec = (time_t)(deadline / 1000);
+	until.tv_nsec = (long)(deadline % 1000) * 1000000;
+	pthread_mutex_lock(&pub->ack_lock);
+	while (s == NATS_OK && !w->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cond, &pub->ack_lock, &until);
+	for (link = &pub->waiters; *link != w; link = &(*link)->next)
+		;
+	*link = w->next;
+	pthread_mutex_unlock(&pub->ack_lock);
+	pthread_cond_destroy(&w->cond);
+	return s;
+}
+
 static pv_status
 publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	int64_t deadline, pv_error *err)
 {
 	const char *stream = pub->cfg->streams[index];
 	natsMsg *msg = NULL;
-	jsPubAck *ack = NULL;
 	jsPubOptions po;
-	jsErrCode jerr = 0;
+	ack_waiter w;
 	natsStatus s;
 	pv_status st;
 
@@ -599,18 +714,22 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		goto out;
 	}
 
-	s = js_PublishMsg(&ack, pub->js, msg, &po, &jerr);
+	s = publish_and_wait(pub, msg, &po, deadline, &w);
+	msg = NULL;
+	if (s == NATS_OK && !w.done)
+		s = NATS_TIMEOUT;
+	else if (s == NATS_OK)
+		s = w.status;
 	if (s != NATS_OK) {
-		st = publish_failure(pub, index, s, jerr, err);
+		st = publish_failure(pub, index, s, w.done ? w.code : 0, err);
 		goto out;
 	}
-	if (ack->Duplicate)
+	if (w.duplicate)
 		pv_log(pub->log, PV_LOG_DEBUG, "stream %s already had event %s "
 		    "(sequence %llu)", stream, m->event_id,
-		    (unsigned long long)ack->Sequence);
+		    (unsigned long long)w.sequence);
 	st = PV_OK;
 out:
-	jsPubAck_Destroy(ack);
 	natsMsg_Destroy(msg);
 	return st;
 }
@@ -712,6 +831,7 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 		nats_CloseAndWait(timeout_ms);
 
 	pthread_rwlock_destroy(&pub->lock);
+	pthread_mutex_destroy(&pub->ack_lock);
 	free(pub);
 }
 
