@@ -61,7 +61,7 @@ print_help(const pv_aggregate *agg)
 	    "  PHOTOVOTE_MAX_BODY           largest request body, bytes "
 	    "(65536)\n"
 	    "  PHOTOVOTE_THREADS            requests in flight per process "
-	    "(4)\n"
+	    "(16)\n"
 	    "  PHOTOVOTE_LOG                stderr or syslog (stderr)\n"
 	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
 	    "(info)\n"

@@ -442,7 +442,7 @@ load_limits(pv_config *cfg, const source *src, pv_error *err)
 		return st;
 	cfg->max_body = (size_t)n;
 
-	if ((st = parse_integer(src, "PHOTOVOTE_THREADS", 1, 256, 4, &n,
+	if ((st = parse_integer(src, "PHOTOVOTE_THREADS", 1, 256, 16, &n,
 	    err)) != PV_OK)
 		return st;
 	cfg->threads = (int)n;
