@@ -19,6 +19,7 @@
 #   BENCH_SWEEP_SECONDS  length of each scaling measurement (5)
 #   BENCH_THREADS        PHOTOVOTE_THREADS for the handlers (the sample's)
 #   BENCH_PROCS          max-procs of the /voter entry (the sample's)
+#   BENCH_SCALING        "no" skips the scaling measurements
 # Needs nats-server, lighttpd and curl in PATH, and Linux (/proc).
 
 set -eu
@@ -319,6 +320,10 @@ else
 	echo "stored: MISMATCH between 200 responses and stored messages"
 fi
 
+if [ "${BENCH_SCALING:-yes}" = no ]; then
+	[ "${mismatch:-0}" -eq 0 ]
+	exit
+fi
 line="scaling (32 conns, ${sweep_seconds} s each), req/s:"
 for n in 1 2 4 8; do
 	start_web "$build" "$n" "$threads"
