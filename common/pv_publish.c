@@ -49,6 +49,15 @@ struct pv_publisher {
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];	/* now_ms */
 	atomic_bool closing;		/* pv_publisher_free has begun */
 
+	/*
+	 * Set when a publish timed out and none succeeded since: the broker
+	 * stopped answering (stopped, overloaded or half-open).  Meanwhile
+	 * one request at a time waits for it; the others answer 503 at once
+	 * instead of each waiting out the time-out while more queue up.
+	 */
+	atomic_llong stalled_since_ms;
+	atomic_bool probe_busy;
+
 	/* Publishes waiting for their acknowledgement (on_pub_ack). */
 	pthread_mutex_t ack_lock;
 	struct ack_waiter *waiters;
@@ -168,6 +177,8 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 		atomic_init(&pub->stream_lost_ms[i], 0);
 	}
 	atomic_init(&pub->closing, false);
+	atomic_init(&pub->stalled_since_ms, 0);
+	atomic_init(&pub->probe_busy, false);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
 	uuid_generate(id);
@@ -341,6 +352,59 @@ on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 	natsMsg_Destroy(msg);
 }
 
+/*
+ * Logs why a first connect failed.  An authentication failure is an
+ * error (it will not heal by itself); anything else is a warning.  The
+ * reason comes from nats.c and the server, never from our secrets.
+ */
+static void
+log_connect_failure(pv_publisher *pub, natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *detail = nats_GetLastError(&last);
+	char reason[256];
+	bool auth;
+
+	if (detail == NULL || detail[0] == '\0')
+		detail = natsStatus_GetText(s);
+	auth = s == NATS_CONNECTION_AUTH_FAILED || last ==
+	    NATS_CONNECTION_AUTH_FAILED || strstr(detail, "uthoriz") != NULL ||
+	    strstr(detail, "uthentic") != NULL;
+	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
+
+	if (auth)
+		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth", "broker "
+		    "authentication failed (%s); check NATS_USER and "
+		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS", reason);
+	else
+		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
+		    "broker not reachable (%s); connecting in the background",
+		    reason);
+}
+
+/*
+ * Connects once without background retry, which is the only way nats.c
+ * 3.4.1 reports why a first connect failed (with retry on failed connect
+ * set, it drops the server's "Authorization Violation").  On failure it
+ * logs the reason and connects again with retry, so the connection keeps
+ * trying in the background.  The write lock is held.
+ */
+static natsStatus
+connect_reporting_why(pv_publisher *pub)
+{
+	natsStatus s;
+
+	natsOptions_SetRetryOnFailedConnect(pub->opts, false, NULL, NULL);
+	s = natsConnection_Connect(&pub->nc, pub->opts);
+	natsOptions_SetRetryOnFailedConnect(pub->opts, true, on_connected, pub);
+	if (s == NATS_OK)
+		return s;
+
+	log_connect_failure(pub, s);
+	pub->nc = NULL;
+	return natsConnection_Connect(&pub->nc, pub->opts);
+}
+
 /* Connects, or rebuilds a CLOSED connection.  The write lock is held. */
 static pv_status
 connect_locked(pv_publisher *pub, pv_error *err)
@@ -357,12 +421,9 @@ connect_locked(pv_publisher *pub, pv_error *err)
 	if (pub->opts == NULL && (st = build_options(pub, err)) != PV_OK)
 		return st;
 
-	s = natsConnection_Connect(&pub->nc, pub->opts);
-	if (s == NATS_NOT_YET_CONNECTED) {
-		pv_log(pub->log, PV_LOG_WARNING, "broker not reachable; "
-		    "connecting in the background");
+	s = connect_reporting_why(pub);
+	if (s == NATS_NOT_YET_CONNECTED)
 		s = NATS_OK;
-	}
 	if (s != NATS_OK) {
 		pub->nc = NULL;
 		return nats_failure(err, "connecting to the broker", s);
@@ -771,12 +832,52 @@ drop_reconnect_buffer(pv_publisher *pub)
 	natsConnection_Close(pub->nc);
 }
 
+/*
+ * Lets the request through unless the broker stalled and another request
+ * is already testing it.  Sets *probe when this request is the test.
+ */
+static bool
+may_publish(pv_publisher *pub, bool *probe)
+{
+	bool expected = false;
+
+	*probe = false;
+	if (atomic_load(&pub->stalled_since_ms) == 0)
+		return true;
+	if (!atomic_compare_exchange_strong(&pub->probe_busy, &expected, true))
+		return false;
+	*probe = true;
+	return true;
+}
+
+/* Records the outcome for the stall check. */
+static void
+note_outcome(pv_publisher *pub, pv_status st, bool probe)
+{
+	long long none = 0;
+
+	if (st == PV_OK) {
+		if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)
+			pv_log(pub->log, PV_LOG_INFO, "broker acknowledges "
+			    "again");
+	} else if (st == PV_ERR_TIMEOUT &&
+	    atomic_compare_exchange_strong(&pub->stalled_since_ms, &none,
+	    (long long)now_ms())) {
+		pv_log(pub->log, PV_LOG_WARNING, "broker sent no "
+		    "acknowledgement in time; one request at a time waits "
+		    "for it until it does");
+	}
+	if (probe)
+		atomic_store(&pub->probe_busy, false);
+}
+
 pv_status
 pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 	pv_error *err)
 {
 	int64_t deadline = now_ms() + pub->cfg->publish_timeout_ms;
 	pv_status st;
+	bool probe;
 	int i;
 
 	if ((st = acquire(pub, deadline, err)) != PV_OK)
@@ -788,12 +889,18 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 		    "broker (reconnecting)");
 		goto out;
 	}
+	if (!may_publish(pub, &probe)) {
+		st = pv_error_set(err, PV_ERR_BROKER, "the broker is not "
+		    "acknowledging; another request is waiting for it");
+		goto out;
+	}
 
 	for (i = 0; i < pub->cfg->stream_count; i++) {
 		st = publish_to_stream(pub, i, m, deadline, err);
 		if (st != PV_OK)
 			break;
 	}
+	note_outcome(pub, st, probe);
 	if (st == PV_ERR_BROKER || st == PV_ERR_TIMEOUT)
 		drop_reconnect_buffer(pub);
 out:

@@ -98,6 +98,18 @@ start_handler(char *const *env)
  * first connect fails with retry on failed connect set, so the log says
  * "not connected" rather than that authentication failed.
  */
+/* Asserts that the handler's log contains text. */
+static void
+expect_logged(const char *text)
+{
+	char *log = pvt_auth_read_file(handler.log_path);
+
+	cr_assert_not_null(log);
+	cr_assert_not_null(strstr(log, text), "the log lacks \"%s\":\n%s",
+	    text, log);
+	free(log);
+}
+
 static void
 expect_secret_not_logged(const char *secret)
 {
@@ -151,6 +163,7 @@ Test(auth, wrong_password_503)
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
 	expect_secret_not_logged("wrong-secret-2");
+	expect_logged("authentication failed");
 }
 
 Test(auth, token_publishes)
@@ -172,6 +185,7 @@ Test(auth, wrong_token_503)
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
 	expect_secret_not_logged("wrong-token-4");
+	expect_logged("authentication failed");
 }
 
 /* The tls block of a server; verify makes it require client certificates. */
