@@ -54,6 +54,8 @@ typedef struct pv_worker {
 	pv_buf body;
 	pv_buf out;
 	pv_violations violations;
+	char id_prefix[16];		/* random, for generated request ids */
+	unsigned long long id_count;	/* requests this worker has tagged */
 } pv_worker;
 
 /*
