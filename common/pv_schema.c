@@ -14,6 +14,9 @@
 
 #include "pv_schema.h"
 
+#include "pv_format.h"
+#include "pv_utf8.h"
+
 /* Property sets are uint32_t masks with one bit per property. */
 #define PV_SCHEMA_MAX_PROPERTIES 32
 
@@ -642,70 +645,6 @@ pv_schema_event_type(const pv_schema *schema)
 }
 
 /* ---- Validation of string contents ---- */
-
-/*
- * Decodes the UTF-8 character at s (n bytes available) into *cp and
- * returns its length, or 0 for a malformed or overlong sequence, a
- * surrogate or a value above U+10FFFF.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min_value[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len, i;
-	uint32_t value;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-
-	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	if (len == 0 || s[0] >= 0xf8 || len > n)
-		return 0;
-
-	value = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		value = value << 6 | (s[i] & 0x3f);
-	}
-
-	if (value < min_value[len] || value > 0x10ffff ||
-	    (value >= 0xd800 && value <= 0xdfff))
-		return 0;
-	*cp = value;
-	return len;
-}
-
-/* C0 controls, DEL and C1 controls. */
-static bool
-is_control(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
-
-/* The Unicode White_Space property (Unicode 15). */
-static bool
-is_white_space(uint32_t cp)
-{
-	return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 ||
-	    cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
-	    cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
-	    cp == 0x3000;
-}
-
-/*
- * Characters that show nothing: zero-width space, joiners, word joiner
- * and the byte-order mark.  A name of only these looks empty.
- */
-static bool
-is_invisible(uint32_t cp)
-{
-	return (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 ||
-	    cp == 0xfeff;
-}
-
 /* What one pass over a string found. */
 struct text_facts {
 	bool valid_utf8;
@@ -728,7 +667,7 @@ measure_text(const char *str, size_t len, enum pv_controls controls,
 	facts->blank = true;
 
 	while (pos < len) {
-		n = utf8_decode(s + pos, len - pos, &cp);
+		n = pv_utf8_decode(s + pos, len - pos, &cp);
 		if (n == 0) {
 			facts->valid_utf8 = false;
 			return;
@@ -736,323 +675,15 @@ measure_text(const char *str, size_t len, enum pv_controls controls,
 		pos += n;
 		facts->code_points++;
 
-		if (!is_white_space(cp) && !is_invisible(cp))
+		if (!pv_utf8_is_white_space(cp) && !pv_utf8_is_invisible(cp))
 			facts->blank = false;
-		if (controls == PV_CONTROLS_ALLOWED || !is_control(cp))
+		if (controls == PV_CONTROLS_ALLOWED || !pv_utf8_is_control(cp))
 			continue;
 		if (controls == PV_CONTROLS_TAB_NEWLINE &&
 		    (cp == '\t' || cp == '\n'))
 			continue;
 		facts->forbidden_control = true;
 	}
-}
-
-/* ---- Formats ---- */
-
-static bool
-is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-/* The canonical 8-4-4-4-12 form, any version, either case. */
-static bool
-is_uuid(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len != 36)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!is_hex(s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* 26 characters of Crockford base32 (no I, L, O or U), either case; a
- * first character above 7 would not fit in 128 bits. */
-static bool
-is_ulid(const char *s, size_t len)
-{
-	static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
-	size_t i;
-	char c;
-
-	if (len != 26 || s[0] < '0' || s[0] > '7')
-		return false;
-	for (i = 0; i < len; i++) {
-		c = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]);
-		if (c == '\0' || strchr(alphabet, c) == NULL)
-			return false;
-	}
-	return true;
-}
-
-/*
- * Checks the unquoted local part (RFC 5322 dot-atom): no leading,
- * trailing or doubled dot, and none of the specials that only a quoted
- * local part may hold.  Returns NULL when valid.
- */
-static const char *
-local_part_error(const char *local, size_t len)
-{
-	size_t i;
-
-	if (local[0] == '.' || local[len - 1] == '.')
-		return "the part before the @-sign starts or ends with a dot";
-	for (i = 0; i < len; i++) {
-		if (local[i] == '.' && local[i + 1] == '.')
-			return "the part before the @-sign has two dots in a "
-			    "row";
-		if (strchr("()<>[]:;,\\\"", local[i]) != NULL)
-			return "the part before the @-sign contains a "
-			    "character that needs quoting";
-	}
-	return NULL;
-}
-
-/* Returns NULL for a valid address, else the reason it is not. */
-static const char *
-email_error(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	const char *at, *reason;
-	size_t pos = 0, n, local_len, label_start;
-	uint32_t cp;
-
-	while (pos < len) {
-		n = utf8_decode(s + pos, len - pos, &cp);
-		if (n == 0 || is_control(cp) || is_white_space(cp))
-			return "it must not contain white space or control "
-			    "characters";
-		pos += n;
-	}
-
-	at = memchr(str, '@', len);
-	if (at == NULL || memchr(at + 1, '@', len - (size_t)(at - str) - 1))
-		return "it must have exactly one @-sign";
-	local_len = (size_t)(at - str);
-	if (local_len == 0)
-		return "there must be something before the @-sign";
-	if (local_len > 64)
-		return "the part before the @-sign is longer than 64 bytes";
-	if (memchr(at + 1, '.', len - local_len - 1) == NULL)
-		return "the part after the @-sign must contain a dot";
-	if ((reason = local_part_error(str, local_len)) != NULL)
-		return reason;
-
-	/*
-	 * Every label between dots is non-empty, of letters, digits and '-'
-	 * (or non-ASCII, for internationalized names), and neither starts
-	 * nor ends with '-'.
-	 */
-	label_start = local_len + 1;
-	for (pos = label_start; pos <= len; pos++) {
-		if (pos < len && str[pos] != '.') {
-			if (s[pos] < 0x80 && !isalnum(s[pos]) && s[pos] != '-')
-				return "the part after the @-sign may only "
-				    "contain letters, digits, '-' and dots";
-			continue;
-		}
-		if (pos == label_start)
-			return "the part after the @-sign has an empty label";
-		if (str[label_start] == '-' || str[pos - 1] == '-')
-			return "a label after the @-sign starts or ends "
-			    "with '-'";
-		label_start = pos + 1;
-	}
-	return NULL;
-}
-
-/* Returns the length of an RFC 3986 scheme followed by ':', or 0. */
-static size_t
-scheme_length(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] == ':')
-			return i;
-		if (!(((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
-		    s[i] == '-' || s[i] == '.'))
-			return 0;
-	}
-	return 0;
-}
-
-static bool
-is_host_char(char c)
-{
-	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	    (c >= '0' && c <= '9') || strchr("-._~%!$&'()*+,;=", c) != NULL;
-}
-
-/* Checks host[:port] from an authority, userinfo already removed. */
-static const char *
-host_error(const char *host, size_t len)
-{
-	size_t i = 0, port_start;
-	long port = 0;
-
-	if (len > 0 && host[0] == '[') {
-		/* An IP literal such as [2001:db8::1]. */
-		for (i = 1; i < len && host[i] != ']'; i++)
-			if (!is_hex(host[i]) && host[i] != ':' && host[i] != '.')
-				return "invalid IPv6 address";
-		if (i == len || i == 1)
-			return "invalid IPv6 address";
-		i++;
-	} else {
-		while (i < len && host[i] != ':' && is_host_char(host[i]))
-			i++;
-		if (i == 0)
-			return "empty host";
-	}
-
-	if (i < len && host[i] != ':')
-		return "invalid host character";
-	port_start = i + 1;
-	for (i = port_start; i < len; i++) {
-		if (host[i] < '0' || host[i] > '9' || (port = port * 10 +
-		    (host[i] - '0')) > 65535)
-			return "invalid port number";
-	}
-	return NULL;
-}
-
-/*
- * Checks an absolute http or https URL.  Returns NULL when it is valid;
- * otherwise *type is the pydantic error type and the result the reason.
- */
-static const char *
-url_error(const char *s, size_t len, const char **type)
-{
-	size_t scheme, i, start, end, host;
-
-	*type = "url_parsing";
-	scheme = scheme_length(s, len);
-	if (scheme == 0)
-		return "relative URL without a base";
-	if (!((scheme == 4 && strncasecmp(s, "http", 4) == 0) ||
-	    (scheme == 5 && strncasecmp(s, "https", 5) == 0))) {
-		*type = "url_scheme";
-		return "scheme";
-	}
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return "invalid character";
-	if (len < scheme + 3 || memcmp(s + scheme, "://", 3) != 0)
-		return "expected \"//\" after the scheme";
-
-	start = scheme + 3;
-	end = start;
-	while (end < len && s[end] != '/' && s[end] != '?' && s[end] != '#')
-		end++;
-	host = start;
-	for (i = start; i < end; i++)
-		if (s[i] == '@')
-			host = i + 1;
-	return host_error(s + host, end - host);
-}
-
-static bool
-read_digits(const char *s, size_t n, unsigned *out)
-{
-	size_t i;
-
-	*out = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*out = *out * 10 + (unsigned)(s[i] - '0');
-	}
-	return true;
-}
-
-static unsigned
-days_in_month(unsigned year, unsigned month)
-{
-	static const unsigned days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* Checks "Z" or "+HH:MM" / "-HH:MM" making up all of s. */
-static const char *
-zone_error(const char *s, size_t len)
-{
-	unsigned hours, minutes;
-
-	if (len == 1 && (s[0] == 'Z' || s[0] == 'z'))
-		return NULL;
-	if (s[0] != '+' && s[0] != '-')
-		return "invalid timezone sign";
-	if (len != 6 || s[3] != ':' || !read_digits(s + 1, 2, &hours) ||
-	    !read_digits(s + 4, 2, &minutes))
-		return "invalid timezone offset, expected +HH:MM or -HH:MM";
-	if (hours > 23 || minutes > 59)
-		return "timezone offset must be less than 24 hours";
-	return NULL;
-}
-
-/*
- * Checks an RFC 3339 date-time.  Returns NULL when it is valid, with
- * *zone_missing set when all but the zone is valid; otherwise the reason.
- */
-static const char *
-date_time_error(const char *s, size_t len, bool *zone_missing)
-{
-	unsigned year, month, day, hour, minute, second;
-	size_t pos = 19, digits;
-
-	*zone_missing = false;
-	if (len < 19)
-		return "input is too short";
-	if (!read_digits(s, 4, &year))
-		return "invalid character in year";
-	if (s[4] != '-' || s[7] != '-')
-		return "invalid date separator, expected `-`";
-	if (!read_digits(s + 5, 2, &month) || month < 1 || month > 12)
-		return "month value is outside expected range of 1-12";
-	if (!read_digits(s + 8, 2, &day) || day < 1 ||
-	    day > days_in_month(year, month))
-		return "day value is outside expected range";
-	if (s[10] != 'T' && s[10] != 't')
-		return "invalid date and time separator, expected `T`";
-	if (s[13] != ':' || s[16] != ':')
-		return "invalid time separator, expected `:`";
-	if (!read_digits(s + 11, 2, &hour) || hour > 23)
-		return "hour value is outside expected range of 0-23";
-	if (!read_digits(s + 14, 2, &minute) || minute > 59)
-		return "minute value is outside expected range of 0-59";
-	/* 60 is a leap second. */
-	if (!read_digits(s + 17, 2, &second) || second > 60)
-		return "second value is outside expected range of 0-60";
-
-	if (pos < len && s[pos] == '.') {
-		for (digits = 0; ++pos < len && s[pos] >= '0' &&
-		    s[pos] <= '9'; digits++)
-			;
-		if (digits == 0)
-			return "second fraction must have at least one digit";
-	}
-
-	if (pos == len) {
-		*zone_missing = true;
-		return NULL;
-	}
-	return zone_error(s + pos, len - pos);
 }
 
 /* ---- Validation ---- */
@@ -1075,13 +706,13 @@ check_format(const struct pv_property *prop, const char *s, size_t len,
 	case PV_FORMAT_NONE:
 		return true;
 	case PV_FORMAT_ID:
-		if (is_uuid(s, len) || is_ulid(s, len))
+		if (pv_format_is_uuid(s, len) || pv_format_is_ulid(s, len))
 			return true;
 		pv_violations_add(v, "uuid_parsing", prop->name, -1,
 		    "Input should be a valid UUID or ULID");
 		return false;
 	case PV_FORMAT_EMAIL:
-		reason = email_error(s, len);
+		reason = pv_format_email_error(s, len);
 		if (reason == NULL)
 			return true;
 		pv_violations_add(v, "value_error", prop->name, -1,
@@ -1089,7 +720,7 @@ check_format(const struct pv_property *prop, const char *s, size_t len,
 		    reason);
 		return false;
 	case PV_FORMAT_URI:
-		reason = url_error(s, len, &type);
+		reason = pv_format_url_error(s, len, &type);
 		if (reason == NULL)
 			return true;
 		if (strcmp(type, "url_scheme") == 0)
@@ -1100,7 +731,7 @@ check_format(const struct pv_property *prop, const char *s, size_t len,
 			    "Input should be a valid URL, %s", reason);
 		return false;
 	case PV_FORMAT_DATE_TIME:
-		reason = date_time_error(s, len, &zone_missing);
+		reason = pv_format_date_time_error(s, len, &zone_missing);
 		if (reason != NULL)
 			pv_violations_add(v, "datetime_parsing", prop->name, -1,
 			    "Input should be a valid datetime, %s", reason);

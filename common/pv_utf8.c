@@ -1,0 +1,65 @@
+/* UTF-8 decoding and character classes; see pv_utf8.h. */
+#include "pv_utf8.h"
+
+/*
+ * Decodes the UTF-8 character at s (n bytes available) into *cp and
+ * returns its length, or 0 for a malformed or overlong sequence, a
+ * surrogate or a value above U+10FFFF.
+ */
+size_t
+pv_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t min_value[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len, i;
+	uint32_t value;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+
+	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (len == 0 || s[0] >= 0xf8 || len > n)
+		return 0;
+
+	value = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		value = value << 6 | (s[i] & 0x3f);
+	}
+
+	if (value < min_value[len] || value > 0x10ffff ||
+	    (value >= 0xd800 && value <= 0xdfff))
+		return 0;
+	*cp = value;
+	return len;
+}
+
+/* C0 controls, DEL and C1 controls. */
+bool
+pv_utf8_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/* The Unicode White_Space property (Unicode 15). */
+bool
+pv_utf8_is_white_space(uint32_t cp)
+{
+	return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 ||
+	    cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+	    cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+	    cp == 0x3000;
+}
+
+/*
+ * Characters that show nothing: zero-width space, joiners, word joiner
+ * and the byte-order mark.  A name of only these looks empty.
+ */
+bool
+pv_utf8_is_invisible(uint32_t cp)
+{
+	return (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 ||
+	    cp == 0xfeff;
+}
