@@ -1,0 +1,118 @@
+/*
+ * The command line of a handler, run as an operator would from a
+ * terminal: --help, --version, --validate, --check, and a bad setting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <criterion/criterion.h>
+
+#include "../harness/pvt_suite.h"
+
+#define VALID_VOTER "{\"id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8A\"," \
+	"\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8B\"," \
+	"\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8C\"," \
+	"\"name\":\"Zo\xc3\xab\",\"email\":\"zoe@example.org\"}"
+
+/* Runs "voter.fcgi ARGS" through sh with env and input; returns status. */
+static int
+run(const char *env, const char *args, const char *input, char *out,
+	size_t size)
+{
+	char command[1024];
+	size_t used = 0, n;
+	FILE *pipe;
+	int status;
+
+	snprintf(command, sizeof(command), "printf '%%s' '%s' | env -i %s "
+	    "PHOTOVOTE_ENV_FILE=/dev/null %s/voter.fcgi %s 2>&1",
+	    input != NULL ? input : "", env, getenv("PV_BUILD"), args);
+	pipe = popen(command, "r");
+	cr_assert_not_null(pipe);
+	while (used + 1 < size &&
+	    (n = fread(out + used, 1, size - 1 - used, pipe)) > 0)
+		used += n;
+	out[used] = '\0';
+	status = pclose(pipe);
+	cr_assert(WIFEXITED(status), "voter.fcgi %s did not exit", args);
+	return WEXITSTATUS(status);
+}
+
+Test(cli, help_lists_settings)
+{
+	char out[8192];
+
+	cr_assert_eq(run("", "--help", NULL, out, sizeof(out)), 0);
+	cr_expect(strstr(out, "PHOTOVOTE_PUBLISH_TIMEOUT_MS") != NULL, "%s",
+	    out);
+	cr_expect(strstr(out, "milliseconds (2000)") != NULL, "%s", out);
+	cr_expect(strstr(out, "/voter/health") != NULL, "%s", out);
+}
+
+Test(cli, version_printed)
+{
+	char out[256];
+
+	cr_assert_eq(run("", "--version", NULL, out, sizeof(out)), 0);
+	cr_expect(strncmp(out, "photovote-fcgi ", 15) == 0, "%s", out);
+}
+
+Test(cli, validate_valid_prints_canonical)
+{
+	char out[1024];
+
+	cr_assert_eq(run("", "--validate VoterRegistered", VALID_VOTER, out,
+	    sizeof(out)), 0, "%s", out);
+	cr_expect_str_eq(out, VALID_VOTER "\n");
+}
+
+Test(cli, validate_invalid_prints_422)
+{
+	char out[2048];
+
+	cr_assert_eq(run("", "--validate Voter.VoterRegistered",
+	    "{\"id\":\"x\"}", out, sizeof(out)), 65, "%s", out);
+	cr_expect(strstr(out, "{\"detail\":[{\"type\":\"uuid_parsing\","
+	    "\"loc\":[\"body\",\"id\"]") != NULL, "%s", out);
+}
+
+Test(cli, validate_unknown_type_usage)
+{
+	char out[512];
+
+	cr_assert_eq(run("", "--validate NoSuchEvent", "{}", out,
+	    sizeof(out)), 64, "%s", out);
+}
+
+Test(cli, check_ready_with_broker)
+{
+	char env[256], out[4096];
+
+	snprintf(env, sizeof(env), "NATS_URL=%s", getenv(PVT_ENV_NATS_URL));
+	cr_assert_eq(run(env, "--check", NULL, out, sizeof(out)), 0, "%s",
+	    out);
+	cr_expect(strstr(out, "\"election\":\"bound\"") != NULL, "%s", out);
+	cr_expect(strstr(out, "ready") != NULL, "%s", out);
+}
+
+Test(cli, check_unavailable_without_broker)
+{
+	char out[4096];
+
+	cr_assert_eq(run("NATS_URL=nats://127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", "--check", NULL, out,
+	    sizeof(out)), 69, "%s", out);
+	cr_expect(strstr(out, "\"status\":\"unavailable\"") != NULL, "%s",
+	    out);
+}
+
+Test(cli, bad_setting_names_it)
+{
+	char out[1024];
+
+	cr_assert_eq(run("PHOTOVOTE_MAX_BODY=lots", "--check", NULL, out,
+	    sizeof(out)), 78, "%s", out);
+	cr_expect(strstr(out, "PHOTOVOTE_MAX_BODY") != NULL, "%s", out);
+}
