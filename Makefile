@@ -185,7 +185,6 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/photovote-fcgi/
 	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
-	install -m 0644 lighttpd.conf.sample $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
 	install -m 0644 $(OPENAPI) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
 	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors
 	install -m 0644 lighttpd-errors/*.html \
