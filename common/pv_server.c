@@ -221,7 +221,17 @@ worker_main(void *arg)
 
 	FCGX_Free(&req, 1);
 	pv_worker_free(&w);
-	atomic_fetch_sub(&srv->running, 1);
+
+	/*
+	 * The last worker to stop closes the listening socket at once, so a
+	 * web server connecting from now on is refused and sends the request
+	 * to another process, instead of queueing it on a socket that nobody
+	 * accepts from while the broker connection is flushed and closed.
+	 * (Other processes sharing the socket keep their own descriptor.)
+	 */
+	if (atomic_fetch_sub(&srv->running, 1) == 1 &&
+	    atomic_load(&srv->stopping))
+		close(FCGI_LISTENSOCK_FILENO);
 	return NULL;
 }
 
