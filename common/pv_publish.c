@@ -58,6 +58,15 @@ struct pv_publisher {
 	atomic_llong stalled_since_ms;
 	atomic_bool probe_busy;
 
+	/*
+	 * The server's last permissions violation.  It arrives on a nats.c
+	 * thread while the request that caused it waits for a reply that
+	 * never comes, so a time-out soon after it is reported as denied.
+	 */
+	pthread_mutex_t denied_lock;
+	char denied_text[200];
+	atomic_llong denied_ms;		/* now_ms of the violation, or 0 */
+
 	/* Publishes waiting for their acknowledgement (on_pub_ack). */
 	pthread_mutex_t ack_lock;
 	struct ack_waiter *waiters;
@@ -137,12 +146,44 @@ static void
 on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	void *closure)
 {
-	const pv_publisher *pub = closure;
+	pv_publisher *pub = closure;
+	const char *text = NULL;
+	char shown[200];
 
-	(void)nc;
 	(void)sub;
-	pv_log(pub->log, PV_LOG_ERROR, "broker reported an error: %s",
-	    natsStatus_GetText(s));
+	/* The connection's last error holds the server's own words. */
+	if (natsConnection_GetLastError(nc, &text) != NATS_OK ||
+	    text == NULL || text[0] == '\0')
+		text = natsStatus_GetText(s);
+	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
+	if (s == NATS_NOT_PERMITTED) {
+		pthread_mutex_lock(&pub->denied_lock);
+		memcpy(pub->denied_text, shown, sizeof(shown));
+		pthread_mutex_unlock(&pub->denied_lock);
+		atomic_store(&pub->denied_ms, (long long)now_ms());
+	}
+	pv_log_limited(pub->log, PV_LOG_ERROR, shown, "broker reported an "
+	    "error: %s", shown);
+}
+
+/*
+ * Records a time-out of what, or the permissions violation behind it:
+ * a request the server denied gets no reply and ends in a time-out.
+ */
+static pv_status
+timed_out(pv_publisher *pub, pv_error *err, const char *what)
+{
+	long long denied = atomic_load(&pub->denied_ms);
+	pv_status st;
+
+	if (denied == 0 || now_ms() - denied > pub->cfg->publish_timeout_ms +
+	    1000)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "%s timed out", what);
+	pthread_mutex_lock(&pub->denied_lock);
+	st = pv_error_set(err, PV_ERR_BROKER, "%s was not permitted: %s; "
+	    "check the broker user's permissions", what, pub->denied_text);
+	pthread_mutex_unlock(&pub->denied_lock);
+	return st;
 }
 
 pv_status
@@ -179,6 +220,8 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	atomic_init(&pub->closing, false);
 	atomic_init(&pub->stalled_since_ms, 0);
 	atomic_init(&pub->probe_busy, false);
+	atomic_init(&pub->denied_ms, 0);
+	pthread_mutex_init(&pub->denied_lock, NULL);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
 	uuid_generate(id);
@@ -529,7 +572,7 @@ static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	pv_error *err)
 {
-	char subject[PV_CONFIG_STREAM_NAME_MAX + 3];
+	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
 	const char *subjects[1] = { subject };
 	jsStreamConfig sc;
 	jsStreamInfo *si = NULL;
@@ -567,9 +610,10 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	if (jerr == JS_ERR_SUBJECTS_OVERLAP)
 		return pv_error_set(err, PV_ERR_BROKER, "cannot create stream "
 		    "%s: subject %s overlaps another stream", name, subject);
-	if (s == NATS_TIMEOUT)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "creating stream %s "
-		    "timed out", name);
+	if (s == NATS_TIMEOUT) {
+		snprintf(what, sizeof(what), "creating stream %s", name);
+		return timed_out(pub, err, what);
+	}
 	return pv_error_set(err, PV_ERR_BROKER, "cannot create stream %s: %s "
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
 }
@@ -580,6 +624,7 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	jsStreamInfo *si = NULL;
+	char what[96];
 	jsOptions jo;
 	jsErrCode jerr = 0;
 	natsStatus s;
@@ -619,9 +664,10 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 			atomic_store(&pub->stream_ready[index], true);
 		return st;
 	}
-	if (s == NATS_TIMEOUT)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "looking up stream %s "
-		    "timed out", name);
+	if (s == NATS_TIMEOUT) {
+		snprintf(what, sizeof(what), "looking up stream %s", name);
+		return timed_out(pub, err, what);
+	}
 	/* NATS_NO_RESPONDERS here: JetStream is off or has no leader. */
 	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
@@ -681,11 +727,13 @@ publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
 	pv_error *err)
 {
 	const char *stream = pub->cfg->streams[index];
+	char what[128];
 
-	if (s == NATS_TIMEOUT)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "stream %s sent no "
-		    "acknowledgement within %d ms", stream,
-		    pub->cfg->publish_timeout_ms);
+	if (s == NATS_TIMEOUT) {
+		snprintf(what, sizeof(what), "the acknowledgement of stream %s "
+		    "(%d ms)", stream, pub->cfg->publish_timeout_ms);
+		return timed_out(pub, err, what);
+	}
 	if (s == NATS_NO_RESPONDERS) {
 		/* Look the stream up again before the next publish. */
 		if (atomic_exchange(&pub->stream_ready[index], false))
@@ -939,6 +987,7 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 
 	pthread_rwlock_destroy(&pub->lock);
 	pthread_mutex_destroy(&pub->ack_lock);
+	pthread_mutex_destroy(&pub->denied_lock);
 	free(pub);
 }
 
@@ -1003,6 +1052,14 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
 		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
 		    "broker");
+	else if (atomic_load(&pub->stalled_since_ms) != 0)
+		st = pv_error_set(&err, PV_ERR_BROKER, "the broker is not "
+		    "acknowledging publishes");
+	/* A ping finds a broker that is connected but stopped answering. */
+	else if (natsConnection_FlushTimeout(pub->nc,
+	    connect_timeout_ms(pub->cfg)) != NATS_OK)
+		st = pv_error_set(&err, PV_ERR_BROKER, "the broker did not "
+		    "answer a ping within %d ms", connect_timeout_ms(pub->cfg));
 	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
 		st = ensure_stream(pub, i, deadline, &err);
 

@@ -121,7 +121,16 @@ Test(permissions, bind_only_user_cannot_create)
 	char *env[] = { url_setting, "NATS_USER=binder",
 	    "NATS_PASSWORD=binder-pw", NULL };
 
+	char *log;
+
 	cr_assert(pvt_auth_handler_start(&handler, dir, "binder", env));
 	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
 	cr_assert_not(pvt_auth_stream_exists(&admin, STREAM));
+
+	/* The log names the denial, not a time-out that may have stored. */
+	log = pvt_auth_read_file(handler.log_path);
+	cr_assert_not_null(log);
+	cr_expect_not_null(strstr(log, "was not permitted"), "%s", log);
+	cr_expect_null(strstr(log, "may still be stored"), "%s", log);
+	free(log);
 }
