@@ -4,9 +4,12 @@
  * stay open, so handlers see time-outs rather than a lost connection,
  * and the broker stores what it received when it resumes.
  */
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "faults.h"
+#include "../harness/pvt_http.h"
 
 /* How long the broker stays stopped, at least: three publish time-outs. */
 #define PAUSE_MS (3 * FAULT_PUBLISH_TIMEOUT_MS)
@@ -15,6 +18,22 @@ typedef struct pause_goal {
 	pvt_load *load;
 	long long since_ms;
 } pause_goal;
+
+/* Returns the status of GET /ballot/health. */
+static int
+health_status(const pvt_stack *web)
+{
+	pvt_http_request req = { "GET", "/ballot/health", NULL, NULL, NULL,
+	    0 };
+	pvt_http_response resp;
+	int status;
+
+	cr_assert(pvt_http_send(web->http_port, &req, 20000, &resp),
+	    "no answer from the health route");
+	status = resp.status;
+	pvt_http_response_free(&resp);
+	return status;
+}
 
 /* The pause has lasted PAUSE_MS and requests have timed out in it. */
 static bool
@@ -43,6 +62,9 @@ Test(faults, broker_paused, .timeout = 120)
 	cr_assert(pvt_wait_until(pause_long_enough, &goal, 0,
 	    FAULT_RECOVERY_TIMEOUT_MS), "requests did not time out while the "
 	    "broker was stopped");
+
+	/* A load balancer must see the stopped broker. */
+	cr_expect_eq(health_status(&web), 503);
 	cr_assert(pvt_broker_resume(&broker));
 	fault_wait_recovered(load);
 
