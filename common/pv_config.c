@@ -98,22 +98,51 @@ is_url_char(char c)
 	return c > 0x20 && c < 0x7f && c != ',';
 }
 
-/* Accepts "<scheme>://<host>..." for the schemes nats.c connects with. */
+/*
+ * Accepts "<scheme>://[user:password@]<host>[:<port>]" for the schemes
+ * nats.c connects with, with a port from 1 to 65535.
+ */
 static bool
-has_server_scheme(const char *url, size_t len)
+is_server_url(const char *url, size_t len)
 {
 	static const char *const schemes[] = {
 		"nats://", "tls://", "ws://", "wss://"
 	};
+	const char *host = NULL, *end = url + len, *colon, *at;
+	unsigned long port;
 	size_t i, n;
 
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		n = strlen(schemes[i]);
-		if (len > n && strncasecmp(url, schemes[i], n) == 0 &&
-		    url[n] != ':' && url[n] != '/')
-			return true;
+		if (len > n && strncasecmp(url, schemes[i], n) == 0)
+			host = url + n;
 	}
-	return false;
+	if (host == NULL)
+		return false;
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at != NULL)
+		host = at + 1;
+	if (host == end || *host == ':' || *host == '/')
+		return false;
+
+	/* The port follows the last ':', after "]" for an IPv6 literal. */
+	colon = NULL;
+	if (host[0] == '[')
+		host = memchr(host, ']', (size_t)(end - host));
+	if (host == NULL)
+		return false;
+	for (; host < end && *host != '/'; host++)
+		if (*host == ':')
+			colon = host;
+	if (colon == NULL)
+		return true;
+	port = 0;
+	for (n = 1; colon + n < end && colon[n] != '/'; n++) {
+		if (colon[n] < '0' || colon[n] > '9' || port > 65535)
+			return false;
+		port = port * 10 + (unsigned long)(colon[n] - '0');
+	}
+	return n > 1 && port >= 1 && port <= 65535;
 }
 
 /* Splits a comma-separated list of server URLs into cfg->servers. */
@@ -138,11 +167,12 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
 			    "than %d servers", name, PV_CONFIG_SERVERS_MAX);
 
-		if (!has_server_scheme(start, (size_t)(p - start)))
+		if (!is_server_url(start, (size_t)(p - start)))
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
 			    "server URL: expected nats://, tls://, ws:// or "
-			    "wss:// followed by a host, such as "
-			    "nats://127.0.0.1:4222", name);
+			    "wss:// followed by a host and an optional port "
+			    "from 1 to 65535, such as nats://127.0.0.1:4222",
+			    name);
 		cfg->servers[cfg->server_count] = strndup(start,
 		    (size_t)(p - start));
 		if (cfg->servers[cfg->server_count] == NULL)
@@ -181,7 +211,11 @@ load_servers(pv_config *cfg, const source *src, pv_error *err)
 		snprintf(built, sizeof(built), "nats://%s", host);
 	else
 		snprintf(built, sizeof(built), "nats://%.255s:4222", host);
-	return parse_servers(cfg, "MEMPHIS_HOST", built, err);
+	if (parse_servers(cfg, "MEMPHIS_HOST", built, err) != PV_OK)
+		return pv_error_set(err, PV_ERR_CONFIG, "MEMPHIS_HOST: invalid "
+		    "value: expected a host name or host:port, such as "
+		    "broker.internal or broker.internal:4222");
+	return PV_OK;
 }
 
 static bool
@@ -203,19 +237,21 @@ parse_streams(pv_config *cfg, const char *name, const char *list,
 	size_t len;
 	int i;
 
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
+	/* Names are separated by commas, with optional spaces around them. */
+	for (;;) {
+		while (*p == ' ')
 			p++;
-		if (*p == '\0')
-			break;
 		for (start = p; is_stream_char(*p); p++)
 			continue;
 		len = (size_t)(p - start);
-		if ((*p != '\0' && *p != ',' && *p != ' ') || len == 0 ||
+		while (*p == ' ')
+			p++;
+		if ((*p != '\0' && *p != ',') || len == 0 ||
 		    len > PV_CONFIG_STREAM_NAME_MAX)
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
-			    "stream name: use 1 to %d letters, digits, '_' or "
-			    "'-'", name, PV_CONFIG_STREAM_NAME_MAX);
+			    "stream name: use comma-separated names of 1 to %d "
+			    "letters, digits, '_' or '-'", name,
+			    PV_CONFIG_STREAM_NAME_MAX);
 		if (cfg->stream_count == PV_CONFIG_STREAMS_MAX)
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
 			    "than %d streams", name, PV_CONFIG_STREAMS_MAX);
@@ -229,12 +265,10 @@ parse_streams(pv_config *cfg, const char *name, const char *list,
 				    "stream \"%s\" is listed twice", name,
 				    cfg->streams[i]);
 		cfg->stream_count++;
+		if (*p == '\0')
+			return PV_OK;
+		p++;
 	}
-
-	if (cfg->stream_count == 0)
-		return pv_error_set(err, PV_ERR_CONFIG, "%s: no stream name",
-		    name);
-	return PV_OK;
 }
 
 /* PHOTOVOTE_<AGGREGATE>_STREAMS overrides PHOTOVOTE_STREAMS. */
@@ -386,9 +420,14 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    err)) != PV_OK ||
 	    (st = check_connect_string("NATS_TOKEN", cfg->token, err)) != PV_OK)
 		return st;
-	if (cfg->password != NULL && cfg->user == NULL)
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_PASSWORD is set "
-		    "but NATS_USER is not");
+	if ((cfg->password != NULL) != (cfg->user != NULL))
+		return pv_error_set(err, PV_ERR_CONFIG, "NATS_USER and "
+		    "NATS_PASSWORD must be set together");
+	/* nats.c would use one and silently drop the others. */
+	if ((cfg->user != NULL) + (cfg->token != NULL) +
+	    (cfg->creds_file != NULL) > 1)
+		return pv_error_set(err, PV_ERR_CONFIG, "set only one of "
+		    "NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS");
 	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CERT and NATS_KEY "
 		    "must be set together");

@@ -70,15 +70,15 @@ Test(config, log_settings)
 Test(config, server_list)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://a:4222, nats://b:4223,tls://c:4224", NULL };
+	    "NATS_URL=nats://a:4222, nats://u:p@b:4223,tls://[::1]:4224", NULL };
 	pv_config cfg;
 	pv_error err;
 
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert_eq(cfg.server_count, 3);
 	cr_assert_str_eq(cfg.servers[0], "nats://a:4222");
-	cr_assert_str_eq(cfg.servers[1], "nats://b:4223");
-	cr_assert_str_eq(cfg.servers[2], "tls://c:4224");
+	cr_assert_str_eq(cfg.servers[1], "nats://u:p@b:4223");
+	cr_assert_str_eq(cfg.servers[2], "tls://[::1]:4224");
 	pv_config_free(&cfg);
 }
 
@@ -101,7 +101,7 @@ Test(config, nats_settings_win_over_memphis)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
 	    "NATS_URL=nats://n:4222", "MEMPHIS_HOST=m",
-	    "NATS_USER=u", "MEMPHIS_USERNAME=mu", NULL };
+	    "NATS_USER=u", "NATS_PASSWORD=p", "MEMPHIS_USERNAME=mu", NULL };
 	pv_config cfg;
 	pv_error err;
 
@@ -234,6 +234,13 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=SECRETJUNK::", "NATS_URL" },
 		{ "NATS_URL=localhost:4222", "NATS_URL" },
 		{ "NATS_URL=nats://", "NATS_URL" },
+		{ "NATS_URL=nats://127.0.0.1:99999", "NATS_URL" },
+		{ "NATS_URL=nats://127.0.0.1:", "NATS_URL" },
+		{ "NATS_URL=nats://h:42x", "NATS_URL" },
+		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
+		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
+		{ "NATS_USER=u", "NATS_PASSWORD" },
+		{ "MEMPHIS_HOST=bad host:xx", "host name or host:port" },
 		{ "NATS_TOKEN=a\"b", "NATS_TOKEN" },
 		{ "NATS_TOKEN=a\\b", "NATS_TOKEN" },
 		{ "NATS_CERT=/c.pem", "NATS_KEY" },
@@ -252,6 +259,32 @@ Test(config, bad_values_name_setting)
 		    "%s: message \"%s\" does not name %s", cases[i][0],
 		    err.text, cases[i][1]);
 	}
+}
+
+Test(config, one_credential_kind)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", "NATS_USER=u",
+	    "NATS_PASSWORD=p", "NATS_TOKEN=t", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "NATS_TOKEN") != NULL, "%s", err.text);
+}
+
+Test(config, stream_list_spaces)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "PHOTOVOTE_STREAMS= a , b_2 ,c-3", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_eq(cfg.stream_count, 3);
+	cr_assert_str_eq(cfg.streams[0], "a");
+	cr_assert_str_eq(cfg.streams[1], "b_2");
+	cr_assert_str_eq(cfg.streams[2], "c-3");
+	pv_config_free(&cfg);
 }
 
 Test(config, secret_never_in_message)
