@@ -52,6 +52,8 @@ print_help(const pv_aggregate *agg)
 	    "  PHOTOVOTE_STREAMS            streams, comma-separated "
 	    "(election)\n"
 	    "  PHOTOVOTE_<AGG>_STREAMS      streams of one aggregate only\n"
+	    "  PHOTOVOTE_CREATE_STREAMS     true: create a missing stream; "
+	    "false: bind only (true)\n"
 	    "  PHOTOVOTE_REPLICAS           replicas of a created stream "
 	    "(1)\n"
 	    "  PHOTOVOTE_DUPLICATE_WINDOW   de-duplication window, seconds "
@@ -153,7 +155,8 @@ validate(const char *type, const char *path)
 	schema = find_schema(catalog, type);
 	if (schema == NULL) {
 		fprintf(stderr, "--validate: unknown event type \"%.64s\"; "
-		    "see --help for the types\n", type);
+		    "the types are the file names in schemas/, such as "
+		    "Voter.VoterRegistered\n", type);
 		status = PV_EXIT_USAGE;
 		goto out;
 	}
