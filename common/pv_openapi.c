@@ -139,6 +139,46 @@ find_source(const char *event_type)
 	return NULL;
 }
 
+/* A GET operation with a JSON 200 and the given other responses. */
+static struct json_object *
+get_operation(const char *id, const char *summary, const char *ok_schema)
+{
+	struct json_object *op = json_object_new_object();
+	struct json_object *rs = json_object_new_object();
+
+	put(op, "operationId", json_object_new_string(id));
+	put(op, "summary", json_object_new_string(summary));
+	put(rs, "200", response("OK", ok_schema));
+	put(op, "responses", rs);
+	return op;
+}
+
+/* GET /<aggregate>/health and GET /<aggregate>/openapi.json. */
+static void
+add_operator_routes(struct json_object *paths, const char *aggregate)
+{
+	struct json_object *health = json_object_new_object();
+	struct json_object *openapi = json_object_new_object();
+	struct json_object *op, *rs = NULL;
+	char path[96], id[96];
+
+	snprintf(id, sizeof(id), "%sHealth", aggregate);
+	op = get_operation(id, "Broker connection and stream binding; "
+	    "publishes nothing", "Health");
+	json_object_object_get_ex(op, "responses", &rs);
+	put(rs, "503", response("Broker unavailable, not acknowledging or "
+	    "a stream not bound", "Health"));
+	put(health, "get", op);
+	snprintf(path, sizeof(path), "/%s/health", aggregate);
+	put(paths, path, health);
+
+	snprintf(id, sizeof(id), "%sOpenAPI", aggregate);
+	put(openapi, "get", get_operation(id, "This aggregate's part of the "
+	    "OpenAPI description", "OpenAPIDocument"));
+	snprintf(path, sizeof(path), "/%s/openapi.json", aggregate);
+	put(paths, path, openapi);
+}
+
 /* Response and error shapes shared by every operation. */
 static void
 add_shared_schemas(struct json_object *schemas)
@@ -155,6 +195,14 @@ add_shared_schemas(struct json_object *schemas)
 	    "\"[\\\"body\\\", field] or [\\\"body\\\", byte offset]\"},"
 	    "\"msg\":{\"type\":\"string\"},\"ctx\":{\"type\":\"object\"}},"
 	    "\"required\":[\"type\",\"loc\",\"msg\"]}"));
+	put(schemas, "Health", json("{\"type\":\"object\",\"properties\":"
+	    "{\"status\":{\"enum\":[\"ok\",\"unavailable\"]},\"broker\":"
+	    "{\"type\":\"string\"},\"streams\":{\"type\":\"object\","
+	    "\"additionalProperties\":{\"enum\":[\"bound\",\"not bound\"]}},"
+	    "\"detail\":{\"type\":\"string\"}},\"required\":[\"status\","
+	    "\"broker\",\"streams\"]}"));
+	put(schemas, "OpenAPIDocument", json("{\"type\":\"object\","
+	    "\"description\":\"An OpenAPI 3.1 document\"}"));
 	put(schemas, "HTTPValidationError", json("{\"type\":\"object\","
 	    "\"properties\":{\"detail\":{\"type\":\"array\",\"items\":"
 	    "{\"$ref\":\"#/components/schemas/ValidationError\"}}},"
@@ -207,10 +255,12 @@ pv_openapi_write(const pv_aggregate *const *aggregates, size_t count,
 	put(doc, "components", components);
 	add_shared_schemas(schemas);
 
-	for (a = 0; a < count && st == PV_OK; a++)
+	for (a = 0; a < count && st == PV_OK; a++) {
 		for (r = 0; r < aggregates[a]->route_count && st == PV_OK; r++)
 			st = add_event_schema(schemas, paths,
 			    &aggregates[a]->routes[r], err);
+		add_operator_routes(paths, aggregates[a]->name);
+	}
 
 	if (st == PV_OK) {
 		text = json_object_to_json_string_ext(doc,

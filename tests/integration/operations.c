@@ -65,7 +65,8 @@ Test(operations, openapi_part_per_aggregate)
 		(void)path;
 		operations += json_object_object_length(item);
 	}
-	cr_expect_eq(operations, 6, "election has 6 routes");
+	cr_expect_eq(operations, 8, "election has 6 event routes, health "
+	    "and openapi.json");
 	json_object_put(doc);
 	pvt_http_response_free(&resp);
 }
