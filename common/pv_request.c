@@ -168,17 +168,3 @@ pv_response_send(const pv_request_io *io, int status, const char *headers,
 		return -1;
 	return io->write(io->ctx, body, body_len);
 }
-
-int
-pv_response_detail(const pv_request_io *io, int status, const char *headers,
-	const char *detail)
-{
-	char body[512];
-	int n;
-
-	/* detail is always a fixed text of ours, never client input. */
-	n = snprintf(body, sizeof(body), "{\"detail\":\"%s\"}", detail);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		return -1;
-	return pv_response_send(io, status, headers, body, (size_t)n);
-}

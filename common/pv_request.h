@@ -70,10 +70,6 @@ pv_body_result pv_request_read_body(const pv_request_io *io, size_t max_body,
 int pv_response_send(const pv_request_io *io, int status,
 	const char *headers, const char *body, size_t body_len);
 
-/* Sends {"detail":"<detail>"} with the given status and extra headers. */
-int pv_response_detail(const pv_request_io *io, int status,
-	const char *headers, const char *detail);
-
 /* Returns the reason phrase of status ("Unprocessable Entity"). */
 const char *pv_response_reason(int status);
 
