@@ -313,6 +313,9 @@ publish_event(const pv_app *app, const exchange *ex,
 	if (st == PV_ERR_BROKER)
 		return answer_detail(ex, 503, "Retry-After: 1\r\n",
 		    "Event store unavailable; retry later");
+	if (st == PV_ERR_TOO_LARGE)
+		return answer_detail(ex, 413, NULL, "Event larger than the "
+		    "event store accepts");
 	return answer_detail(ex, 500, NULL, "Internal Server Error");
 }
 

@@ -88,6 +88,9 @@ typedef struct ack_waiter {
 	uint64_t sequence;
 } ack_waiter;
 
+/* Room for the NATS headers of one event (four short headers). */
+#define PV_HEADERS_MAX		512
+
 /* Outstanding asynchronous publishes per connection, above the threads. */
 #define PV_ASYNC_MAX_PENDING	4096
 
@@ -550,10 +553,12 @@ remaining_ms(int64_t deadline)
 	return left > 0 ? left : 0;
 }
 
-/* Warns when an existing stream does not take "<name>.>" as a whole. */
-static void
-check_stream_subjects(const pv_publisher *pub, const char *name,
-	const jsStreamInfo *si)
+/*
+ * Returns true when an existing stream takes "<name>.>" as a whole (the
+ * subjects it is created with), so every event subject of the handler.
+ */
+static bool
+stream_takes_subjects(const char *name, const jsStreamInfo *si)
 {
 	char wanted[PV_CONFIG_STREAM_NAME_MAX + 3];
 	int i;
@@ -562,10 +567,8 @@ check_stream_subjects(const pv_publisher *pub, const char *name,
 	for (i = 0; si->Config != NULL && i < si->Config->SubjectsLen; i++)
 		if (strcmp(si->Config->Subjects[i], wanted) == 0 ||
 		    strcmp(si->Config->Subjects[i], ">") == 0)
-			return;
-	pv_log(pub->log, PV_LOG_WARNING, "stream %s exists but does not list "
-	    "the subject %s; events outside its subjects will be rejected",
-	    name, wanted);
+			return true;
+	return false;
 }
 
 static pv_status
@@ -640,8 +643,13 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to look "
 		    "up stream %s", name);
 	s = js_GetStreamInfo(&si, pub->js, name, &jo, &jerr);
+	if (s == NATS_OK && !stream_takes_subjects(name, si)) {
+		jsStreamInfo_Destroy(si);
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
+		    "does not take the subjects %s.>; change its subjects or "
+		    "PHOTOVOTE_STREAMS", name, name);
+	}
 	if (s == NATS_OK) {
-		check_stream_subjects(pub, name, si);
 		jsStreamInfo_Destroy(si);
 		if (!atomic_exchange(&pub->stream_ready[index], true))
 			pv_log(pub->log, PV_LOG_INFO, "bound to stream %s",
@@ -924,6 +932,7 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 	pv_error *err)
 {
 	int64_t deadline = now_ms() + pub->cfg->publish_timeout_ms;
+	int64_t max_payload;
 	pv_status st;
 	bool probe;
 	int i;
@@ -935,6 +944,15 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED) {
 		st = pv_error_set(err, PV_ERR_BROKER, "not connected to the "
 		    "broker (reconnecting)");
+		goto out;
+	}
+	/* No retry helps an event over the server's max_payload. */
+	max_payload = natsConnection_GetMaxPayload(pub->nc);
+	if (max_payload > 0 && (int64_t)m->body_len + PV_HEADERS_MAX >
+	    max_payload) {
+		st = pv_error_set(err, PV_ERR_TOO_LARGE, "event of %zu bytes "
+		    "exceeds the broker's max_payload of %lld bytes with "
+		    "headers", m->body_len, (long long)max_payload);
 		goto out;
 	}
 	if (!may_publish(pub, &probe)) {
@@ -1052,14 +1070,17 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
 		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
 		    "broker");
-	else if (atomic_load(&pub->stalled_since_ms) != 0)
-		st = pv_error_set(&err, PV_ERR_BROKER, "the broker is not "
-		    "acknowledging publishes");
 	/* A ping finds a broker that is connected but stopped answering. */
 	else if (natsConnection_FlushTimeout(pub->nc,
 	    connect_timeout_ms(pub->cfg)) != NATS_OK)
 		st = pv_error_set(&err, PV_ERR_BROKER, "the broker did not "
 		    "answer a ping within %d ms", connect_timeout_ms(pub->cfg));
+	/*
+	 * A broker that answers again ends a stall: a load balancer that
+	 * took the handler out sends no publish that could end it.
+	 */
+	else if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)
+		pv_log(pub->log, PV_LOG_INFO, "broker answers a ping again");
 	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
 		st = ensure_stream(pub, i, deadline, &err);
 

@@ -47,7 +47,9 @@ pv_status pv_publisher_new(pv_publisher **out, const pv_config *cfg,
  * it may have reached the broker before the failure.  When either is
  * returned, nats.c keeps no copy of the message to send later: a failure
  * while nats.c reconnects closes the connection, which drops its
- * reconnect buffer.  Safe to call from several threads at once.
+ * reconnect buffer.  PV_ERR_TOO_LARGE means the event exceeds the
+ * broker's max_payload, which no retry changes.  Safe to call from
+ * several threads at once.
  */
 pv_status pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *msg,
 	pv_error *err);

@@ -53,6 +53,8 @@ pv_status_text(pv_status status)
 		return "broker unavailable";
 	case PV_ERR_TIMEOUT:
 		return "timed out";
+	case PV_ERR_TOO_LARGE:
+		return "too large";
 	case PV_ERR_INTERNAL:
 		return "internal error";
 	}

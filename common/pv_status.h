@@ -20,6 +20,7 @@ typedef enum pv_status {
 	PV_ERR_SCHEMA,		/* an event or a schema breaks its rules */
 	PV_ERR_BROKER,		/* broker unreachable or stream unavailable */
 	PV_ERR_TIMEOUT,		/* no acknowledgement within the time-out */
+	PV_ERR_TOO_LARGE,	/* larger than the broker accepts */
 	PV_ERR_INTERNAL		/* a bug or an unexpected library answer */
 } pv_status;
 

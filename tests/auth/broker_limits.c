@@ -1,0 +1,115 @@
+/*
+ * Broker settings a retry cannot overcome get a final answer: an event
+ * over the server's max_payload is 413, and a stream whose subjects do
+ * not take the handler's events makes health report 503.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <nats/nats.h>
+
+#include "../harness/pvt_auth.h"
+#include "../harness/pvt_fcgi.h"
+#include "../harness/pvt_proc.h"
+
+#define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
+
+static char dir[PVT_PATH_MAX];
+static char url[64];
+static char url_setting[96];
+static pid_t server = -1;
+static pvt_auth_handler handler = { -1, "", "" };
+
+/* Starts nats-server with JetStream and the extra configuration. */
+static void
+start_server(const char *extra)
+{
+	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
+	int port;
+	FILE *f;
+
+	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "limits"));
+	port = pvt_free_port();
+	cr_assert_gt(port, 0);
+	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
+	snprintf(url_setting, sizeof(url_setting), "NATS_URL=%s", url);
+
+	snprintf(conf, sizeof(conf), "%s/nats.conf", dir);
+	snprintf(log, sizeof(log), "%s/nats.log", dir);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }"
+	    "\n%s\n", port, dir, extra);
+	cr_assert_eq(fclose(f), 0);
+	server = pvt_auth_server_start(conf, log, port);
+	cr_assert_gt(server, 0);
+}
+
+static void
+teardown(void)
+{
+	pvt_auth_handler_stop(&handler);
+	if (server > 0)
+		pvt_stop(server, 5000);
+	server = -1;
+	pvt_tmpdir_remove(dir);
+}
+
+/* Creates stream name with the subjects foreign.> through nats.c. */
+static void
+create_foreign_stream(const char *name)
+{
+	const char *subjects[] = { "foreign.>" };
+	natsConnection *nc = NULL;
+	jsStreamConfig sc;
+	jsCtx *js = NULL;
+	natsStatus s;
+
+	s = natsConnection_ConnectTo(&nc, url);
+	cr_assert_eq(s, NATS_OK, "connect: %s", natsStatus_GetText(s));
+	s = natsConnection_JetStream(&js, nc, NULL);
+	cr_assert_eq(s, NATS_OK);
+	jsStreamConfig_Init(&sc);
+	sc.Name = name;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	s = js_AddStream(NULL, js, &sc, NULL, NULL);
+	cr_assert_eq(s, NATS_OK, "add stream: %s", natsStatus_GetText(s));
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+TestSuite(broker_limits, .fini = teardown, .timeout = 60);
+
+Test(broker_limits, over_max_payload_413)
+{
+	char *env[] = { url_setting, NULL };
+
+	/* The event (about 170 bytes) plus room for headers exceeds 600. */
+	start_server("max_payload: 600");
+	cr_assert(pvt_auth_handler_start(&handler, dir, "voter", env));
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 413);
+}
+
+Test(broker_limits, foreign_subjects_unhealthy)
+{
+	char *env[] = { url_setting, NULL };
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/voter/health", "GATEWAY_INTERFACE", "CGI/1.1", NULL };
+	char *out = NULL;
+
+	start_server("");
+	/* "election" takes foreign.>, not the election.> of the handler. */
+	create_foreign_stream("election");
+	cr_assert(pvt_auth_handler_start(&handler, dir, "voter", env));
+
+	cr_assert(pvt_fcgi_request(handler.socket_path, params, "", 0, 10000,
+	    &out));
+	cr_expect(strstr(out, "Status: 503") != NULL, "%s", out);
+	cr_expect(strstr(out, "does not take the subjects") != NULL, "%s",
+	    out);
+	free(out);
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+}
