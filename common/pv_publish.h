@@ -2,9 +2,10 @@
  * JetStream publisher: one NATS connection per process, shared by the
  * worker threads.
  *
- * No nats.c function runs before the first publish, so a process that a
- * web server forks and execs never inherits library threads.  The first
- * publish connects (bounded by the publish time-out); nats.c then
+ * No nats.c function runs before the first call that needs the broker (a
+ * publish or a health check), so a process that a web server forks and
+ * execs never inherits library threads.  That call connects (bounded by
+ * the publish time-out); nats.c then
  * reconnects on its own without a limit, and a connection that ends up
  * closed is built again by the next publish.  Each configured stream is
  * looked up, or created when missing, before its first publish and again
