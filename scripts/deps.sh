@@ -24,6 +24,18 @@ echo "deps: installing:$missing"
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+
+# apache2 and nginx would each start a system service on port 80 when
+# installed, and the second would fail to bind and fail its install.  The
+# tests start their own servers, so no service is started during this
+# install (policy-rc.d exit 101), unless the system already has a policy.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	trap '$sudo rm -f "$policy"' EXIT
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 0755 "$policy"
+fi
+
 $sudo apt-get update -q
 # shellcheck disable=SC2086
 $sudo apt-get install -y -q --no-install-recommends $missing
