@@ -104,15 +104,16 @@ pv_worker_free(pv_worker *w)
 /* Longest X-Request-Id taken from a client. */
 #define PV_REQUEST_ID_MAX 64
 
-/* One request in progress: where to answer, and the id in its logs. */
+/* One request in progress: its I/O and the id that tags its logs. */
 typedef struct exchange {
 	const pv_request_io *io;
 	char request_id[PV_REQUEST_ID_MAX + 1];
 } exchange;
 
 /*
- * Sends a response tagged with the request id.  A client that went away
- * cannot be told anything, so a failed write is not an error.
+ * Sends a response tagged with the request id.  A failed write means
+ * the client went away, and nothing can report that to it, so it is not
+ * an error.
  */
 static int
 answer(const exchange *ex, int status, const char *headers, const char *body,
@@ -268,7 +269,7 @@ string_field(struct json_object *event, const char *name)
 	return json_object_get_string(value);
 }
 
-/* Publishes the canonical event in w->out and answers. */
+/* Publishes the canonical event in w->out and sends the response. */
 static int
 publish_event(const pv_app *app, const exchange *ex,
 	const pv_route *route, struct json_object *event, const pv_buf *out)

@@ -1,6 +1,6 @@
 /*
  * The request pipeline shared by every aggregate: route, check the
- * request, parse and validate the event, publish it, answer.
+ * request, parse and validate the event, publish it, respond.
  */
 #ifndef PV_HANDLER_H
 #define PV_HANDLER_H
@@ -74,7 +74,7 @@ void pv_worker_free(pv_worker *w);
 
 /*
  * Handles one request from io and writes the whole response.  Besides
- * the event routes, every aggregate answers GET /<aggregate>/health
+ * the event routes, every aggregate serves GET /<aggregate>/health
  * (broker state; 200 or 503) and GET /<aggregate>/openapi.json.  Never
  * fails: every problem becomes an HTTP status and a JSON body.  Returns
  * the status sent (for logs and tests).

@@ -154,7 +154,7 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	char shown[200];
 
 	(void)sub;
-	/* The connection's last error holds the server's own words. */
+	/* The connection's last error contains the server's own words. */
 	if (natsConnection_GetLastError(nc, &text) != NATS_OK ||
 	    text == NULL || text[0] == '\0')
 		text = natsStatus_GetText(s);
@@ -298,7 +298,7 @@ connect_timeout_ms(const pv_config *cfg)
  * handler started while the broker is down serves once it is back.  (With
  * no connected callback, nats.c would instead block in the first connect
  * until it succeeds.)
- * Pings every 5 s find a broker that stopped answering (half-open).
+ * Pings every 5 s find a broker that stopped responding (half-open).
  */
 static pv_status
 build_options(pv_publisher *pub, pv_error *err)

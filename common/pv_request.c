@@ -32,7 +32,7 @@ pv_request_path(const pv_request_io *io, char *path, size_t size)
 		len = (size_t)n;
 	}
 
-	/* Every route answers with and without a trailing slash. */
+	/* Every route matches with and without a trailing slash. */
 	if (len > 1 && path[len - 1] == '/')
 		path[len - 1] = '\0';
 	return true;

@@ -645,7 +645,7 @@ pv_schema_event_type(const pv_schema *schema)
 }
 
 /* ---- Validation of string contents ---- */
-/* What one pass over a string found. */
+/* Facts about a string, found in one pass over it. */
 struct text_facts {
 	bool valid_utf8;
 	size_t code_points;
