@@ -38,25 +38,13 @@ seconds=${BENCH_SECONDS:-10}
 sweep_seconds=${BENCH_SWEEP_SECONDS:-5}
 tick=$(getconf CLK_TCK)
 
+prog=bench
+# shellcheck source=scripts/lib.sh
+. "$source_dir/scripts/lib.sh"
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/pv-bench-XXXXXX")
 nats_pid=
 lighttpd_pid=
-
-# Sends SIGTERM to pid $1, waits up to 10 s, then sends SIGKILL.
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || return 0
-	tries=0
-	while kill -0 "$1" 2>/dev/null && [ "$tries" -lt 100 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		echo "bench: pid $1 ignored SIGTERM, sending SIGKILL" >&2
-		kill -KILL "$1" 2>/dev/null || true
-	fi
-	wait "$1" 2>/dev/null || true
-}
 
 cleanup() {
 	stop_pid "$lighttpd_pid"
@@ -65,44 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Succeeds when something listens on TCP port $1 (IPv4 table, state 0A).
-listening() {
-	hex=$(printf '%04X' "$1")
-	grep -Eq "^ *[0-9]+: [0-9A-F]{8}:$hex [0-9A-F]{8}:[0-9A-F]{4} 0A " \
-		/proc/net/tcp
-}
-
-# Prints a port in 20000-59999 that no socket uses.
-free_port() {
-	tries=0
-	while [ "$tries" -lt 50 ]; do
-		n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		port=$((20000 + n % 40000))
-		hex=$(printf '%04X' "$port")
-		if ! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6; then
-			echo "$port"
-			return 0
-		fi
-		tries=$((tries + 1))
-	done
-	echo "bench: found no free port" >&2
-	return 1
-}
-
-# Waits up to 15 s for "listening $2" while pid $1 runs; prints log $3 if not.
-wait_listening() {
-	tries=0
-	until listening "$2"; do
-		if ! kill -0 "$1" 2>/dev/null || [ "$tries" -ge 150 ]; then
-			echo "bench: nothing listens on port $2; log $3:" >&2
-			cat "$3" >&2
-			return 1
-		fi
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-}
 
 # Prints the number of messages the broker stores (one stream in use).
 stored_messages() {
@@ -151,8 +101,7 @@ max_rss_kib() {
 write_config() {
 	dir="$work/web-$instance"
 	mkdir -p "$dir/run" "$dir/log" "$dir/www"
-	script=
-	for setting in \
+	config=$(sample_config "$sample" \
 		"bind_address=\"127.0.0.1\"" \
 		"port=$http_port" \
 		"server_user=\"\"" \
@@ -162,24 +111,13 @@ write_config() {
 		"run_dir=\"$dir/run\"" \
 		"log_dir=\"$dir/log\"" \
 		"document_root=\"$dir/www\"" \
+		"error_dir=\"$source_dir/lighttpd-errors\"" \
 		"nats_url=\"nats://127.0.0.1:$nats_port\"" \
-		"streams=\"election\""
-	do
-		name=${setting%%=*}
-		count=$(grep -c "^var\.$name *=" "$sample" || true)
-		if [ "$count" -ne 1 ]; then
-			echo "bench: $sample has $count lines \"var.$name =\"," \
-				"expected 1" >&2
-			return 1
-		fi
-		script="$script
-s|^var\.$name *=.*|var.$name = ${setting#*=}|"
-	done
+		"streams=\"election\"") || return 1
 	if [ -n "$3" ]; then
-		script="$script
-s|\"PHOTOVOTE_THREADS\" => \"[0-9]*\"|\"PHOTOVOTE_THREADS\" => \"$3\"|"
+		config=$(printf '%s\n' "$config" | sed "s|\"PHOTOVOTE_THREADS\" => \"[0-9]*\"|\"PHOTOVOTE_THREADS\" => \"$3\"|")
 	fi
-	sed "$script" "$sample" | awk -v procs="$2" '
+	printf '%s\n' "$config" | awk -v procs="$2" '
 		/^\t"\/voter" => / { in_voter = 1 }
 		in_voter && procs != "" && /"max-procs" =>/ {
 			sub(/=> [0-9]+/, "=> " procs); in_voter = 0 }

@@ -25,28 +25,15 @@ if [ "$#" -ne 1 ] || [ ! -d "$1" ]; then
 fi
 build=$(cd "$1" && pwd)
 sample="$source_dir/lighttpd.conf.sample"
+prog=demo
+# shellcheck source=scripts/lib.sh
+. "$source_dir/scripts/lib.sh"
 stream=election
 election=01HV6Z3R8Y5A0B9C7D2E4F6G8H
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pv-demo-XXXXXX")
 nats_pid=
 lighttpd_pid=
-
-# Sends SIGTERM to pid $1, waits up to 10 s, then sends SIGKILL.
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || return 0
-	tries=0
-	while kill -0 "$1" 2>/dev/null && [ "$tries" -lt 100 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		echo "demo: pid $1 ignored SIGTERM, sending SIGKILL" >&2
-		kill -KILL "$1" 2>/dev/null || true
-	fi
-	wait "$1" 2>/dev/null || true
-}
 
 cleanup() {
 	stop_pid "$lighttpd_pid"
@@ -56,56 +43,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Succeeds when something listens on TCP port $1 (IPv4 table, state 0A).
-listening() {
-	hex=$(printf '%04X' "$1")
-	grep -Eq "^ *[0-9]+: [0-9A-F]{8}:$hex [0-9A-F]{8}:[0-9A-F]{4} 0A " \
-		/proc/net/tcp
-}
-
-# Succeeds when port $1 appears in no IPv4 or IPv6 socket entry.
-port_unused() {
-	hex=$(printf '%04X' "$1")
-	! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# Prints a port in 20000-59999 that no socket uses; another process may
-# still take it before the server binds it.
-free_port() {
-	tries=0
-	while [ "$tries" -lt 50 ]; do
-		n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		port=$((20000 + n % 40000))
-		if port_unused "$port"; then
-			echo "$port"
-			return 0
-		fi
-		tries=$((tries + 1))
-	done
-	echo "demo: found no free port" >&2
-	return 1
-}
-
-# Waits up to 15 s for "listening $2" while pid $1 runs; prints log $3 if not.
-wait_listening() {
-	tries=0
-	until listening "$2"; do
-		if ! kill -0 "$1" 2>/dev/null || [ "$tries" -ge 150 ]; then
-			echo "demo: nothing listens on port $2; log $3:" >&2
-			cat "$3" >&2
-			return 1
-		fi
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-}
-
 # Writes the configuration: the sample with its site settings replaced.
-# Every replaced "var.NAME =" line must appear exactly once in the sample.
 write_config() {
 	mkdir -p "$work/run" "$work/log" "$work/www"
-	script=
-	for setting in \
+	sample_config "$sample" \
 		"bind_address=\"127.0.0.1\"" \
 		"port=$http_port" \
 		"server_user=\"\"" \
@@ -117,20 +58,7 @@ write_config() {
 		"document_root=\"$work/www\"" \
 		"error_dir=\"$source_dir/lighttpd-errors\"" \
 		"nats_url=\"nats://127.0.0.1:$nats_port\"" \
-		"streams=\"$stream\""
-	do
-		name=${setting%%=*}
-		value=${setting#*=}
-		count=$(grep -c "^var\.$name *=" "$sample" || true)
-		if [ "$count" -ne 1 ]; then
-			echo "demo: $sample has $count lines \"var.$name =\"," \
-				"expected 1" >&2
-			return 1
-		fi
-		script="$script
-s|^var\.$name *=.*|var.$name = $value|"
-	done
-	sed "$script" "$sample" >"$work/lighttpd.conf"
+		"streams=\"$stream\"" >"$work/lighttpd.conf"
 }
 
 # Sends one event: $1 method, $2 path, $3 JSON body.

@@ -75,14 +75,7 @@ generate(const char *interpreter, const char *script)
 static void
 start_server(const char *auth_block)
 {
-	const char *conf = path_in(0, "nats.conf");
-	FILE *f = fopen(conf, "w");
-
-	cr_assert_not_null(f);
-	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }\n"
-	    "%s\n", port, dir, auth_block);
-	cr_assert_eq(fclose(f), 0);
-	server = pvt_auth_server_start(conf, path_in(1, "nats.log"), port);
+	server = pvt_auth_server_start_in(dir, port, auth_block);
 	cr_assert_gt(server, 0, "nats-server did not start");
 }
 
@@ -92,12 +85,6 @@ start_handler(char *const *env)
 	cr_assert(pvt_auth_handler_start(&handler, dir, "voter", env));
 }
 
-/*
- * Checks that the handler's log does not show secret.
- * NOTE: nats.c 3.4.1 drops the server's "Authorization Violation" when a
- * first connect fails with retry on failed connect set, so the log says
- * "not connected" rather than that authentication failed.
- */
 /* Asserts that the handler's log contains text. */
 static void
 expect_logged(const char *text)
@@ -110,6 +97,7 @@ expect_logged(const char *text)
 	free(log);
 }
 
+/* Asserts that the handler's log does not contain secret. */
 static void
 expect_secret_not_logged(const char *secret)
 {

@@ -26,9 +26,7 @@ static pvt_auth_handler handler = { -1, "", "" };
 static void
 start_server(const char *extra)
 {
-	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
 	int port;
-	FILE *f;
 
 	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "limits"));
 	port = pvt_free_port();
@@ -36,14 +34,7 @@ start_server(const char *extra)
 	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
 	snprintf(url_setting, sizeof(url_setting), "NATS_URL=%s", url);
 
-	snprintf(conf, sizeof(conf), "%s/nats.conf", dir);
-	snprintf(log, sizeof(log), "%s/nats.log", dir);
-	f = fopen(conf, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }"
-	    "\n%s\n", port, dir, extra);
-	cr_assert_eq(fclose(f), 0);
-	server = pvt_auth_server_start(conf, log, port);
+	server = pvt_auth_server_start_in(dir, port, extra);
 	cr_assert_gt(server, 0);
 }
 

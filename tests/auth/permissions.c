@@ -45,9 +45,6 @@ static const char users[] =
 static void
 setup(void)
 {
-	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
-	FILE *f;
-
 	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "permissions"));
 	port = pvt_free_port();
 	cr_assert_gt(port, 0);
@@ -56,14 +53,7 @@ setup(void)
 	admin = (pvt_auth_client){ .url = url, .user = "admin",
 	    .password = "admin-pw" };
 
-	snprintf(conf, sizeof(conf), "%s/nats.conf", dir);
-	snprintf(log, sizeof(log), "%s/nats.log", dir);
-	f = fopen(conf, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }"
-	    "\n%s", port, dir, users);
-	cr_assert_eq(fclose(f), 0);
-	server = pvt_auth_server_start(conf, log, port);
+	server = pvt_auth_server_start_in(dir, port, users);
 	cr_assert_gt(server, 0);
 }
 

@@ -45,6 +45,28 @@ pvt_auth_server_start(const char *conf_path, const char *log_path, int port)
 	return pid;
 }
 
+pid_t
+pvt_auth_server_start_in(const char *dir, int port, const char *extra)
+{
+	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(conf, sizeof(conf), "%s/nats.conf", dir);
+	snprintf(log, sizeof(log), "%s/nats.log", dir);
+	f = fopen(conf, "w");
+	if (f == NULL) {
+		perror("pvt: writing nats.conf");
+		return -1;
+	}
+	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }"
+	    "\n%s\n", port, dir, extra);
+	if (fclose(f) != 0) {
+		perror("pvt: writing nats.conf");
+		return -1;
+	}
+	return pvt_auth_server_start(conf, log, port);
+}
+
 static natsStatus
 client_options(const pvt_auth_client *c, natsOptions **out)
 {

@@ -34,6 +34,13 @@ pid_t pvt_auth_server_start(const char *conf_path, const char *log_path,
 	int port);
 
 /*
+ * Writes dir/nats.conf (listen on 127.0.0.1:port, JetStream stored in
+ * dir/js, then extra) and starts it as pvt_auth_server_start does, with
+ * its log in dir/nats.log.
+ */
+pid_t pvt_auth_server_start_in(const char *dir, int port, const char *extra);
+
+/*
  * Stores the message count of stream in *out; false when the connection
  * or the lookup fails (a missing stream is a failure too).
  */

@@ -1,12 +1,12 @@
 /* A minimal FastCGI client; see pvt_fcgi.h. */
 #include "pvt_fcgi.h"
+#include "pvt_http.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -151,17 +151,13 @@ pvt_fcgi_begin(const char *socket_path, const char *const *params,
 {
 	static const unsigned char begin[8] = { 0, FCGI_RESPONDER, 0 };
 	struct sockaddr_un addr;
-	struct timeval tv;
 	int fd;
 
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
 
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	pvt_socket_timeouts(fd, timeout_ms);
 
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;

@@ -19,21 +19,28 @@
 /* A response larger than this is a test failure, not something to read. */
 #define RESPONSE_MAX (16 * 1024 * 1024)
 
+void
+pvt_socket_timeouts(int fd, int timeout_ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 static int
 connect_loopback(int port, int timeout_ms)
 {
 	struct sockaddr_in addr;
-	struct timeval tv;
 	int fd;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
 
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	pvt_socket_timeouts(fd, timeout_ms);
 
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;

@@ -44,6 +44,9 @@ char *pvt_http_header(const pvt_http_response *resp, const char *name);
 
 void pvt_http_response_free(pvt_http_response *resp);
 
+/* Sets the send and receive time-outs of socket fd. */
+void pvt_socket_timeouts(int fd, int timeout_ms);
+
 /* Returns true when a TCP connection to 127.0.0.1:port succeeds. */
 bool pvt_tcp_accepts(int port);
 
