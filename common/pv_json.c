@@ -18,6 +18,8 @@
 
 #include "pv_json.h"
 
+#include "pv_utf8.h"
+
 /* The scan keeps one bit per nesting level in a uint32_t. */
 _Static_assert(PV_JSON_MAX_DEPTH <= 32, "PV_JSON_MAX_DEPTH exceeds 32");
 
@@ -101,40 +103,6 @@ scan_fail(struct body_scan *s, size_t offset, const char *error)
 	return SCAN_ERROR;
 }
 
-/*
- * Returns the length of the UTF-8 sequence at s (n bytes available), or 0
- * when it is invalid.  The second-byte ranges follow the table in RFC 3629
- * section 4, which excludes overlong forms, surrogates and code points
- * above U+10FFFF.
- */
-static size_t
-utf8_sequence_length(const unsigned char *s, size_t n)
-{
-	unsigned char lead = s[0], low = 0x80, high = 0xbf;
-	size_t len, i;
-
-	if (lead >= 0xc2 && lead <= 0xdf) {
-		len = 2;
-	} else if (lead >= 0xe0 && lead <= 0xef) {
-		len = 3;
-		low = lead == 0xe0 ? 0xa0 : low;
-		high = lead == 0xed ? 0x9f : high;
-	} else if (lead >= 0xf0 && lead <= 0xf4) {
-		len = 4;
-		low = lead == 0xf0 ? 0x90 : low;
-		high = lead == 0xf4 ? 0x8f : high;
-	} else {
-		return 0;
-	}
-
-	if (n < len || s[1] < low || s[1] > high)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* Returns the value of 4 hex digits at p, or -1. */
 static long
 hex4(const unsigned char *p)
@@ -214,6 +182,7 @@ scan_string(struct body_scan *s, bool is_key)
 {
 	enum scan_event event;
 	unsigned char c;
+	uint32_t cp;
 	size_t n;
 
 	s->pos++;
@@ -234,8 +203,10 @@ scan_string(struct body_scan *s, bool is_key)
 			return scan_fail(s, s->pos,
 			    "Invalid control character in a string");
 		} else if (c >= 0x80) {
-			n = utf8_sequence_length(s->body + s->pos,
-			    s->len - s->pos);
+			/* Overlong forms, surrogates and values past U+10FFFF
+			 * are invalid too. */
+			n = pv_utf8_decode(s->body + s->pos, s->len - s->pos,
+			    &cp);
 			if (n == 0)
 				return scan_fail(s, s->pos, "Invalid UTF-8");
 			s->pos += n;

@@ -18,8 +18,16 @@ pv_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 		return 1;
 	}
 
-	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	if (len == 0 || s[0] >= 0xf8 || len > n)
+	/* The lead byte gives the length; 80-BF and F8-FF lead nothing. */
+	if (s[0] >= 0xf8 || s[0] < 0xc0)
+		return 0;
+	if (s[0] >= 0xf0)
+		len = 4;
+	else if (s[0] >= 0xe0)
+		len = 3;
+	else
+		len = 2;
+	if (len > n)
 		return 0;
 
 	value = s[0] & (0x7f >> len);
