@@ -9,6 +9,7 @@
 
 #include <uuid/uuid.h>
 
+#include "pv_format.h"
 #include "pv_openapi.h"
 #include "pv_schema.h"
 
@@ -239,7 +240,7 @@ reject_event(const pv_app *app, pv_worker *w, const exchange *ex,
 
 /*
  * Writes id in its canonical case to out: a UUID in lower case, a ULID
- * in upper case.  The broker then sees one spelling of an id, so the
+ * in upper case.  The broker then gets one spelling of each id, so the
  * de-duplication key and the subject do not depend on the client's case.
  * The published body keeps the id as received.  Returns out, or NULL
  * when id is NULL or does not fit.
@@ -252,7 +253,7 @@ normalize_id(const char *id, char *out, size_t size)
 
 	if (id == NULL || (len = strlen(id)) >= size)
 		return NULL;
-	is_uuid = len == 36;
+	is_uuid = pv_format_is_uuid(id, len);
 	for (i = 0; i <= len; i++)
 		out[i] = (char)(is_uuid ? tolower((unsigned char)id[i]) :
 		    toupper((unsigned char)id[i]));
