@@ -52,7 +52,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A reader that goes away (demo.sh | head) sends SIGPIPE, which would end
+# the script without the EXIT trap and leave the servers running.
+trap 'exit 130' INT TERM HUP PIPE
 
 # Prints the number of messages the broker stores (one stream in use).
 stored_messages() {

@@ -41,7 +41,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A reader that goes away (demo.sh | head) sends SIGPIPE, which would end
+# the script without the EXIT trap and leave the servers running.
+trap 'exit 130' INT TERM HUP PIPE
 
 # Writes the configuration: the sample with its site settings replaced.
 write_config() {
