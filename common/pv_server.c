@@ -218,12 +218,9 @@ worker_main(void *arg)
 		pv_handle_request(&srv->app, &w, &io);
 
 		/*
-		 * libfcgi closes a connection by shutting down its sending
-		 * side and waiting, up to 2 s, for the web server to close
-		 * first, so that unread input cannot reset the connection and
-		 * lose the response.  With all input read there is nothing to
-		 * lose, and the wait cost one more thread sleep per request.
-		 * A detached request is closed at once.
+		 * libfcgi waits up to 2 s for the web server to close first,
+		 * because unread input could reset the connection.  With all
+		 * input read it cannot, so a detached request closes at once.
 		 */
 		if (FCGX_HasSeenEOF(req.in) == EOF)
 			FCGX_Detach(&req);
