@@ -8,7 +8,9 @@
 # to /voter/ with bench/pv_load (one event id per request).  Prints, for
 # the suite and for the empty responder: req/s, p50/p99 latency, the 200
 # responses against the messages the stream gained, CPU time per request
-# of the handlers, lighttpd and nats-server, and handler RSS.  Then req/s
+# of the handlers, lighttpd and nats-server, and handler RSS.  Then the
+# empty responder once more, closing connections as the handlers do
+# (PV_BENCH_DETACH).  Then req/s
 # at 1, 2, 4 and 8 voter.fcgi processes and at 200 B, 4 KiB and 60 KiB
 # bodies.  Everything it started is stopped by process id on exit.
 #
@@ -254,6 +256,21 @@ awk -v a="$suite_rps32" -v b="$empty_rps32" -v c="$suite_p99_32" \
 	printf "suite/empty: 32 conns %.0f%% of req/s, p99 %.2fx; " \
 	    "128 conns %.0f%% of req/s, p99 %.2fx\n",
 	    100 * a / b, c / d, 100 * e / f, g / h }'
+
+# The ceiling again, closing connections as the handlers do.
+export PV_BENCH_DETACH=1
+start_web "$work/empty" "$procs" "$threads"
+unset PV_BENCH_DETACH
+measure 32 "$sweep_seconds" 200
+detached_rps32=$rps detached_p99_32=$p99
+measure 128 "$sweep_seconds" 200
+awk -v a="$detached_rps32" -v b="$detached_p99_32" -v c="$rps" \
+	-v d="$p99" -v e="$suite_rps32" -v f="$suite_rps128" \
+	-v secs="$sweep_seconds" 'BEGIN {
+	printf "empty responder closing without libfcgi'"'"'s wait (%s s " \
+	    "each): 32 conns %d req/s, p99 %.2f ms; 128 conns %d req/s, " \
+	    "p99 %.2f ms; suite at %.0f%% and %.0f%% of it\n", secs, a, b,
+	    c, d, 100 * e / a, 100 * f / c }'
 if [ "${mismatch:-0}" -eq 0 ]; then
 	echo "stored: every 200 response is one stored message"
 else
