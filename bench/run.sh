@@ -8,11 +8,13 @@
 # to /voter/ with bench/pv_load (one event id per request).  Prints, for
 # the suite and for the empty responder: req/s, p50/p99 latency, the 200
 # responses against the messages the stream gained, CPU time per request
-# of the handlers, lighttpd and nats-server, and handler RSS.  Then the
-# empty responder once more, closing connections as the handlers do
-# (PV_BENCH_DETACH).  Then req/s
-# at 1, 2, 4 and 8 voter.fcgi processes and at 200 B, 4 KiB and 60 KiB
-# bodies.  Everything it started is stopped by process id on exit.
+# of the handlers, lighttpd, nats-server and the whole machine, the share
+# of the cores in use, and handler RSS.  Then the CPU time per request
+# that 90% of the empty responder's req/s allows, and the empty responder
+# once more, closing connections as the handlers do (PV_BENCH_DETACH).
+# Then req/s at 1, 2, 4 and 8 voter.fcgi processes and at 200 B, 4 KiB
+# and 60 KiB bodies.  Everything it started is stopped by process id on
+# exit.
 #
 # Usage: bench/run.sh BUILD_DIR
 #   BUILD_DIR has the *.fcgi and bench/pv_load, bench/empty_responder.
@@ -73,6 +75,12 @@ cpu_ticks() {
 		total=$((total + t))
 	done
 	echo "$total"
+}
+
+# Prints the busy and the total clock ticks of all cores (/proc/stat).
+machine_ticks() {
+	awk '$1 == "cpu" { total = 0; for (i = 2; i <= NF; i++) total += $i;
+		print total - $5 - $6, total }' /proc/stat
 }
 
 # Prints the pids of lighttpd's children that listen on the /voter socket.
@@ -150,7 +158,9 @@ measure() {
 	h0=$(cpu_ticks $pids)
 	l0=$(cpu_ticks "$lighttpd_pid")
 	n0=$(cpu_ticks "$nats_pid")
+	m0=$(machine_ticks)
 	out=$("$load" "$http_port" "$1" "$2" "$3" /voter/) || true
+	m1=$(machine_ticks)
 	h1=$(cpu_ticks $pids)
 	l1=$(cpu_ticks "$lighttpd_pid")
 	n1=$(cpu_ticks "$nats_pid")
@@ -177,6 +187,9 @@ measure() {
 	handler_us=$(per_request $((h1 - h0)))
 	lighttpd_us=$(per_request $((l1 - l0)))
 	nats_us=$(per_request $((n1 - n0)))
+	all_us=$(per_request $((${m1% *} - ${m0% *})))
+	busy=$(awk -v b=$((${m1% *} - ${m0% *})) -v t=$((${m1#* } - ${m0#* })) \
+		'BEGIN { printf "%.0f%%", (t > 0 ? 100 * b / t : 0) }')
 	p50=$(awk -v u="$p50" 'BEGIN { printf "%.2f", u / 1000 }')
 	p99=$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')
 	errors=$((errors + unanswered))
@@ -184,9 +197,10 @@ measure() {
 
 # Prints a table row for target $1 at $2 connections.
 row() {
-	printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s\n' \
+	printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
 		"$1" "$2" "$rps" "$p50" "$p99" "$ok" "$stored" "$other" \
-		"$errors" "$handler_us" "$lighttpd_us" "$nats_us" "$rss_mib"
+		"$errors" "$handler_us" "$lighttpd_us" "$nats_us" "$all_us" \
+		"$busy" "$rss_mib"
 }
 
 for tool in nats-server lighttpd curl; do
@@ -226,26 +240,28 @@ echo "settings: /voter max-procs ${procs:-as in sample}," \
 	"Voter.VoterRegistered bodies; ${seconds} s per row"
 echo
 echo "CPU/req: CPU time per request in microseconds (handlers, lighttpd," \
-	"nats-server); RSS: largest voter.fcgi process"
-printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s\n' \
+	"nats-server, all processes of the machine); busy: share of the cores" \
+	"in use; RSS: largest voter.fcgi process"
+printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
 	target conns 'req/s' 'p50 ms' 'p99 ms' '200s' stored other errors \
-	'hnd us' 'lig us' 'nats us' 'RSS MiB'
+	'hnd us' 'lig us' 'nats us' 'all us' busy 'RSS MiB'
 
 start_web "$work/empty" "$procs" "$threads"
 measure 32 "$seconds" 200
-empty_rps32=$rps empty_p99_32=$p99 stored=- handler_us_e=$handler_us
+empty_rps32=$rps empty_p99_32=$p99 empty_all32=$all_us stored=-
 row empty 32
 measure 128 "$seconds" 200
-empty_rps128=$rps empty_p99_128=$p99 stored=-
+empty_rps128=$rps empty_p99_128=$p99 empty_all128=$all_us stored=-
 row empty 128
 
 start_web "$build" "$procs" "$threads"
 measure 32 "$seconds" 200
-suite_rps32=$rps suite_p99_32=$p99
+suite_rps32=$rps suite_p99_32=$p99 suite_all32=$all_us suite_nats32=$nats_us
 row suite 32
 [ "$ok" -eq "$stored" ] || mismatch=1
 measure 128 "$seconds" 200
-suite_rps128=$rps suite_p99_128=$p99
+suite_rps128=$rps suite_p99_128=$p99 suite_all128=$all_us
+suite_nats128=$nats_us
 row suite 128
 [ "$ok" -eq "$stored" ] || mismatch=1
 
@@ -256,6 +272,15 @@ awk -v a="$suite_rps32" -v b="$empty_rps32" -v c="$suite_p99_32" \
 	printf "suite/empty: 32 conns %.0f%% of req/s, p99 %.2fx; " \
 	    "128 conns %.0f%% of req/s, p99 %.2fx\n",
 	    100 * a / b, c / d, 100 * e / f, g / h }'
+# With the cores as busy as in the empty responder's run, 90% of its req/s
+# leaves the suite 1/0.9 of the empty responder's CPU per request.
+awk -v a="$empty_all32" -v b="$suite_all32" -v c="$suite_nats32" \
+	-v d="$empty_all128" -v e="$suite_all128" -v f="$suite_nats128" \
+	'BEGIN {
+	printf "CPU budget for 90%% of the empty responder'"'"'s req/s: 32 " \
+	    "conns %.1f us/req, used %.1f (nats-server %.1f); 128 conns " \
+	    "%.1f us/req, used %.1f (nats-server %.1f)\n", a / 0.9, b, c,
+	    d / 0.9, e, f }'
 
 # The ceiling again, closing connections as the handlers do.
 export PV_BENCH_DETACH=1
