@@ -8,6 +8,45 @@
 
 #include "pv_buf.h"
 
+/* Returns the value of hex digit c, or -1. */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes "%XX" escapes of path in place.  A '%' without two hex digits
+ * stays as it is.  Returns false when an escape decodes to NUL.
+ */
+static bool
+percent_decode(char *path)
+{
+	char *in = path, *out = path;
+	int high, low;
+
+	while (*in != '\0') {
+		high = in[0] == '%' ? hex_value(in[1]) : -1;
+		low = high >= 0 ? hex_value(in[2]) : -1;
+		if (low < 0) {
+			*out++ = *in++;
+			continue;
+		}
+		if (high == 0 && low == 0)
+			return false;
+		*out++ = (char)(high * 16 + low);
+		in += 3;
+	}
+	*out = '\0';
+	return true;
+}
+
 bool
 pv_request_path(const pv_request_io *io, char *path, size_t size)
 {
@@ -22,6 +61,11 @@ pv_request_path(const pv_request_io *io, char *path, size_t size)
 			return false;
 		memcpy(path, uri, len);
 		path[len] = '\0';
+
+		/* The web server passes REQUEST_URI as the client sent it. */
+		if (!percent_decode(path))
+			return false;
+		len = strlen(path);
 	} else {
 		script = io->param(io->ctx, "SCRIPT_NAME");
 		info = io->param(io->ctx, "PATH_INFO");

@@ -30,10 +30,10 @@ typedef struct pv_request_io {
 #define PV_REQUEST_PATH_MAX 256
 
 /*
- * Copies the request path (REQUEST_URI without its query, or else
- * SCRIPT_NAME followed by PATH_INFO) into path with a trailing '/'
- * removed (but "/" stays).  Returns false when there is none or it does
- * not fit.
+ * Copies the request path (REQUEST_URI without its query and with its
+ * "%XX" escapes decoded, or else SCRIPT_NAME followed by PATH_INFO) into
+ * path with a trailing '/' removed (but "/" stays).  Returns false when
+ * there is none, it does not fit or it contains an escaped NUL.
  */
 bool pv_request_path(const pv_request_io *io, char *path, size_t size);
 

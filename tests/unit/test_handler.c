@@ -130,6 +130,43 @@ Test(handler, unknown_path_404)
 	pv_buf_free(&fr.response);
 }
 
+Test(handler, escaped_path_routed)
+{
+	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+	    "/candidate/%6e%61me%2Dchanged/?x=%41", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+
+	/* 415, not 404: the path was routed, and no Content-Type was sent. */
+	cr_assert_eq(run(&fr), 415);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, broken_escape_404)
+{
+	const char *paths[] = { "/candidate/name-changed%", "/candidate/"
+	    "name-changed%2", "/candidate/%zzname-changed" };
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *params[] = { "REQUEST_METHOD", "PUT",
+		    "REQUEST_URI", paths[i], NULL };
+		fake_request fr = { params, "", 0, 0, { 0 } };
+
+		cr_expect_eq(run(&fr), 404, "%s", paths[i]);
+		pv_buf_free(&fr.response);
+	}
+}
+
+Test(handler, escaped_nul_404)
+{
+	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+	    "/candidate/name-changed%00", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+
+	cr_assert_eq(run(&fr), 404);
+	pv_buf_free(&fr.response);
+}
+
 Test(handler, other_method_405_with_allow)
 {
 	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
