@@ -241,6 +241,8 @@ echo "settings: /voter max-procs ${procs:-as in sample}," \
 	"PHOTOVOTE_THREADS ${threads:-as in sample}; 200 B" \
 	"Voter.VoterRegistered bodies; ${seconds} s per row"
 echo
+echo "other: responses with a status other than 200; errors: connection" \
+	"errors, unparsable and unanswered responses"
 echo "CPU/req: CPU time per request in microseconds (handlers, lighttpd," \
 	"nats-server, all processes of the machine); busy: share of the cores" \
 	"in use; RSS: largest voter.fcgi process"
