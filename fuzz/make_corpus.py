@@ -172,6 +172,8 @@ def request_corpus(schemas):
         "path-script": [("REQUEST_URI", ""), ("SCRIPT_NAME", "/voter"),
                         ("PATH_INFO", "/")],
         "path-long": [("REQUEST_URI", "/voter/" + "a" * 300)],
+        "path-escaped": [("REQUEST_URI", "/%76oter%2F%2")],
+        "path-escaped-nul": [("REQUEST_URI", "/voter/%00")],
         "health": [("REQUEST_METHOD", "GET"),
                    ("REQUEST_URI", "/voter/health")],
         "request-id": [("HTTP_X_REQUEST_ID", "abc\r\nSet-Cookie: x")],
