@@ -820,12 +820,17 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	if ((st = build_msg(pub, stream, m, &msg, err)) != PV_OK)
 		return st;
 
-	/* MsgId sets Nats-Msg-Id; ExpectStream guards against overlaps. */
+	/*
+	 * MsgId sets Nats-Msg-Id; ExpectStream guards against overlaps.
+	 * MaxWait lets nats.c drop a publish that is never acknowledged.  The
+	 * same value for every publish appends to nats.c's list of time-outs,
+	 * which it walks to insert an earlier one.
+	 */
 	jsPubOptions_Init(&po);
 	po.MsgId = m->event_id;
 	po.ExpectStream = stream;
-	po.MaxWait = remaining_ms(deadline);
-	if (po.MaxWait <= 0) {
+	po.MaxWait = pub->cfg->publish_timeout_ms;
+	if (remaining_ms(deadline) <= 0) {
 		st = pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
 		    "publish to stream %s", stream);
 		goto out;
