@@ -59,6 +59,14 @@ struct pv_publisher {
 	atomic_bool probe_busy;
 
 	/*
+	 * Publishes sent whose acknowledgement did not arrive in time.  nats.c
+	 * keeps each pending until its acknowledgement arrives, which never
+	 * happens for a denied subject or an acknowledgement lost in a
+	 * reconnect.  Renewing the JetStream context frees them.
+	 */
+	atomic_int unacked;
+
+	/*
 	 * The server's last permissions violation.  It arrives on a nats.c
 	 * thread while the request that caused it waits for a reply that
 	 * never comes, so a time-out soon after it is reported as denied.
@@ -93,6 +101,9 @@ typedef struct ack_waiter {
 
 /* Outstanding asynchronous publishes per connection, above the threads. */
 #define PV_ASYNC_MAX_PENDING	4096
+
+/* Unacknowledged publishes after which the JetStream context is renewed. */
+#define PV_UNACKED_MAX	16
 
 static int64_t
 now_ms(void)
@@ -223,6 +234,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	atomic_init(&pub->closing, false);
 	atomic_init(&pub->stalled_since_ms, 0);
 	atomic_init(&pub->probe_busy, false);
+	atomic_init(&pub->unacked, 0);
 	atomic_init(&pub->denied_ms, 0);
 	pthread_mutex_init(&pub->denied_lock, NULL);
 
@@ -363,6 +375,7 @@ drop_connection(pv_publisher *pub)
 	natsConnection_Destroy(pub->nc);
 	pub->js = NULL;
 	pub->nc = NULL;
+	atomic_store(&pub->unacked, 0);
 	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
 		atomic_store(&pub->stream_ready[i], false);
 }
@@ -451,11 +464,24 @@ connect_reporting_why(pv_publisher *pub)
 	return natsConnection_Connect(&pub->nc, pub->opts);
 }
 
+/* Creates pub->js for pub->nc, with on_pub_ack as acknowledgement handler. */
+static natsStatus
+new_js(pv_publisher *pub)
+{
+	jsOptions jo;
+
+	jsOptions_Init(&jo);
+	jo.Wait = pub->cfg->publish_timeout_ms;
+	jo.PublishAsync.MaxPending = PV_ASYNC_MAX_PENDING;
+	jo.PublishAsync.AckHandler = on_pub_ack;
+	jo.PublishAsync.AckHandlerClosure = pub;
+	return natsConnection_JetStream(&pub->js, pub->nc, &jo);
+}
+
 /* Connects, or rebuilds a CLOSED connection.  The write lock is held. */
 static pv_status
 connect_locked(pv_publisher *pub, pv_error *err)
 {
-	jsOptions jo;
 	natsStatus s;
 	pv_status st;
 
@@ -475,12 +501,7 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		return nats_failure(err, "connecting to the broker", s);
 	}
 
-	jsOptions_Init(&jo);
-	jo.Wait = pub->cfg->publish_timeout_ms;
-	jo.PublishAsync.MaxPending = PV_ASYNC_MAX_PENDING;
-	jo.PublishAsync.AckHandler = on_pub_ack;
-	jo.PublishAsync.AckHandlerClosure = pub;
-	s = natsConnection_JetStream(&pub->js, pub->nc, &jo);
+	s = new_js(pub);
 	if (s != NATS_OK) {
 		natsConnection_Destroy(pub->nc);
 		pub->nc = NULL;
@@ -488,6 +509,33 @@ connect_locked(pv_publisher *pub, pv_error *err)
 	}
 	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
 		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+	return PV_OK;
+}
+
+/*
+ * Replaces the JetStream context once PV_UNACKED_MAX publishes went
+ * unacknowledged, which frees what nats.c still keeps of them.  No publish
+ * is in flight: the write lock is held.
+ */
+static pv_status
+renew_js_locked(pv_publisher *pub, pv_error *err)
+{
+	int unacked = atomic_load(&pub->unacked);
+	natsStatus s;
+
+	if (pub->nc == NULL || unacked < PV_UNACKED_MAX)
+		return PV_OK;
+
+	jsCtx_Destroy(pub->js);
+	pub->js = NULL;
+	atomic_store(&pub->unacked, 0);
+	s = new_js(pub);
+	if (s != NATS_OK) {
+		drop_connection(pub);
+		return nats_failure(err, "renewing the JetStream context", s);
+	}
+	pv_log(pub->log, PV_LOG_INFO, "renewed the JetStream context after "
+	    "%d unacknowledged publishes", unacked);
 	return PV_OK;
 }
 
@@ -522,7 +570,8 @@ acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
 		    "for the broker connection");
 	if (pub->nc != NULL &&
-	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED)
+	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED &&
+	    atomic_load(&pub->unacked) < PV_UNACKED_MAX)
 		return PV_OK;
 	pthread_rwlock_unlock(&pub->lock);
 
@@ -530,6 +579,8 @@ acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
 		    "for the broker connection");
 	st = connect_locked(pub, err);
+	if (st == PV_OK)
+		st = renew_js_locked(pub, err);
 	pthread_rwlock_unlock(&pub->lock);
 	if (st != PV_OK)
 		return st;
@@ -821,15 +872,14 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		return st;
 
 	/*
-	 * MsgId sets Nats-Msg-Id; ExpectStream guards against overlaps.
-	 * MaxWait lets nats.c drop a publish that is never acknowledged.  The
-	 * same value for every publish appends to nats.c's list of time-outs,
-	 * which it walks to insert an earlier one.
+	 * MsgId sets Nats-Msg-Id; ExpectStream guards against overlaps.  No
+	 * MaxWait: with one, nats.c turns every publish, acknowledged or not,
+	 * into one more internal message when it expires.  The wait below has
+	 * its own deadline, and unacknowledged publishes are counted instead.
 	 */
 	jsPubOptions_Init(&po);
 	po.MsgId = m->event_id;
 	po.ExpectStream = stream;
-	po.MaxWait = pub->cfg->publish_timeout_ms;
 	if (remaining_ms(deadline) <= 0) {
 		st = pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
 		    "publish to stream %s", stream);
@@ -838,8 +888,10 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 
 	s = publish_and_wait(pub, msg, &po, deadline, &w);
 	msg = NULL;
-	if (s == NATS_OK && !w.done)
+	if (s == NATS_OK && !w.done) {
+		atomic_fetch_add(&pub->unacked, 1);
 		s = NATS_TIMEOUT;
+	}
 	else if (s == NATS_OK)
 		s = w.status;
 	if (s != NATS_OK) {

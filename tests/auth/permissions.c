@@ -25,8 +25,9 @@ static pvt_auth_handler handler = { -1, "", "" };
 static pvt_auth_client admin;
 
 /*
- * Users: admin (everything) and two handler users.  "binder" may look
- * streams up and publish; "creator" may also create the stream.
+ * Users: admin (everything) and three handler users.  "binder" may look
+ * streams up and publish; "creator" may also create the stream;
+ * "looker" may only look the stream up, so its publishes are denied.
  */
 static const char users[] =
     "authorization { users = [\n"
@@ -39,6 +40,9 @@ static const char users[] =
     "      publish: { allow: [\"election.>\",\n"
     "          \"$JS.API.STREAM.INFO.election\",\n"
     "          \"$JS.API.STREAM.CREATE.election\"] }\n"
+    "      subscribe: { allow: [\"_INBOX.>\"] } } }\n"
+    "  { user: looker, password: looker-pw, permissions: {\n"
+    "      publish: { allow: [\"$JS.API.STREAM.INFO.election\"] }\n"
     "      subscribe: { allow: [\"_INBOX.>\"] } } }\n"
     "] }\n";
 
@@ -122,5 +126,33 @@ Test(permissions, bind_only_user_cannot_create)
 	cr_assert_not_null(log);
 	cr_expect_not_null(strstr(log, "was not permitted"), "%s", log);
 	cr_expect_null(strstr(log, "may still be stored"), "%s", log);
+	free(log);
+}
+
+/*
+ * A denied publish is never acknowledged, and nats.c keeps it pending.
+ * After 16 of them the handler renews its JetStream context, which frees
+ * them, and keeps responding.
+ */
+Test(permissions, denied_publishes_freed)
+{
+	char *env[] = { url_setting, "NATS_USER=looker",
+	    "NATS_PASSWORD=looker-pw", "PHOTOVOTE_CREATE_STREAMS=false",
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=100", NULL };
+	char id[32], *log;
+	int i;
+
+	cr_assert(pvt_auth_stream_create(&admin, STREAM));
+	cr_assert(pvt_auth_handler_start(&handler, dir, "looker", env));
+	for (i = 0; i < 18; i++) {
+		snprintf(id, sizeof(id), "01HV6Z3R8Y5A0B9C7D2E4F6G%02d", i);
+		cr_assert_eq(pvt_auth_post_event(&handler, id), 503,
+		    "request %d", i);
+	}
+
+	log = pvt_auth_read_file(handler.log_path);
+	cr_assert_not_null(log);
+	cr_expect_not_null(strstr(log, "renewed the JetStream context after "
+	    "16 unacknowledged publishes"), "%s", log);
 	free(log);
 }
