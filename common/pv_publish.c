@@ -1,8 +1,10 @@
 /* JetStream publisher; see pv_publish.h. */
+#define _GNU_SOURCE		/* sem_clockwait */
 #include "pv_publish.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,9 +88,9 @@ struct pv_publisher {
  * pointer identifies the waiter.
  */
 typedef struct ack_waiter {
-	struct ack_waiter *next;
+	struct ack_waiter *next;	/* in pub->waiters, under ack_lock */
 	const natsMsg *msg;
-	pthread_cond_t cond;		/* on CLOCK_MONOTONIC */
+	sem_t answered;			/* posted once the result is in */
 	bool done;
 	natsStatus status;
 	jsErrCode code;
@@ -391,13 +393,16 @@ on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 	void *closure)
 {
 	pv_publisher *pub = closure;
-	ack_waiter *w;
+	ack_waiter **link, *w;
 
 	(void)js;
 	pthread_mutex_lock(&pub->ack_lock);
-	for (w = pub->waiters; w != NULL && w->msg != msg; w = w->next)
+	for (link = &pub->waiters; *link != NULL && (*link)->msg != msg;
+	    link = &(*link)->next)
 		;
+	w = *link;
 	if (w != NULL) {
+		*link = w->next;
 		w->status = pa != NULL ? NATS_OK : NATS_ERR;
 		if (pa == NULL && pae != NULL && pae->Err != NATS_OK)
 			w->status = pae->Err;
@@ -405,9 +410,12 @@ on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 		w->duplicate = pa != NULL && pa->Duplicate;
 		w->sequence = pa != NULL ? pa->Sequence : 0;
 		w->done = true;
-		pthread_cond_signal(&w->cond);
 	}
 	pthread_mutex_unlock(&pub->ack_lock);
+
+	/* Posted after the unlock, so the waiter wakes without the lock. */
+	if (w != NULL)
+		sem_post(&w->answered);
 	natsMsg_Destroy(msg);
 }
 
@@ -822,16 +830,13 @@ static natsStatus
 publish_and_wait(pv_publisher *pub, natsMsg *msg, jsPubOptions *po,
 	int64_t deadline, ack_waiter *w)
 {
-	pthread_condattr_t attr;
 	struct timespec until;
 	ack_waiter **link;
 	natsStatus s;
-	int rc = 0;
+	bool claimed;
+	int rc = -1;
 
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	sem_init(&w->answered, 0, 0);
 	w->msg = msg;
 	w->done = false;
 
@@ -846,14 +851,28 @@ publish_and_wait(pv_publisher *pub, natsMsg *msg, jsPubOptions *po,
 
 	until.tv_sec = (time_t)(deadline / 1000);
 	until.tv_nsec = (long)(deadline % 1000) * 1000000;
-	pthread_mutex_lock(&pub->ack_lock);
-	while (s == NATS_OK && !w->done && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&w->cond, &pub->ack_lock, &until);
-	for (link = &pub->waiters; *link != w; link = &(*link)->next)
-		;
-	*link = w->next;
-	pthread_mutex_unlock(&pub->ack_lock);
-	pthread_cond_destroy(&w->cond);
+	while (s == NATS_OK && rc != 0) {
+		rc = sem_clockwait(&w->answered, CLOCK_MONOTONIC, &until);
+		if (rc != 0 && errno != EINTR)
+			break;
+	}
+
+	/* Not acknowledged: leave the list unless on_pub_ack claimed w. */
+	if (rc != 0) {
+		pthread_mutex_lock(&pub->ack_lock);
+		for (link = &pub->waiters; *link != NULL && *link != w;
+		    link = &(*link)->next)
+			;
+		claimed = *link == NULL;
+		if (!claimed)
+			*link = w->next;
+		pthread_mutex_unlock(&pub->ack_lock);
+
+		/* on_pub_ack posts once it is done with w. */
+		while (claimed && sem_wait(&w->answered) != 0)
+			;
+	}
+	sem_destroy(&w->answered);
 	return s;
 }
 
