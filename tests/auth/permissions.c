@@ -139,7 +139,7 @@ Test(permissions, denied_publishes_freed)
 	char *env[] = { url_setting, "NATS_USER=looker",
 	    "NATS_PASSWORD=looker-pw", "PHOTOVOTE_CREATE_STREAMS=false",
 	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=100", NULL };
-	char id[32], *log;
+	char id[48], *log;
 	int i;
 
 	cr_assert(pvt_auth_stream_create(&admin, STREAM));
