@@ -221,8 +221,11 @@ worker_main(void *arg)
 		 * libfcgi waits up to 2 s for the web server to close first,
 		 * because unread input could reset the connection.  With all
 		 * input read it cannot, so a detached request closes at once.
+		 * (A read error also ends the input, and a kept connection
+		 * would stay detached for its next request.)
 		 */
-		if (FCGX_HasSeenEOF(req.in) == EOF)
+		if (FCGX_HasSeenEOF(req.in) == EOF &&
+		    FCGX_GetError(req.in) == 0 && !req.keepConnection)
 			FCGX_Detach(&req);
 		FCGX_Finish_r(&req);
 	}
