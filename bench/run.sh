@@ -46,19 +46,7 @@ prog=bench
 # shellcheck source=scripts/lib.sh
 . "$source_dir/scripts/lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/pv-bench-XXXXXX")
-nats_pid=
-lighttpd_pid=
-
-cleanup() {
-	stop_pid "$lighttpd_pid"
-	stop_pid "$nats_pid"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-# A reader that goes away (demo.sh | head) sends SIGPIPE, which would end
-# the script without the EXIT trap and leave the servers running.
-trap 'exit 130' INT TERM HUP PIPE
+make_work_dir pv-bench
 
 # Prints the number of messages the broker stores (one stream in use).
 stored_messages() {

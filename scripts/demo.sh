@@ -31,19 +31,7 @@ prog=demo
 stream=election
 election=01HV6Z3R8Y5A0B9C7D2E4F6G8H
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/pv-demo-XXXXXX")
-nats_pid=
-lighttpd_pid=
-
-cleanup() {
-	stop_pid "$lighttpd_pid"
-	stop_pid "$nats_pid"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-# A reader that goes away (demo.sh | head) sends SIGPIPE, which would end
-# the script without the EXIT trap and leave the servers running.
-trap 'exit 130' INT TERM HUP PIPE
+make_work_dir pv-demo
 
 # Writes the configuration: the sample with its site settings replaced.
 write_config() {

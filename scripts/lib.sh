@@ -1,7 +1,27 @@
-# Shell functions shared by scripts/demo.sh and bench/run.sh: process
-# control by pid, free loopback ports, and configurations generated from
-# lighttpd.conf.sample.  Source it after setting "prog" (the name that
-# starts every message).  Linux only: ports are read from /proc/net.
+# Shell functions shared by scripts/demo.sh and bench/run.sh: a work
+# directory cleaned up on exit, process control by pid, free loopback
+# ports, and configurations generated from lighttpd.conf.sample.  Source
+# it after setting "prog" (the name that starts every message).  Linux
+# only: ports are read from /proc/net.
+
+# Makes $work, a temporary directory whose name starts with $1.  When the
+# script ends, stops the servers in $lighttpd_pid and $nats_pid and
+# removes $work.
+make_work_dir() {
+	work=$(mktemp -d "${TMPDIR:-/tmp}/$1-XXXXXX")
+	nats_pid=
+	lighttpd_pid=
+	trap remove_work_dir EXIT
+	# A reader that goes away (demo.sh | head) sends SIGPIPE, which would
+	# end the script without the EXIT trap and leave the servers running.
+	trap 'exit 130' INT TERM HUP PIPE
+}
+
+remove_work_dir() {
+	stop_pid "$lighttpd_pid"
+	stop_pid "$nats_pid"
+	rm -rf "$work"
+}
 
 # Sends SIGTERM to pid $1, waits up to 10 s, then sends SIGKILL.
 stop_pid() {
