@@ -197,6 +197,20 @@ parse_response(char *raw, size_t raw_len, pvt_http_response *out)
 	return ok;
 }
 
+/* Clears out and connects to port, reporting a failure; returns the fd. */
+static int
+open_connection(int port, int timeout_ms, pvt_http_response *out)
+{
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	fd = connect_loopback(port, timeout_ms);
+	if (fd < 0)
+		fprintf(stderr, "pvt: connecting to 127.0.0.1:%d failed: %s\n",
+		    port, strerror(errno));
+	return fd;
+}
+
 bool
 pvt_http_send(int port, const pvt_http_request *req, int timeout_ms,
 	pvt_http_response *out)
@@ -206,13 +220,9 @@ pvt_http_send(int port, const pvt_http_request *req, int timeout_ms,
 	bool ok = false;
 	int fd;
 
-	memset(out, 0, sizeof(*out));
-	fd = connect_loopback(port, timeout_ms);
-	if (fd < 0) {
-		fprintf(stderr, "pvt: connecting to 127.0.0.1:%d failed: %s\n",
-		    port, strerror(errno));
+	fd = open_connection(port, timeout_ms, out);
+	if (fd < 0)
 		return false;
-	}
 
 	if (!send_request(fd, port, req)) {
 		fprintf(stderr, "pvt: sending %s %s failed: %s\n",
@@ -283,13 +293,9 @@ pvt_http_send_raw(int port, const char *request, size_t len, bool half_close,
 	bool ok = false;
 	int fd;
 
-	memset(out, 0, sizeof(*out));
-	fd = connect_loopback(port, timeout_ms);
-	if (fd < 0) {
-		fprintf(stderr, "pvt: connecting to 127.0.0.1:%d failed: %s\n",
-		    port, strerror(errno));
+	fd = open_connection(port, timeout_ms, out);
+	if (fd < 0)
 		return false;
-	}
 
 	if (!write_all(fd, request, len)) {
 		fprintf(stderr, "pvt: sending a raw request failed: %s\n",
