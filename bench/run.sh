@@ -134,8 +134,8 @@ start_web() {
 	lighttpd_pid=$!
 	wait_listening "$lighttpd_pid" "$http_port" "$dir/lighttpd.out"
 	# The handlers connect to the broker and bind the stream on first use.
-	# The first row after a start measured up to 20% slower with 1 s of
-	# warm-up than the same settings later in the run, so it is 3 s.
+	# With 1 s of warm-up the first row after a start measured up to 20%
+	# fewer req/s than later rows.  3 s narrows that gap but leaves some.
 	"$load" "$http_port" 32 3 200 /voter/ >/dev/null
 }
 

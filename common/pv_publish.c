@@ -523,7 +523,7 @@ connect_locked(pv_publisher *pub, pv_error *err)
 /*
  * Replaces the JetStream context once PV_UNACKED_MAX publishes went
  * unacknowledged, which frees what nats.c still keeps of them.  No publish
- * is in flight: the write lock is held.
+ * is in flight because the write lock is held.
  */
 static pv_status
 renew_js_locked(pv_publisher *pub, pv_error *err)
@@ -891,10 +891,9 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		return st;
 
 	/*
-	 * MsgId sets Nats-Msg-Id; ExpectStream guards against overlaps.  No
-	 * MaxWait: with one, nats.c turns every publish, acknowledged or not,
-	 * into one more internal message when it expires.  The wait below has
-	 * its own deadline, and unacknowledged publishes are counted instead.
+	 * MsgId sets Nats-Msg-Id, and ExpectStream guards against overlaps.
+	 * MaxWait stays 0 because nats.c would queue one more internal message
+	 * per publish when it expires.  The wait below has its own deadline.
 	 */
 	jsPubOptions_Init(&po);
 	po.MsgId = m->event_id;
@@ -910,8 +909,7 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	if (s == NATS_OK && !w.done) {
 		atomic_fetch_add(&pub->unacked, 1);
 		s = NATS_TIMEOUT;
-	}
-	else if (s == NATS_OK)
+	} else if (s == NATS_OK)
 		s = w.status;
 	if (s != NATS_OK) {
 		st = publish_failure(pub, index, s, w.done ? w.code : 0, err);

@@ -219,10 +219,9 @@ worker_main(void *arg)
 
 		/*
 		 * libfcgi waits up to 2 s for the web server to close first,
-		 * because unread input could reset the connection.  With all
-		 * input read it cannot, so a detached request closes at once.
-		 * (A read error also ends the input, and a kept connection
-		 * would stay detached for its next request.)
+		 * because unread input could reset the connection.  A request
+		 * read without error to its end, on a connection that closes,
+		 * has none, so it is detached and closes at once.
 		 */
 		if (FCGX_HasSeenEOF(req.in) == EOF &&
 		    FCGX_GetError(req.in) == 0 && !req.keepConnection)

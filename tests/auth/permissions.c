@@ -26,7 +26,7 @@ static pvt_auth_client admin;
 
 /*
  * Users: admin (everything) and three handler users.  "binder" may look
- * streams up and publish; "creator" may also create the stream;
+ * streams up and publish, and "creator" may also create the stream.
  * "looker" may only look the stream up, so its publishes are denied.
  */
 static const char users[] =

@@ -197,7 +197,7 @@ parse_response(char *raw, size_t raw_len, pvt_http_response *out)
 	return ok;
 }
 
-/* Clears out and connects to port, reporting a failure; returns the fd. */
+/* Clears out and connects to port.  Returns the fd, or -1 after a message. */
 static int
 open_connection(int port, int timeout_ms, pvt_http_response *out)
 {
