@@ -54,11 +54,14 @@ struct pv_publisher {
 	/*
 	 * Set when a publish timed out and none succeeded since: the broker
 	 * stopped answering (stopped, overloaded or half-open).  Meanwhile
-	 * one request at a time waits for it; the others answer 503 at once
-	 * instead of each waiting out the time-out while more queue up.
+	 * one request at a time waits for it.  The others fail with 503 after
+	 * at most PV_PROBE_WAIT_MS instead of each waiting out the time-out
+	 * while more queue up.
 	 */
 	atomic_llong stalled_since_ms;
 	atomic_bool probe_busy;
+	pthread_mutex_t probe_lock;
+	pthread_cond_t probe_done;	/* on CLOCK_MONOTONIC, when a probe ends */
 
 	/*
 	 * Publishes sent whose acknowledgement did not arrive in time.  nats.c
@@ -104,6 +107,13 @@ typedef struct ack_waiter {
 /* Outstanding asynchronous publishes per connection, above the threads. */
 #define PV_ASYNC_MAX_PENDING	4096
 
+/*
+ * Maximum wait, in ms, of a request for the outcome of the request that
+ * tests a stalled broker.  A broker that is back acknowledges the test
+ * within a few ms, so the waiting requests then publish too.
+ */
+#define PV_PROBE_WAIT_MS	100
+
 /* Unacknowledged publishes after which the JetStream context is renewed. */
 #define PV_UNACKED_MAX	16
 
@@ -114,6 +124,17 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Converts a now_ms() time to a CLOCK_MONOTONIC timespec. */
+static struct timespec
+monotonic_timespec(int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ts;
 }
 
 /* Broker state changes are logged from nats.c's threads; no blocking. */
@@ -206,6 +227,7 @@ pv_status
 pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	const pv_logger *log, pv_error *err)
 {
+	pthread_condattr_t attr;
 	pv_publisher *pub;
 	uuid_t id;
 	char text[37];
@@ -239,6 +261,11 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	atomic_init(&pub->unacked, 0);
 	atomic_init(&pub->denied_ms, 0);
 	pthread_mutex_init(&pub->denied_lock, NULL);
+	pthread_mutex_init(&pub->probe_lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pub->probe_done, &attr);
+	pthread_condattr_destroy(&attr);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
 	uuid_generate(id);
@@ -849,8 +876,7 @@ publish_and_wait(pv_publisher *pub, natsMsg *msg, jsPubOptions *po,
 	s = js_PublishMsgAsync(pub->js, &msg, po);
 	natsMsg_Destroy(msg);
 
-	until.tv_sec = (time_t)(deadline / 1000);
-	until.tv_nsec = (long)(deadline % 1000) * 1000000;
+	until = monotonic_timespec(deadline);
 	while (s == NATS_OK && rc != 0) {
 		rc = sem_clockwait(&w->answered, CLOCK_MONOTONIC, &until);
 		if (rc != 0 && errno != EINTR)
@@ -965,19 +991,35 @@ drop_reconnect_buffer(pv_publisher *pub)
 /*
  * Lets the request through unless the broker stalled and another request
  * is already testing it.  Sets *probe when this request is the test.
+ * Waits up to PV_PROBE_WAIT_MS for a running test to end.
  */
 static bool
 may_publish(pv_publisher *pub, bool *probe)
 {
-	bool expected = false;
+	struct timespec until;
+	bool expected;
+	int rc = 0;
 
 	*probe = false;
 	if (atomic_load(&pub->stalled_since_ms) == 0)
 		return true;
-	if (!atomic_compare_exchange_strong(&pub->probe_busy, &expected, true))
-		return false;
-	*probe = true;
-	return true;
+
+	until = monotonic_timespec(now_ms() + PV_PROBE_WAIT_MS);
+	pthread_mutex_lock(&pub->probe_lock);
+	while (atomic_load(&pub->stalled_since_ms) != 0) {
+		expected = false;
+		if (atomic_compare_exchange_strong(&pub->probe_busy,
+		    &expected, true)) {
+			*probe = true;
+			break;
+		}
+		if (rc == ETIMEDOUT)
+			break;
+		rc = pthread_cond_timedwait(&pub->probe_done, &pub->probe_lock,
+		    &until);
+	}
+	pthread_mutex_unlock(&pub->probe_lock);
+	return *probe || atomic_load(&pub->stalled_since_ms) == 0;
 }
 
 /* Records the outcome for the stall check. */
@@ -997,8 +1039,13 @@ note_outcome(pv_publisher *pub, pv_status st, bool probe)
 		    "acknowledgement in time; one request at a time waits "
 		    "for it until it does");
 	}
-	if (probe)
-		atomic_store(&pub->probe_busy, false);
+	if (!probe)
+		return;
+
+	pthread_mutex_lock(&pub->probe_lock);
+	atomic_store(&pub->probe_busy, false);
+	pthread_cond_broadcast(&pub->probe_done);
+	pthread_mutex_unlock(&pub->probe_lock);
 }
 
 pv_status
@@ -1080,6 +1127,8 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	pthread_rwlock_destroy(&pub->lock);
 	pthread_mutex_destroy(&pub->ack_lock);
 	pthread_mutex_destroy(&pub->denied_lock);
+	pthread_mutex_destroy(&pub->probe_lock);
+	pthread_cond_destroy(&pub->probe_done);
 	free(pub);
 }
 

@@ -38,6 +38,15 @@ fault_start_load(const pvt_stack *web)
 	return load;
 }
 
+void
+fault_start_broker_web(pvt_broker *broker, pvt_stack *web)
+{
+	cr_assert(pvt_broker_init(broker, "solo"));
+	cr_assert(pvt_broker_start(broker));
+	cr_assert(pvt_broker_wait_ready(broker, FAULT_START_TIMEOUT_MS));
+	fault_start_web(web, broker->url, NULL);
+}
+
 pvt_load *
 fault_start_solo(pvt_broker *broker, pvt_stack *web, const char *extra_env)
 {

@@ -32,6 +32,9 @@
 void fault_start_web(pvt_stack *web, const char *nats_url,
 	const char *extra_env);
 
+/* Starts one broker, then lighttpd as fault_start_web with no extra env. */
+void fault_start_broker_web(pvt_broker *broker, pvt_stack *web);
+
 /* Starts the load against web with the fault tests' settings. */
 pvt_load *fault_start_load(const pvt_stack *web);
 

@@ -42,10 +42,7 @@ Test(faults, health_recovers, .timeout = 120)
 	pvt_broker broker;
 	pvt_stack web;
 
-	cr_assert(pvt_broker_init(&broker, "solo"));
-	cr_assert(pvt_broker_start(&broker));
-	cr_assert(pvt_broker_wait_ready(&broker, FAULT_START_TIMEOUT_MS));
-	fault_start_web(&web, broker.url, NULL);
+	fault_start_broker_web(&broker, &web);
 	cr_assert(pvt_wait_until(health_ok, &web, 0, FAULT_START_TIMEOUT_MS),
 	    "health never reported the broker up");
 
