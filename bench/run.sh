@@ -241,9 +241,11 @@ printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
 start_web "$work/empty" "$procs" "$threads"
 measure 32 "$seconds" 200
 empty_rps32=$rps empty_p99_32=$p99 empty_all32=$all_us stored=-
+empty_busy32=$busy
 row empty 32
 measure 128 "$seconds" 200
 empty_rps128=$rps empty_p99_128=$p99 empty_all128=$all_us stored=-
+empty_busy128=$busy
 row empty 128
 
 start_web "$build" "$procs" "$threads"
@@ -273,6 +275,18 @@ awk -v a="$empty_all32" -v b="$suite_all32" -v c="$suite_nats32" \
 	    "conns %.1f us/req, used %.1f (nats-server %.1f); 128 conns " \
 	    "%.1f us/req, used %.1f (nats-server %.1f)\n", a / 0.9, b, c,
 	    d / 0.9, e, f }'
+# An estimate of the best ratio any handler could reach: the empty
+# responder's CPU per request (the load generator, lighttpd and a handler
+# that does nothing) plus nats-server's, with every core in use.  (The
+# cost of lighttpd per request also changes with the load.)
+awk -v a="$empty_all32" -v b="$suite_nats32" -v c="${empty_busy32%\%}" \
+	-v d="$empty_all128" -v e="$suite_nats128" -v f="${empty_busy128%\%}" \
+	'BEGIN {
+	if (c <= 0) c = 100; if (f <= 0) f = 100
+	printf "ceiling estimate (CPU per request of the empty responder " \
+	    "plus nats-server, all cores in use): 32 conns %.0f%%, " \
+	    "128 conns %.0f%% of the empty responder'"'"'s req/s\n",
+	    100 * a / (a + b) * 100 / c, 100 * d / (d + e) * 100 / f }'
 
 # The ceiling again, closing connections as the handlers do.
 export PV_BENCH_DETACH=1
