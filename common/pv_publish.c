@@ -34,6 +34,13 @@
  */
 #define PV_RECREATE_DELAY_MS		1000
 
+/*
+ * Time after a failed attempt to create a stream during which requests
+ * fail at once with its reason, in ms.  A denied creation gets no reply,
+ * so each attempt waits out the whole publish time-out.
+ */
+#define PV_CREATE_RETRY_MS		5000
+
 struct pv_publisher {
 	const pv_config *cfg;
 	const pv_logger *log;
@@ -79,6 +86,10 @@ struct pv_publisher {
 	pthread_mutex_t denied_lock;
 	char denied_text[200];
 	atomic_llong denied_ms;		/* now_ms of the violation, or 0 */
+
+	/* The last failed creation of each stream: now_ms and its reason. */
+	atomic_llong create_failed_ms[PV_CONFIG_STREAMS_MAX];
+	char create_error[PV_CONFIG_STREAMS_MAX][PV_ERROR_TEXT_MAX];
 
 	/* Publishes waiting for their acknowledgement (on_pub_ack). */
 	pthread_mutex_t ack_lock;
@@ -254,6 +265,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++) {
 		atomic_init(&pub->stream_ready[i], false);
 		atomic_init(&pub->stream_lost_ms[i], 0);
+		atomic_init(&pub->create_failed_ms[i], 0);
 	}
 	atomic_init(&pub->closing, false);
 	atomic_init(&pub->stalled_since_ms, 0);
@@ -707,6 +719,44 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
 }
 
+/* Records why creating stream index failed, under denied_lock. */
+static void
+note_create_failure(pv_publisher *pub, int index, const pv_error *err)
+{
+	pthread_mutex_lock(&pub->denied_lock);
+	snprintf(pub->create_error[index], sizeof(pub->create_error[index]),
+	    "%s", err != NULL ? err->text : "creating the stream failed");
+	pthread_mutex_unlock(&pub->denied_lock);
+	atomic_store(&pub->create_failed_ms[index], (long long)now_ms());
+}
+
+/*
+ * Creates stream index, unless an attempt failed less than
+ * PV_CREATE_RETRY_MS ago.
+ */
+static pv_status
+create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+{
+	pv_status st;
+
+	if (now_ms() - atomic_load(&pub->create_failed_ms[index]) <
+	    PV_CREATE_RETRY_MS) {
+		pthread_mutex_lock(&pub->denied_lock);
+		st = pv_error_set(err, PV_ERR_BROKER, "%s (no new attempt for "
+		    "%d s)", pub->create_error[index],
+		    PV_CREATE_RETRY_MS / 1000);
+		pthread_mutex_unlock(&pub->denied_lock);
+		return st;
+	}
+
+	st = add_stream(pub, pub->cfg->streams[index], deadline, err);
+	if (st == PV_OK)
+		atomic_store(&pub->stream_ready[index], true);
+	else if (st == PV_ERR_BROKER)
+		note_create_failure(pub, index, err);
+	return st;
+}
+
 /* Binds to stream index, creating it when it does not exist. */
 static pv_status
 ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
@@ -717,7 +767,6 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	jsOptions jo;
 	jsErrCode jerr = 0;
 	natsStatus s;
-	pv_status st;
 
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
@@ -752,12 +801,8 @@ ensure_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	    PV_RECREATE_DELAY_MS)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s was deleted; "
 		    "creating it again %d ms later", name, PV_RECREATE_DELAY_MS);
-	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
-		st = add_stream(pub, name, deadline, err);
-		if (st == PV_OK)
-			atomic_store(&pub->stream_ready[index], true);
-		return st;
-	}
+	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
+		return create_stream(pub, index, deadline, err);
 	if (s == NATS_TIMEOUT) {
 		snprintf(what, sizeof(what), "looking up stream %s", name);
 		return timed_out(pub, err, what);

@@ -15,6 +15,7 @@
 
 #define STREAM "election"
 #define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
+#define EVENT_ID_2 "01HV6Z3R8Y5A0B9C7D2E4F6G8M"
 
 static char dir[PVT_PATH_MAX];
 static char url[64];
@@ -121,11 +122,15 @@ Test(permissions, bind_only_user_cannot_create)
 	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
 	cr_assert_not(pvt_auth_stream_exists(&admin, STREAM));
 
+	/* The next request fails with the same reason without trying again. */
+	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID_2), 503);
+
 	/* The log names the denial, not a time-out that may have stored. */
 	log = pvt_auth_read_file(handler.log_path);
 	cr_assert_not_null(log);
 	cr_expect_not_null(strstr(log, "was not permitted"), "%s", log);
 	cr_expect_null(strstr(log, "may still be stored"), "%s", log);
+	cr_expect_not_null(strstr(log, "no new attempt for 5 s"), "%s", log);
 	free(log);
 }
 
