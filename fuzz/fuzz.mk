@@ -41,7 +41,7 @@ $(FUZZ_BUILD)/fuzz_dotenv: fuzz/fuzz_dotenv.c fuzz/fuzz_check.h $(FUZZ_LIB)
 	$(FUZZ_COMPILE) -o $@ $< $(FUZZ_LIB) $(LDLIBS_ALL)
 
 # stub_publish.c comes before the library, so the linker never pulls
-# pv_publish.o (and with it the broker) into this target.
+# pv_publish.o, pv_broker.o or pv_stream.o (nor nats.c) into this target.
 $(FUZZ_BUILD)/fuzz_request: fuzz/fuzz_request.c fuzz/stub_publish.c \
                             fuzz/fuzz_check.h $(FUZZ_LIB)
 	$(FUZZ_COMPILE) -o $@ fuzz/fuzz_request.c fuzz/stub_publish.c \

@@ -1,8 +1,9 @@
 /*
  * A publisher without a broker, linked into the request fuzz target in
- * place of common/pv_publish.c so that every accepted event runs the
- * whole pipeline up to the publish.  Instead of publishing, it checks
- * what pv_publish.c would put into the subject and the headers.
+ * place of the publisher (common/pv_publish.c, pv_broker.c and
+ * pv_stream.c) so that every accepted event runs the whole pipeline up to
+ * the publish.  Instead of publishing, it checks what pv_publish.c would
+ * put into the subject and the headers.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,482 @@
+/* The publisher's broker connection and its health check; see pv_publish.h. */
+#include "pv_publisher_impl.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Shortest time-out of one connection attempt, in ms. */
+#define PV_CONNECT_TIMEOUT_MIN_MS	100
+
+/* Broker state changes are logged from nats.c's threads; no blocking. */
+static void
+on_disconnected(natsConnection *nc, void *closure)
+{
+	pv_publisher *pub = closure;
+
+	(void)nc;
+	/* nats.c also reports a disconnection when we close on purpose. */
+	if (atomic_load(&pub->closing))
+		return;
+	pv_log(pub->log, PV_LOG_WARNING, "broker connection lost; "
+	    "reconnecting");
+}
+
+static void
+on_reconnected(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+	char url[256] = "", shown[256];
+
+	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+	pv_log(pub->log, PV_LOG_INFO, "broker connection restored to %s",
+	    pv_config_redact_url(shown, sizeof(shown), url));
+}
+
+static void
+on_connected(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+
+	(void)nc;
+	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+}
+
+static void
+on_closed(natsConnection *nc, void *closure)
+{
+	const pv_publisher *pub = closure;
+
+	(void)nc;
+	pv_log(pub->log, PV_LOG_INFO, "broker connection closed");
+}
+
+static void
+on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
+	void *closure)
+{
+	pv_publisher *pub = closure;
+	const char *text = NULL;
+	char shown[200];
+
+	(void)sub;
+	/* The connection's last error contains the server's own words. */
+	if (natsConnection_GetLastError(nc, &text) != NATS_OK ||
+	    text == NULL || text[0] == '\0')
+		text = natsStatus_GetText(s);
+	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
+	if (s == NATS_NOT_PERMITTED) {
+		pthread_mutex_lock(&pub->denied_lock);
+		memcpy(pub->denied_text, shown, sizeof(shown));
+		pthread_mutex_unlock(&pub->denied_lock);
+		atomic_store(&pub->denied_ms, (long long)pv_pub_now_ms());
+	}
+	pv_log_limited(pub->log, PV_LOG_ERROR, shown, "broker reported an "
+	    "error: %s", shown);
+}
+
+pv_status
+pv_broker_timed_out(pv_publisher *pub, pv_error *err, const char *what)
+{
+	long long denied = atomic_load(&pub->denied_ms);
+	pv_status st;
+
+	if (denied == 0 || pv_pub_now_ms() - denied > pub->cfg->publish_timeout_ms +
+	    1000)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "%s timed out", what);
+	pthread_mutex_lock(&pub->denied_lock);
+	st = pv_error_set(err, PV_ERR_BROKER, "%s was not permitted: %s; "
+	    "check the broker user's permissions", what, pub->denied_text);
+	pthread_mutex_unlock(&pub->denied_lock);
+	return st;
+}
+
+pv_status
+pv_broker_failure(pv_error *err, const char *what, natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *detail = nats_GetLastError(&last);
+
+	return pv_error_set(err, PV_ERR_BROKER, "%s failed: %s%s%s", what,
+	    natsStatus_GetText(s), detail != NULL && detail[0] != '\0' ?
+	    ": " : "", detail != NULL ? detail : "");
+}
+
+static natsStatus
+set_credentials(natsOptions *o, const pv_config *cfg)
+{
+	natsStatus s = NATS_OK;
+
+	if (cfg->user != NULL)
+		s = natsOptions_SetUserInfo(o, cfg->user, cfg->password);
+	if (s == NATS_OK && cfg->token != NULL)
+		s = natsOptions_SetToken(o, cfg->token);
+	if (s == NATS_OK && cfg->creds_file != NULL)
+		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file,
+		    NULL);
+	if (s == NATS_OK && (cfg->ca_file != NULL || cfg->cert_file != NULL))
+		s = natsOptions_SetSecure(o, true);
+	if (s == NATS_OK && cfg->ca_file != NULL)
+		s = natsOptions_LoadCATrustedCertificates(o, cfg->ca_file);
+	if (s == NATS_OK && cfg->cert_file != NULL)
+		s = natsOptions_LoadCertificatesChain(o, cfg->cert_file,
+		    cfg->key_file);
+	return s;
+}
+
+/*
+ * Returns the time-out of one connection attempt to one server, in ms.
+ * nats.c holds the connection's lock during an attempt, so every call on
+ * the connection (status, publish, close) can wait that long while a
+ * broker accepts TCP connections but does not answer (stopped, or a
+ * packet filter dropping traffic).  A quarter of the publish time-out,
+ * shared by all servers, keeps the first connect of a request within a
+ * quarter of it, and such waits short next to the publish time-out.
+ */
+static int
+connect_timeout_ms(const pv_config *cfg)
+{
+	int ms = cfg->publish_timeout_ms / (4 * cfg->server_count);
+
+	return ms > PV_CONNECT_TIMEOUT_MIN_MS ? ms : PV_CONNECT_TIMEOUT_MIN_MS;
+}
+
+/*
+ * Builds the connection options.  Reconnects never stop (a negative
+ * limit), and a first connect that fails goes on in the background, so a
+ * handler started while the broker is down serves once it is back.  (With
+ * no connected callback, nats.c would instead block in the first connect
+ * until it succeeds.)
+ * Pings every 5 s find a broker that stopped responding (half-open).
+ */
+static pv_status
+build_options(pv_publisher *pub, pv_error *err)
+{
+	const pv_config *cfg = pub->cfg;
+	natsOptions *o = NULL;
+	natsStatus s;
+
+	/*
+	 * No spinning on nats.c's locks (its default is 2000 tries): with
+	 * more threads than cores a spinning waiter burns the time that the
+	 * holder needs.  Only the first call opens the library.
+	 */
+	s = nats_Open(0);
+	if (s == NATS_OK)
+		s = natsOptions_Create(&o);
+	if (s == NATS_OK)
+		s = natsOptions_SetServers(o, (const char **)cfg->servers,
+		    cfg->server_count);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(o, pub->producer);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(o, connect_timeout_ms(cfg));
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(o, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(o, 500);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectJitter(o, 250, 1000);
+	if (s == NATS_OK)
+		s = natsOptions_SetRetryOnFailedConnect(o, true,
+		    on_connected, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetPingInterval(o, 5000);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxPingsOut(o, 2);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(o, on_disconnected, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(o, on_reconnected, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(o, on_closed, pub);
+	if (s == NATS_OK)
+		s = natsOptions_SetErrorHandler(o, on_async_error, pub);
+	if (s == NATS_OK)
+		s = set_credentials(o, cfg);
+	if (s != NATS_OK) {
+		natsOptions_Destroy(o);
+		return pv_broker_failure(err, "setting up the broker connection",
+		    s);
+	}
+	pub->opts = o;
+	return PV_OK;
+}
+
+void
+pv_broker_drop(pv_publisher *pub)
+{
+	int i;
+
+	jsCtx_Destroy(pub->js);
+	natsConnection_Destroy(pub->nc);
+	pub->js = NULL;
+	pub->nc = NULL;
+	atomic_store(&pub->unacked, 0);
+	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
+		atomic_store(&pub->stream_ready[i], false);
+}
+
+/*
+ * Logs why a first connect failed.  An authentication failure is an
+ * error (it will not heal by itself); anything else is a warning.  The
+ * reason comes from nats.c and the server, never from our secrets.
+ */
+static void
+log_connect_failure(pv_publisher *pub, natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *detail = nats_GetLastError(&last);
+	char reason[256];
+	bool auth;
+
+	if (detail == NULL || detail[0] == '\0')
+		detail = natsStatus_GetText(s);
+	auth = s == NATS_CONNECTION_AUTH_FAILED || last ==
+	    NATS_CONNECTION_AUTH_FAILED || strstr(detail, "uthoriz") != NULL ||
+	    strstr(detail, "uthentic") != NULL;
+	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
+
+	if (auth)
+		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth", "broker "
+		    "authentication failed (%s); check NATS_USER and "
+		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS", reason);
+	else
+		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
+		    "broker not reachable (%s); connecting in the background",
+		    reason);
+}
+
+/*
+ * Connects once without background retry, which is the only way nats.c
+ * 3.4.1 reports why a first connect failed (with retry on failed connect
+ * set, it drops the server's "Authorization Violation").  On failure it
+ * logs the reason and connects again with retry, so the connection keeps
+ * trying in the background.  The write lock is held.
+ */
+static natsStatus
+connect_reporting_why(pv_publisher *pub)
+{
+	natsStatus s;
+
+	natsOptions_SetRetryOnFailedConnect(pub->opts, false, NULL, NULL);
+	s = natsConnection_Connect(&pub->nc, pub->opts);
+	natsOptions_SetRetryOnFailedConnect(pub->opts, true, on_connected, pub);
+	if (s == NATS_OK)
+		return s;
+
+	log_connect_failure(pub, s);
+	pub->nc = NULL;
+	return natsConnection_Connect(&pub->nc, pub->opts);
+}
+
+/* Creates pub->js for pub->nc; pv_pub_on_ack receives the PubAcks. */
+static natsStatus
+new_js(pv_publisher *pub)
+{
+	jsOptions jo;
+
+	jsOptions_Init(&jo);
+	jo.Wait = pub->cfg->publish_timeout_ms;
+	jo.PublishAsync.MaxPending = PV_ASYNC_MAX_PENDING;
+	jo.PublishAsync.AckHandler = pv_pub_on_ack;
+	jo.PublishAsync.AckHandlerClosure = pub;
+	return natsConnection_JetStream(&pub->js, pub->nc, &jo);
+}
+
+/* Connects, or rebuilds a CLOSED connection.  The write lock is held. */
+static pv_status
+connect_locked(pv_publisher *pub, pv_error *err)
+{
+	natsStatus s;
+	pv_status st;
+
+	if (pub->nc != NULL &&
+	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED)
+		return PV_OK;
+	if (pub->nc != NULL)
+		pv_broker_drop(pub);
+	if (pub->opts == NULL && (st = build_options(pub, err)) != PV_OK)
+		return st;
+
+	s = connect_reporting_why(pub);
+	if (s == NATS_NOT_YET_CONNECTED)
+		s = NATS_OK;
+	if (s != NATS_OK) {
+		pub->nc = NULL;
+		return pv_broker_failure(err, "connecting to the broker", s);
+	}
+
+	s = new_js(pub);
+	if (s != NATS_OK) {
+		natsConnection_Destroy(pub->nc);
+		pub->nc = NULL;
+		return pv_broker_failure(err, "creating the JetStream context", s);
+	}
+	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
+		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+	return PV_OK;
+}
+
+/*
+ * Replaces the JetStream context once PV_UNACKED_MAX publishes went
+ * unacknowledged, which frees what nats.c still keeps of them.  No publish
+ * is in flight because the write lock is held.
+ */
+static pv_status
+renew_js_locked(pv_publisher *pub, pv_error *err)
+{
+	int unacked = atomic_load(&pub->unacked);
+	natsStatus s;
+
+	if (pub->nc == NULL || unacked < PV_UNACKED_MAX)
+		return PV_OK;
+
+	jsCtx_Destroy(pub->js);
+	pub->js = NULL;
+	atomic_store(&pub->unacked, 0);
+	s = new_js(pub);
+	if (s != NATS_OK) {
+		pv_broker_drop(pub);
+		return pv_broker_failure(err, "renewing the JetStream context", s);
+	}
+	pv_log(pub->log, PV_LOG_INFO, "renewed the JetStream context after "
+	    "%d unacknowledged publishes", unacked);
+	return PV_OK;
+}
+
+static void
+deadline_to_timespec(int64_t deadline, struct timespec *ts)
+{
+	int64_t left = deadline - pv_pub_now_ms();
+
+	clock_gettime(CLOCK_REALTIME, ts);
+	if (left < 0)
+		left = 0;
+	ts->tv_sec += left / 1000;
+	ts->tv_nsec += (left % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+pv_status
+pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
+{
+	struct timespec until;
+	pv_status st;
+
+	deadline_to_timespec(deadline, &until);
+	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
+		    "for the broker connection");
+	if (pub->nc != NULL &&
+	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED &&
+	    atomic_load(&pub->unacked) < PV_UNACKED_MAX)
+		return PV_OK;
+	pthread_rwlock_unlock(&pub->lock);
+
+	if (pthread_rwlock_timedwrlock(&pub->lock, &until) != 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
+		    "for the broker connection");
+	st = connect_locked(pub, err);
+	if (st == PV_OK)
+		st = renew_js_locked(pub, err);
+	pthread_rwlock_unlock(&pub->lock);
+	if (st != PV_OK)
+		return st;
+
+	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
+		    "for the broker connection");
+	if (pub->nc == NULL) {
+		pthread_rwlock_unlock(&pub->lock);
+		return pv_error_set(err, PV_ERR_BROKER, "no broker "
+		    "connection");
+	}
+	return PV_OK;
+}
+
+static const char *
+connection_state(natsConnection *nc)
+{
+	if (nc == NULL)
+		return "not connected";
+	switch (natsConnection_Status(nc)) {
+	case NATS_CONN_STATUS_CONNECTED: return "connected";
+	case NATS_CONN_STATUS_CONNECTING: return "connecting";
+	case NATS_CONN_STATUS_RECONNECTING: return "reconnecting";
+	case NATS_CONN_STATUS_CLOSED: return "closed";
+	default: return "disconnected";
+	}
+}
+
+/* Appends the health report; the lock is held for reading when nc != NULL. */
+static pv_status
+write_health(const pv_publisher *pub, natsConnection *nc, pv_status st,
+	const pv_error *err, pv_buf *out)
+{
+	pv_status wst;
+	int i;
+
+	wst = pv_buf_printf(out, "{\"status\":\"%s\",\"broker\":\"%s\","
+	    "\"streams\":{", st == PV_OK ? "ok" : "unavailable",
+	    connection_state(nc));
+	for (i = 0; wst == PV_OK && i < pub->cfg->stream_count; i++)
+		wst = pv_buf_printf(out, "%s\"%s\":\"%s\"", i > 0 ? "," : "",
+		    pub->cfg->streams[i], atomic_load(&pub->stream_ready[i]) ?
+		    "bound" : "not bound");
+	if (wst == PV_OK)
+		wst = pv_buf_append_str(out, "}");
+	/* The detail is our own text, never client input. */
+	if (wst == PV_OK && st != PV_OK) {
+		wst = pv_buf_append_str(out, ",\"detail\":");
+		if (wst == PV_OK)
+			wst = pv_buf_append_json_string(out, err->text,
+			    strlen(err->text));
+	}
+	if (wst == PV_OK)
+		wst = pv_buf_append_str(out, "}");
+	return wst;
+}
+
+pv_status
+pv_publisher_health(pv_publisher *pub, pv_buf *out)
+{
+	int64_t deadline = pv_pub_now_ms() + pub->cfg->publish_timeout_ms;
+	pv_error err;
+	pv_status st, wst;
+	int i;
+
+	pv_error_clear(&err);
+	st = pv_broker_acquire(pub, deadline, &err);
+	if (st != PV_OK) {
+		wst = write_health(pub, NULL, st, &err, out);
+		return wst != PV_OK ? wst : st;
+	}
+
+	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
+		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
+		    "broker");
+	/* A ping finds a broker that is connected but stopped answering. */
+	else if (natsConnection_FlushTimeout(pub->nc,
+	    connect_timeout_ms(pub->cfg)) != NATS_OK)
+		st = pv_error_set(&err, PV_ERR_BROKER, "the broker did not "
+		    "answer a ping within %d ms", connect_timeout_ms(pub->cfg));
+	/*
+	 * A broker that answers again ends a stall: a load balancer that
+	 * took the handler out sends no publish that could end it.
+	 */
+	else if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)
+		pv_log(pub->log, PV_LOG_INFO, "broker answers a ping again");
+	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
+		st = pv_stream_ensure(pub, i, deadline, &err);
+
+	wst = write_health(pub, pub->nc, st, &err, out);
+	pthread_rwlock_unlock(&pub->lock);
+	return wst != PV_OK ? wst : st;
+}

@@ -1,0 +1,168 @@
+/*
+ * Internals shared by the publisher's files, for them only:
+ * pv_publish.c publishes and waits for acknowledgements, pv_broker.c
+ * keeps the broker connection and runs the health check, and
+ * pv_stream.c binds to the streams and creates missing ones.
+ */
+#ifndef PV_PUBLISHER_IMPL_H
+#define PV_PUBLISHER_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <nats/nats.h>
+
+#include "pv_config.h"
+#include "pv_log.h"
+#include "pv_publish.h"
+#include "pv_status.h"
+
+/* Outstanding asynchronous publishes per connection, above the threads. */
+#define PV_ASYNC_MAX_PENDING	4096
+
+/* Unacknowledged publishes after which the JetStream context is renewed. */
+#define PV_UNACKED_MAX	16
+
+struct pv_publisher {
+	const pv_config *cfg;
+	const pv_logger *log;
+	char producer[64];
+
+	/*
+	 * Writers (connect, rebuild after CLOSED, free) take the lock for
+	 * writing; publishes hold it for reading while they use nc and js.
+	 */
+	pthread_rwlock_t lock;
+	natsOptions *opts;
+	natsConnection *nc;
+	jsCtx *js;
+	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
+	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];	/* pv_pub_now_ms */
+	atomic_bool closing;		/* pv_publisher_free has begun */
+
+	/*
+	 * Set when a publish timed out and none succeeded since: the broker
+	 * stopped answering (stopped, overloaded or half-open).  Meanwhile
+	 * one request at a time waits for it.  The others fail with 503 after
+	 * at most PV_PROBE_WAIT_MS instead of each waiting out the time-out
+	 * while more queue up.
+	 */
+	atomic_llong stalled_since_ms;
+	atomic_bool probe_busy;
+	pthread_mutex_t probe_lock;
+	pthread_cond_t probe_done;	/* on CLOCK_MONOTONIC, when a probe ends */
+
+	/*
+	 * Publishes sent whose acknowledgement did not arrive in time.  nats.c
+	 * keeps each pending until its acknowledgement arrives, which never
+	 * happens for a denied subject or an acknowledgement lost in a
+	 * reconnect.  Renewing the JetStream context frees them.
+	 */
+	atomic_int unacked;
+
+	/*
+	 * The server's last permissions violation.  It arrives on a nats.c
+	 * thread while the request that caused it waits for a reply that
+	 * never comes, so a time-out soon after it is reported as denied.
+	 */
+	pthread_mutex_t denied_lock;
+	char denied_text[200];
+	atomic_llong denied_ms;		/* pv_pub_now_ms of it, or 0 */
+
+	/* The last failed creation of each stream: pv_pub_now_ms and its reason. */
+	atomic_llong create_failed_ms[PV_CONFIG_STREAMS_MAX];
+	char create_error[PV_CONFIG_STREAMS_MAX][PV_ERROR_TEXT_MAX];
+
+	/* Publishes waiting for their acknowledgement (pv_pub_on_ack). */
+	pthread_mutex_t ack_lock;
+	struct ack_waiter *waiters;
+};
+
+/* Returns CLOCK_MONOTONIC time in ms, the clock of every deadline here. */
+static inline int64_t
+pv_pub_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Returns the ms left until deadline, or 0 once it has passed. */
+static inline int64_t
+pv_pub_remaining_ms(int64_t deadline)
+{
+	int64_t left = deadline - pv_pub_now_ms();
+
+	return left > 0 ? left : 0;
+}
+
+/* Converts a pv_pub_now_ms() time to a CLOCK_MONOTONIC timespec. */
+static inline struct timespec
+pv_pub_timespec(int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ts;
+}
+
+/* pv_broker.c */
+
+/*
+ * Takes pub->lock for reading with a usable connection, connecting (or
+ * renewing the JetStream context) first when needed, before deadline.
+ * On PV_OK the caller holds the read lock and releases it.
+ */
+pv_status pv_broker_acquire(pv_publisher *pub, int64_t deadline,
+	pv_error *err);
+
+/*
+ * Destroys the JetStream context and the connection, and clears every
+ * stream binding.  The write lock is held.
+ */
+void pv_broker_drop(pv_publisher *pub);
+
+/*
+ * Records in err that the step what failed with nats.c status s, with
+ * nats.c's last error text, and returns PV_ERR_BROKER.
+ */
+pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
+
+/*
+ * Records a time-out of what as PV_ERR_TIMEOUT, or as PV_ERR_BROKER with
+ * the server's words when a permissions violation came just before: a
+ * request the server denied gets no reply and ends in a time-out.
+ */
+pv_status pv_broker_timed_out(pv_publisher *pub, pv_error *err,
+	const char *what);
+
+/* pv_stream.c */
+
+/*
+ * Binds to stream index (pub->cfg->streams), creating it when it does
+ * not exist and creation is allowed, before deadline.  Returns at once
+ * when the stream is already bound.  The read lock is held.
+ */
+pv_status pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline,
+	pv_error *err);
+
+/* Clears the binding of stream index: the next publish looks it up. */
+void pv_stream_lost(pv_publisher *pub, int index);
+
+/* pv_publish.c */
+
+/*
+ * Receives every PubAck, or the error or time-out in its place, on a
+ * nats.c thread, and wakes the publish waiting for it.  A publish that
+ * gave up has left the list, so its late acknowledgement only frees the
+ * message.  Takes msg.
+ */
+void pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
+	void *closure);
+
+#endif

@@ -1,0 +1,195 @@
+/* Binding to and creating the publisher's streams; see pv_publish.h. */
+#include "pv_publisher_impl.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* JetStream API error codes (nats-server 2.9). */
+#define JS_ERR_STREAM_NOT_FOUND		10059
+#define JS_ERR_STREAM_NAME_IN_USE	10058
+#define JS_ERR_SUBJECTS_OVERLAP		10065
+
+/*
+ * Time between a stream vanishing and creating it again, in ms.
+ * nats-server 2.9.10 forgets a deleted stream before it removes the
+ * stream's directory, so a stream created with the same name in between
+ * loses the files of the messages it acknowledged (seen in
+ * tests/faults/stream_deleted.c).
+ */
+#define PV_RECREATE_DELAY_MS		1000
+
+/*
+ * Time after a failed attempt to create a stream during which requests
+ * fail at once with its reason, in ms.  A denied creation gets no reply,
+ * so each attempt waits out the whole publish time-out.
+ */
+#define PV_CREATE_RETRY_MS		5000
+
+/*
+ * Returns true when an existing stream takes "<name>.>" as a whole (the
+ * subjects it is created with), so every event subject of the handler.
+ */
+static bool
+stream_takes_subjects(const char *name, const jsStreamInfo *si)
+{
+	char wanted[PV_CONFIG_STREAM_NAME_MAX + 3];
+	int i;
+
+	snprintf(wanted, sizeof(wanted), "%s.>", name);
+	for (i = 0; si->Config != NULL && i < si->Config->SubjectsLen; i++)
+		if (strcmp(si->Config->Subjects[i], wanted) == 0 ||
+		    strcmp(si->Config->Subjects[i], ">") == 0)
+			return true;
+	return false;
+}
+
+static pv_status
+add_stream(pv_publisher *pub, const char *name, int64_t deadline,
+	pv_error *err)
+{
+	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
+	const char *subjects[1] = { subject };
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsOptions jo;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	snprintf(subject, sizeof(subject), "%s.>", name);
+	jsStreamConfig_Init(&sc);
+	sc.Name = name;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	sc.Retention = js_LimitsPolicy;
+	sc.Replicas = pub->cfg->replicas;
+	sc.Duplicates = pub->cfg->duplicate_window_s * 1000000000LL;
+	/* MaxAge 0: events are kept until an operator removes them. */
+	sc.MaxAge = 0;
+
+	jsOptions_Init(&jo);
+	jo.Wait = pv_pub_remaining_ms(deadline);
+	if (jo.Wait <= 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
+		    "create stream %s", name);
+	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
+	jsStreamInfo_Destroy(si);
+
+	/* Another worker may have created it a moment ago. */
+	if (s == NATS_OK || jerr == JS_ERR_STREAM_NAME_IN_USE) {
+		pv_log(pub->log, PV_LOG_INFO, "created stream %s (subjects %s, "
+		    "file storage, %d replica(s))", name, subject,
+		    pub->cfg->replicas);
+		return PV_OK;
+	}
+	if (jerr == JS_ERR_SUBJECTS_OVERLAP)
+		return pv_error_set(err, PV_ERR_BROKER, "cannot create stream "
+		    "%s: subject %s overlaps another stream", name, subject);
+	if (s == NATS_TIMEOUT) {
+		snprintf(what, sizeof(what), "creating stream %s", name);
+		return pv_broker_timed_out(pub, err, what);
+	}
+	return pv_error_set(err, PV_ERR_BROKER, "cannot create stream %s: %s "
+	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+}
+
+/* Records why creating stream index failed, under denied_lock. */
+static void
+note_create_failure(pv_publisher *pub, int index, const pv_error *err)
+{
+	pthread_mutex_lock(&pub->denied_lock);
+	snprintf(pub->create_error[index], sizeof(pub->create_error[index]),
+	    "%s", err != NULL ? err->text : "creating the stream failed");
+	pthread_mutex_unlock(&pub->denied_lock);
+	atomic_store(&pub->create_failed_ms[index], (long long)pv_pub_now_ms());
+}
+
+/*
+ * Creates stream index, unless an attempt failed less than
+ * PV_CREATE_RETRY_MS ago.
+ */
+static pv_status
+create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+{
+	pv_status st;
+
+	if (pv_pub_now_ms() - atomic_load(&pub->create_failed_ms[index]) <
+	    PV_CREATE_RETRY_MS) {
+		pthread_mutex_lock(&pub->denied_lock);
+		st = pv_error_set(err, PV_ERR_BROKER, "%s (no new attempt for "
+		    "%d s)", pub->create_error[index],
+		    PV_CREATE_RETRY_MS / 1000);
+		pthread_mutex_unlock(&pub->denied_lock);
+		return st;
+	}
+
+	st = add_stream(pub, pub->cfg->streams[index], deadline, err);
+	if (st == PV_OK)
+		atomic_store(&pub->stream_ready[index], true);
+	else if (st == PV_ERR_BROKER)
+		note_create_failure(pub, index, err);
+	return st;
+}
+
+pv_status
+pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+	jsStreamInfo *si = NULL;
+	char what[96];
+	jsOptions jo;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	if (atomic_load(&pub->stream_ready[index]))
+		return PV_OK;
+
+	/* A Wait of 0 would mean nats.c's default of 5 s, past the deadline. */
+	jsOptions_Init(&jo);
+	jo.Wait = pv_pub_remaining_ms(deadline);
+	if (jo.Wait <= 0)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to look "
+		    "up stream %s", name);
+	s = js_GetStreamInfo(&si, pub->js, name, &jo, &jerr);
+	if (s == NATS_OK && !stream_takes_subjects(name, si)) {
+		jsStreamInfo_Destroy(si);
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
+		    "does not take the subjects %s.>; change its subjects or "
+		    "PHOTOVOTE_STREAMS", name, name);
+	}
+	if (s == NATS_OK) {
+		jsStreamInfo_Destroy(si);
+		if (!atomic_exchange(&pub->stream_ready[index], true))
+			pv_log(pub->log, PV_LOG_INFO, "bound to stream %s",
+			    name);
+		return PV_OK;
+	}
+
+	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
+	    !pub->cfg->create_streams)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
+		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
+	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
+	    pv_pub_now_ms() - atomic_load(&pub->stream_lost_ms[index]) <
+	    PV_RECREATE_DELAY_MS)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s was deleted; "
+		    "creating it again %d ms later", name, PV_RECREATE_DELAY_MS);
+	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
+		return create_stream(pub, index, deadline, err);
+	if (s == NATS_TIMEOUT) {
+		snprintf(what, sizeof(what), "looking up stream %s", name);
+		return pv_broker_timed_out(pub, err, what);
+	}
+	/* NATS_NO_RESPONDERS here: JetStream is off or has no leader. */
+	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
+	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+}
+
+void
+pv_stream_lost(pv_publisher *pub, int index)
+{
+	if (atomic_exchange(&pub->stream_ready[index], false))
+		atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
+}
