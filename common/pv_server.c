@@ -163,6 +163,49 @@ connection_pending(void)
 	return poll(&listener, 1, 0) > 0 && (listener.revents & POLLIN) != 0;
 }
 
+/*
+ * Waits for the next request with the wake signal unblocked.  Returns
+ * FCGX_Accept_r's result, or -1 once the server is stopping and no
+ * connection waits.
+ */
+static int
+accept_next(server *srv, FCGX_Request *req, const sigset_t *wake)
+{
+	int rc;
+
+	/*
+	 * Once stopping, a worker still takes the connections that wait
+	 * in the queue: the web server has already sent their requests.
+	 * Workers call accept() at the same time; Linux hands each
+	 * connection to one of them, and serializing them with a mutex
+	 * cost a third of the handler's CPU time in thread wake-ups
+	 * (measured with make bench).
+	 */
+	if (atomic_load(&srv->stopping) && !connection_pending())
+		return -1;
+
+	pthread_sigmask(SIG_UNBLOCK, wake, NULL);
+	rc = FCGX_Accept_r(req);
+	pthread_sigmask(SIG_BLOCK, wake, NULL);
+	return rc;
+}
+
+/* Sends what is buffered and closes the request's connection. */
+static void
+finish_request(FCGX_Request *req)
+{
+	/*
+	 * libfcgi waits up to 2 s for the web server to close first,
+	 * because unread input could reset the connection.  A request
+	 * read without error to its end, on a connection that closes,
+	 * has none, so it is detached and closes at once.
+	 */
+	if (FCGX_HasSeenEOF(req->in) == EOF &&
+	    FCGX_GetError(req->in) == 0 && !req->keepConnection)
+		FCGX_Detach(req);
+	FCGX_Finish_r(req);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -189,21 +232,7 @@ worker_main(void *arg)
 	sigaddset(&wake, PV_WAKE_SIGNAL);
 
 	for (;;) {
-		/*
-		 * Once stopping, a worker still takes the connections that wait
-		 * in the queue: the web server has already sent their requests.
-		 * Workers call accept() at the same time; Linux hands each
-		 * connection to one of them, and serializing them with a mutex
-		 * cost a third of the handler's CPU time in thread wake-ups
-		 * (measured with make bench).
-		 */
-		if (atomic_load(&srv->stopping) && !connection_pending()) {
-			rc = -1;
-		} else {
-			pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-			rc = FCGX_Accept_r(&req);
-			pthread_sigmask(SIG_BLOCK, &wake, NULL);
-		}
+		rc = accept_next(srv, &req, &wake);
 
 		/* The wake signal interrupts accept; the loop checks again. */
 		if (rc == -EINTR)
@@ -216,17 +245,7 @@ worker_main(void *arg)
 		}
 
 		pv_handle_request(&srv->app, &w, &io);
-
-		/*
-		 * libfcgi waits up to 2 s for the web server to close first,
-		 * because unread input could reset the connection.  A request
-		 * read without error to its end, on a connection that closes,
-		 * has none, so it is detached and closes at once.
-		 */
-		if (FCGX_HasSeenEOF(req.in) == EOF &&
-		    FCGX_GetError(req.in) == 0 && !req.keepConnection)
-			FCGX_Detach(&req);
-		FCGX_Finish_r(&req);
+		finish_request(&req);
 	}
 
 	FCGX_Free(&req, 1);
