@@ -10,19 +10,22 @@
 # responses against the messages the stream gained, CPU time per request
 # of the handlers, lighttpd, nats-server and the whole machine, the share
 # of the cores in use, and handler RSS.  Then the CPU time per request
-# that 90% of the empty responder's req/s allows, and the empty responder
-# once more, closing connections as the handlers do (PV_BENCH_DETACH).
+# that 90% of the empty responder's req/s allows, the empty responder
+# once more, closing connections as the handlers do (PV_BENCH_DETACH), and
+# an estimate of the best share of its req/s any handler could reach.
 # Then req/s at 1, 2, 4 and 8 voter.fcgi processes and at 200 B, 4 KiB
 # and 60 KiB bodies.  Everything it started is stopped by process id on
-# exit.
+# exit.  Exits 1 when a measurement failed, a response was not 200, or
+# the stream did not gain one message per 200 response.
 #
 # Usage: bench/run.sh BUILD_DIR
 #   BUILD_DIR has the *.fcgi and bench/pv_load, bench/empty_responder.
 # Environment (all optional):
-#   BENCH_SECONDS        length of each main measurement (10)
-#   BENCH_SWEEP_SECONDS  length of each scaling measurement (5)
+#   BENCH_SECONDS        seconds of each main measurement (10)
+#   BENCH_SWEEP_SECONDS  seconds of each other measurement (5)
 #   BENCH_THREADS        PHOTOVOTE_THREADS for the handlers (the sample's)
 #   BENCH_PROCS          max-procs of the /voter entry (the sample's)
+# Each of these four is a whole number from 1 to 9999.
 #   BENCH_SCALING        "no" skips the scaling measurements
 # Needs nats-server, lighttpd and curl in PATH, and Linux (/proc).
 
@@ -40,7 +43,25 @@ sample="$source_dir/lighttpd.conf.sample"
 load="$build/bench/pv_load"
 seconds=${BENCH_SECONDS:-10}
 sweep_seconds=${BENCH_SWEEP_SECONDS:-5}
+threads=${BENCH_THREADS:-}
+procs=${BENCH_PROCS:-}
 tick=$(getconf CLK_TCK)
+
+# Stops unless $2 is empty or a whole number from 1 to 9999.
+check_count() {
+	case $2 in
+	'') return 0 ;;
+	*[!0-9]* | 0*) ;;
+	?????*) ;;
+	*) return 0 ;;
+	esac
+	echo "bench: $1=\"$2\" is not a whole number from 1 to 9999" >&2
+	exit 2
+}
+check_count BENCH_SECONDS "$seconds"
+check_count BENCH_SWEEP_SECONDS "$sweep_seconds"
+check_count BENCH_THREADS "$threads"
+check_count BENCH_PROCS "$procs"
 
 prog=bench
 # shellcheck source=scripts/lib.sh
@@ -50,8 +71,14 @@ make_work_dir pv-bench
 
 # Prints the number of messages the broker stores (one stream in use).
 stored_messages() {
-	curl -sS "http://127.0.0.1:$monitor_port/jsz" |
-		sed -n 's/^ *"messages": *\([0-9]*\).*/\1/p' | head -n 1
+	count=$(curl -sS --max-time 10 "http://127.0.0.1:$monitor_port/jsz" |
+		sed -n 's/^ *"messages": *\([0-9]*\).*/\1/p' | head -n 1)
+	if [ -z "$count" ]; then
+		echo "bench: no message count from nats-server's monitoring" \
+			"port $monitor_port (see $work/nats-server.log)" >&2
+		return 1
+	fi
+	echo "$count"
 }
 
 # Prints utime+stime, in clock ticks, of the pids given.
@@ -73,9 +100,7 @@ machine_ticks() {
 
 # Prints the pids of lighttpd's children that listen on the /voter socket.
 voter_pids() {
-	for pid in $(awk -v p="$lighttpd_pid" '$1 == "PPid:" && $2 == p \
-	    { split(FILENAME, f, "/"); print f[3] }' /proc/[0-9]*/status \
-	    2>/dev/null); do
+	for pid in $(children_of "$lighttpd_pid"); do
 		inode=$(readlink "/proc/$pid/fd/0" 2>/dev/null |
 			sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
 		[ -n "$inode" ] || continue
@@ -126,7 +151,7 @@ write_config() {
 
 # Starts lighttpd with handlers from dir $1, max-procs $2, threads $3.
 start_web() {
-	stop_pid "$lighttpd_pid"
+	stop_web
 	instance=$((instance + 1))
 	http_port=$(free_port)
 	write_config "$1" "$2" "$3"
@@ -139,22 +164,43 @@ start_web() {
 	"$load" "$http_port" 32 3 200 /voter/ >/dev/null
 }
 
+# Stops the run when process $1 ($2, log in $3) has ended.
+check_alive() {
+	kill -0 "$1" 2>/dev/null && return 0
+	echo "bench: $2 (pid $1) ended during the measurement; see $3" >&2
+	exit 1
+}
+
 # Runs one measurement: $1 connections, $2 seconds, $3 body bytes.
 # Sets rps, p50, p99 (ms), ok, other, errors, stored, handler_us,
-# lighttpd_us, nats_us (CPU per request) and rss_mib.
+# lighttpd_us, nats_us, all_us (CPU per request), busy and rss_mib.
+# Stops the run when the load generator or a server fails.
 measure() {
+	requests= ok= other= errors= unanswered= rps= p50= p99=
 	pids=$(voter_pids)
+	if [ -z "$pids" ]; then
+		echo "bench: lighttpd (pid $lighttpd_pid) runs no voter.fcgi;" \
+			"see $dir/log and $dir/lighttpd.out" >&2
+		exit 1
+	fi
 	before=$(stored_messages)
 	h0=$(cpu_ticks $pids)
 	l0=$(cpu_ticks "$lighttpd_pid")
 	n0=$(cpu_ticks "$nats_pid")
 	m0=$(machine_ticks)
-	out=$("$load" "$http_port" "$1" "$2" "$3" /voter/) || true
+	load_status=0
+	out=$("$load" "$http_port" "$1" "$2" "$3" /voter/) || load_status=$?
 	m1=$(machine_ticks)
+	check_alive "$nats_pid" nats-server "$work/nats-server.log"
+	check_alive "$lighttpd_pid" lighttpd "$dir/lighttpd.out"
+	for pid in $pids; do
+		check_alive "$pid" voter.fcgi "$dir/log"
+	done
 	h1=$(cpu_ticks $pids)
 	l1=$(cpu_ticks "$lighttpd_pid")
 	n1=$(cpu_ticks "$nats_pid")
-	stored=$(($(stored_messages) - before))
+	after=$(stored_messages)
+	stored=$((after - before))
 	rss_mib=$(awk -v k="$(max_rss_kib $pids)" 'BEGIN { printf "%.1f", k / 1024 }')
 
 	for pair in $out; do
@@ -169,6 +215,12 @@ measure() {
 		p99_us=*) p99=${pair#*=} ;;
 		esac
 	done
+	if [ "$load_status" -ne 0 ] || [ -z "$p99" ] || [ -z "$unanswered" ]
+	then
+		echo "bench: pv_load failed (exit $load_status) at $1" \
+			"connections" >&2
+		exit 1
+	fi
 	[ "$requests" -gt 0 ] || requests=1
 	per_request() {
 		awk -v d="$1" -v n="$requests" -v t="$tick" \
@@ -183,6 +235,14 @@ measure() {
 	p50=$(awk -v u="$p50" 'BEGIN { printf "%.2f", u / 1000 }')
 	p99=$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')
 	errors=$((errors + unanswered))
+}
+
+# Notes a response other than 200 or a failed request (failed=1), and a
+# 200 response the stream did not gain (mismatch=1), of the last
+# measurement.  stored is "-" for the empty responder.
+check_results() {
+	[ "$other" -eq 0 ] && [ "$errors" -eq 0 ] || failed=1
+	[ "$stored" = - ] || [ "$ok" -eq "$stored" ] || mismatch=1
 }
 
 # Prints a table row for target $1 at $2 connections.
@@ -214,12 +274,10 @@ for name in ballot candidate competition election voter; do
 	ln -s "$build/bench/empty_responder" "$work/empty/$name.fcgi"
 done
 
-threads=${BENCH_THREADS:-}
-procs=${BENCH_PROCS:-}
 echo "photovote-fcgi benchmark, one run, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' \
-	/proc/cpuinfo | head -n 1); load average before: $(cut -d ' ' -f 1-3 \
-	/proc/loadavg)"
+	/proc/cpuinfo | head -n 1), Linux $(uname -r); load average before:" \
+	"$(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo "versions: $(lighttpd -v 2>&1 | head -n 1 | cut -d ' ' -f 1)," \
 	"nats-server $(nats-server --version | sed 's/.* v//')," \
 	"nats.c $(pkg-config --modversion libnats 2>/dev/null || echo '?')," \
@@ -238,26 +296,30 @@ printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
 	target conns 'req/s' 'p50 ms' 'p99 ms' '200s' stored other errors \
 	'hnd us' 'lig us' 'nats us' 'all us' busy 'RSS MiB'
 
+cores=$(nproc)
+failed=0
+mismatch=0
+
 start_web "$work/empty" "$procs" "$threads"
 measure 32 "$seconds" 200
 empty_rps32=$rps empty_p99_32=$p99 empty_all32=$all_us stored=-
-empty_busy32=$busy
+check_results
 row empty 32
 measure 128 "$seconds" 200
 empty_rps128=$rps empty_p99_128=$p99 empty_all128=$all_us stored=-
-empty_busy128=$busy
+check_results
 row empty 128
 
 start_web "$build" "$procs" "$threads"
 measure 32 "$seconds" 200
 suite_rps32=$rps suite_p99_32=$p99 suite_all32=$all_us suite_nats32=$nats_us
+check_results
 row suite 32
-[ "$ok" -eq "$stored" ] || mismatch=1
 measure 128 "$seconds" 200
 suite_rps128=$rps suite_p99_128=$p99 suite_all128=$all_us
 suite_nats128=$nats_us
+check_results
 row suite 128
-[ "$ok" -eq "$stored" ] || mismatch=1
 
 echo
 awk -v a="$suite_rps32" -v b="$empty_rps32" -v c="$suite_p99_32" \
@@ -275,26 +337,18 @@ awk -v a="$empty_all32" -v b="$suite_all32" -v c="$suite_nats32" \
 	    "conns %.1f us/req, used %.1f (nats-server %.1f); 128 conns " \
 	    "%.1f us/req, used %.1f (nats-server %.1f)\n", a / 0.9, b, c,
 	    d / 0.9, e, f }'
-# An estimate of the best ratio any handler could reach: the empty
-# responder's CPU per request (the load generator, lighttpd and a handler
-# that does nothing) plus nats-server's, with every core in use.  (The
-# cost of lighttpd per request also changes with the load.)
-awk -v a="$empty_all32" -v b="$suite_nats32" -v c="${empty_busy32%\%}" \
-	-v d="$empty_all128" -v e="$suite_nats128" -v f="${empty_busy128%\%}" \
-	'BEGIN {
-	if (c <= 0) c = 100; if (f <= 0) f = 100
-	printf "ceiling estimate (CPU per request of the empty responder " \
-	    "plus nats-server, all cores in use): 32 conns %.0f%%, " \
-	    "128 conns %.0f%% of the empty responder'"'"'s req/s\n",
-	    100 * a / (a + b) * 100 / c, 100 * d / (d + e) * 100 / f }'
 
-# The ceiling again, closing connections as the handlers do.
+# The empty responder again, closing connections as the handlers do.
 export PV_BENCH_DETACH=1
 start_web "$work/empty" "$procs" "$threads"
 unset PV_BENCH_DETACH
 measure 32 "$sweep_seconds" 200
-detached_rps32=$rps detached_p99_32=$p99
+stored=-
+check_results
+detached_rps32=$rps detached_p99_32=$p99 detached_all32=$all_us
 measure 128 "$sweep_seconds" 200
+stored=-
+check_results
 awk -v a="$detached_rps32" -v b="$detached_p99_32" -v c="$rps" \
 	-v d="$p99" -v e="$suite_rps32" -v f="$suite_rps128" \
 	-v secs="$sweep_seconds" 'BEGIN {
@@ -302,28 +356,48 @@ awk -v a="$detached_rps32" -v b="$detached_p99_32" -v c="$rps" \
 	    "each): 32 conns %d req/s, p99 %.2f ms; 128 conns %d req/s, " \
 	    "p99 %.2f ms; suite at %.0f%% and %.0f%% of it\n", secs, a, b,
 	    c, d, 100 * e / a, 100 * f / c }'
-if [ "${mismatch:-0}" -eq 0 ]; then
+# An estimate of the best share of the empty responder's req/s that any
+# handler could reach.  Such a handler costs what the empty responder
+# costs when it closes like the handlers, lighttpd and the load generator
+# included, and nats-server adds its CPU per event; every core is in use.
+# (The cost of lighttpd per request also changes with the load.)
+awk -v a="$detached_all32" -v b="$suite_nats32" -v c="$empty_rps32" \
+	-v d="$all_us" -v e="$suite_nats128" -v f="$empty_rps128" \
+	-v n="$cores" 'BEGIN {
+	printf "ceiling estimate (CPU per request of the empty responder " \
+	    "closing like the handlers, plus nats-server, all cores in use): " \
+	    "32 conns %.0f%%, 128 conns %.0f%% of the empty responder'"'"'s " \
+	    "req/s\n", 100 * n * 1000000 / (a + b) / c,
+	    100 * n * 1000000 / (d + e) / f }'
+
+if [ "${BENCH_SCALING:-yes}" != no ]; then
+	line="scaling (32 conns, ${sweep_seconds} s each), req/s:"
+	for n in 1 2 4 8; do
+		start_web "$build" "$n" "$threads"
+		measure 32 "$sweep_seconds" 200
+		check_results
+		line="$line procs $n: $rps ($ok/$stored),"
+	done
+	start_web "$build" "$procs" "$threads"
+	for size in 200 4096 61440; do
+		measure 32 "$sweep_seconds" "$size"
+		check_results
+		line="$line body $size B: $rps ($ok/$stored),"
+	done
+	echo "${line%,}"
+	echo "(x/y: 200 responses/messages stored)"
+fi
+
+if [ "$failed" -eq 0 ]; then
+	echo "responses: every request got 200"
+else
+	echo "responses: FAILED: some requests got another status or none" \
+		"(see the other and errors columns)"
+fi
+if [ "$mismatch" -eq 0 ]; then
 	echo "stored: every 200 response is one stored message"
 else
 	echo "stored: MISMATCH between 200 responses and stored messages"
 fi
-
-if [ "${BENCH_SCALING:-yes}" = no ]; then
-	[ "${mismatch:-0}" -eq 0 ]
-	exit
-fi
-line="scaling (32 conns, ${sweep_seconds} s each), req/s:"
-for n in 1 2 4 8; do
-	start_web "$build" "$n" "$threads"
-	measure 32 "$sweep_seconds" 200
-	line="$line procs $n: $rps ($ok/$stored),"
-done
-start_web "$build" "$procs" "$threads"
-for size in 200 4096 61440; do
-	measure 32 "$sweep_seconds" "$size"
-	line="$line body $size B: $rps ($ok/$stored),"
-done
-echo "${line%,}"
-echo "(x/y: 200 responses/messages stored)"
 echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
-[ "${mismatch:-0}" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$mismatch" -eq 0 ]

@@ -18,9 +18,43 @@ make_work_dir() {
 }
 
 remove_work_dir() {
-	stop_pid "$lighttpd_pid"
+	stop_web
 	stop_pid "$nats_pid"
 	rm -rf "$work"
+}
+
+# Prints the pids of the processes whose parent is pid $1.
+children_of() {
+	for status in /proc/[0-9]*/status; do
+		# (A process may end between the glob and the read: skip it.)
+		ppid=
+		{ while read -r key value rest; do
+			if [ "$key" = "PPid:" ]; then
+				ppid=$value
+				break
+			fi
+		done <"$status"; } 2>/dev/null || continue
+		if [ "$ppid" = "$1" ]; then
+			pid=${status#/proc/}
+			echo "${pid%/status}"
+		fi
+	done
+}
+
+# Stops lighttpd ($lighttpd_pid) and waits up to 10 s more for the
+# handlers it started, which finish their requests before they exit.
+stop_web() {
+	[ -n "$lighttpd_pid" ] || return 0
+	handlers=$(children_of "$lighttpd_pid")
+	stop_pid "$lighttpd_pid"
+	lighttpd_pid=
+	tries=0
+	for pid in $handlers; do
+		while kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 100 ]; do
+			sleep 0.1
+			tries=$((tries + 1))
+		done
+	done
 }
 
 # Sends SIGTERM to pid $1, waits up to 10 s, then sends SIGKILL.
