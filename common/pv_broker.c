@@ -11,6 +11,12 @@
 /* Shortest time-out of one connection attempt, in ms. */
 #define PV_CONNECT_TIMEOUT_MIN_MS	100
 
+/* Outstanding asynchronous publishes per connection, above the threads. */
+#define PV_ASYNC_MAX_PENDING	4096
+
+/* Unacknowledged publishes after which the JetStream context is renewed. */
+#define PV_UNACKED_MAX	16
+
 /* Broker state changes are logged from nats.c's threads; no blocking. */
 static void
 on_disconnected(natsConnection *nc, void *closure)
@@ -84,8 +90,8 @@ pv_broker_timed_out(pv_publisher *pub, pv_error *err, const char *what)
 	long long denied = atomic_load(&pub->denied_ms);
 	pv_status st;
 
-	if (denied == 0 || pv_pub_now_ms() - denied > pub->cfg->publish_timeout_ms +
-	    1000)
+	if (denied == 0 ||
+	    pv_pub_now_ms() - denied > pub->cfg->publish_timeout_ms + 1000)
 		return pv_error_set(err, PV_ERR_TIMEOUT, "%s timed out", what);
 	pthread_mutex_lock(&pub->denied_lock);
 	st = pv_error_set(err, PV_ERR_BROKER, "%s was not permitted: %s; "
@@ -199,8 +205,8 @@ build_options(pv_publisher *pub, pv_error *err)
 		s = set_credentials(o, cfg);
 	if (s != NATS_OK) {
 		natsOptions_Destroy(o);
-		return pv_broker_failure(err, "setting up the broker connection",
-		    s);
+		return pv_broker_failure(err, "setting up the broker "
+		    "connection", s);
 	}
 	pub->opts = o;
 	return PV_OK;
@@ -314,7 +320,8 @@ connect_locked(pv_publisher *pub, pv_error *err)
 	if (s != NATS_OK) {
 		natsConnection_Destroy(pub->nc);
 		pub->nc = NULL;
-		return pv_broker_failure(err, "creating the JetStream context", s);
+		return pv_broker_failure(err, "creating the JetStream "
+		    "context", s);
 	}
 	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
 		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
@@ -341,7 +348,8 @@ renew_js_locked(pv_publisher *pub, pv_error *err)
 	s = new_js(pub);
 	if (s != NATS_OK) {
 		pv_broker_drop(pub);
-		return pv_broker_failure(err, "renewing the JetStream context", s);
+		return pv_broker_failure(err, "renewing the JetStream "
+		    "context", s);
 	}
 	pv_log(pub->log, PV_LOG_INFO, "renewed the JetStream context after "
 	    "%d unacknowledged publishes", unacked);

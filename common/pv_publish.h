@@ -9,7 +9,10 @@
  * reconnects on its own without a limit, and a connection that ends up
  * closed is built again by the next publish.  Each configured stream is
  * looked up, or created when missing, before its first publish and again
- * after the broker reports that no stream took a message.
+ * after the broker reports that no stream took a message.  After a
+ * creation failed for a lasting reason (denied, or subjects that overlap
+ * another stream), publishes to that stream fail at once with the same
+ * reason, and one at a time tries again every 5 s.
  */
 #ifndef PV_PUBLISH_H
 #define PV_PUBLISH_H

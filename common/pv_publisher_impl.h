@@ -20,12 +20,6 @@
 #include "pv_publish.h"
 #include "pv_status.h"
 
-/* Outstanding asynchronous publishes per connection, above the threads. */
-#define PV_ASYNC_MAX_PENDING	4096
-
-/* Unacknowledged publishes after which the JetStream context is renewed. */
-#define PV_UNACKED_MAX	16
-
 struct pv_publisher {
 	const pv_config *cfg;
 	const pv_logger *log;
@@ -40,7 +34,8 @@ struct pv_publisher {
 	natsConnection *nc;
 	jsCtx *js;
 	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
-	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];	/* pv_pub_now_ms */
+	/* When each stream vanished (pv_pub_now_ms), or 0. */
+	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];
 	atomic_bool closing;		/* pv_publisher_free has begun */
 
 	/*
@@ -67,12 +62,16 @@ struct pv_publisher {
 	 * The server's last permissions violation.  It arrives on a nats.c
 	 * thread while the request that caused it waits for a reply that
 	 * never comes, so a time-out soon after it is reported as denied.
+	 * denied_lock guards denied_text and create_error.
 	 */
 	pthread_mutex_t denied_lock;
 	char denied_text[200];
-	atomic_llong denied_ms;		/* pv_pub_now_ms of it, or 0 */
+	atomic_llong denied_ms;		/* when it came (pv_pub_now_ms), or 0 */
 
-	/* The last failed creation of each stream: pv_pub_now_ms and its reason. */
+	/*
+	 * The last creation of each stream that failed for a lasting reason:
+	 * when (pv_pub_now_ms, 0 for never) and why.
+	 */
 	atomic_llong create_failed_ms[PV_CONFIG_STREAMS_MAX];
 	char create_error[PV_CONFIG_STREAMS_MAX][PV_ERROR_TEXT_MAX];
 
@@ -122,8 +121,9 @@ pv_status pv_broker_acquire(pv_publisher *pub, int64_t deadline,
 	pv_error *err);
 
 /*
- * Destroys the JetStream context and the connection, and clears every
- * stream binding.  The write lock is held.
+ * Destroys the JetStream context and the connection, clears every
+ * stream binding and resets the count of unacknowledged publishes.  The
+ * write lock is held.
  */
 void pv_broker_drop(pv_publisher *pub);
 

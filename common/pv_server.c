@@ -190,7 +190,10 @@ accept_next(server *srv, FCGX_Request *req, const sigset_t *wake)
 	return rc;
 }
 
-/* Sends what is buffered and closes the request's connection. */
+/*
+ * Sends what is buffered and ends the request.  libfcgi closes the
+ * connection unless the web server asked to keep it open.
+ */
 static void
 finish_request(FCGX_Request *req)
 {

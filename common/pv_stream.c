@@ -47,7 +47,7 @@ stream_takes_subjects(const char *name, const jsStreamInfo *si)
 
 static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
-	pv_error *err)
+	bool *lasting, pv_error *err)
 {
 	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
 	const char *subjects[1] = { subject };
@@ -56,6 +56,7 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	jsOptions jo;
 	jsErrCode jerr = 0;
 	natsStatus s;
+	pv_status st;
 
 	snprintf(subject, sizeof(subject), "%s.>", name);
 	jsStreamConfig_Init(&sc);
@@ -69,6 +70,7 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	/* MaxAge 0: events are kept until an operator removes them. */
 	sc.MaxAge = 0;
 
+	*lasting = false;
 	jsOptions_Init(&jo);
 	jo.Wait = pv_pub_remaining_ms(deadline);
 	if (jo.Wait <= 0)
@@ -84,52 +86,73 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 		    pub->cfg->replicas);
 		return PV_OK;
 	}
+	/* An overlap or a denial lasts until an operator acts. */
+	*lasting = true;
 	if (jerr == JS_ERR_SUBJECTS_OVERLAP)
 		return pv_error_set(err, PV_ERR_BROKER, "cannot create stream "
 		    "%s: subject %s overlaps another stream", name, subject);
 	if (s == NATS_TIMEOUT) {
 		snprintf(what, sizeof(what), "creating stream %s", name);
-		return pv_broker_timed_out(pub, err, what);
+		st = pv_broker_timed_out(pub, err, what);
+		*lasting = st == PV_ERR_BROKER;
+		return st;
 	}
+	*lasting = false;
 	return pv_error_set(err, PV_ERR_BROKER, "cannot create stream %s: %s "
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
 }
 
-/* Records why creating stream index failed, under denied_lock. */
-static void
-note_create_failure(pv_publisher *pub, int index, const pv_error *err)
+/* Fails with the reason of the last failed creation of stream index. */
+static pv_status
+recent_failure(pv_publisher *pub, int index, pv_error *err)
 {
+	pv_status st;
+
 	pthread_mutex_lock(&pub->denied_lock);
-	snprintf(pub->create_error[index], sizeof(pub->create_error[index]),
-	    "%s", err != NULL ? err->text : "creating the stream failed");
+	st = pv_error_set(err, PV_ERR_BROKER, "%s (tried again at most every "
+	    "%d s)", pub->create_error[index], PV_CREATE_RETRY_MS / 1000);
 	pthread_mutex_unlock(&pub->denied_lock);
-	atomic_store(&pub->create_failed_ms[index], (long long)pv_pub_now_ms());
+	return st;
 }
 
 /*
- * Creates stream index, unless an attempt failed less than
- * PV_CREATE_RETRY_MS ago.
+ * Creates stream index.  After a creation failed for a lasting reason
+ * (denied, or its subjects overlap another stream), requests fail at once
+ * with that reason for PV_CREATE_RETRY_MS, and then one request at a
+ * time tries again while the others still fail at once.
  */
 static pv_status
 create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
+	long long failed = atomic_load(&pub->create_failed_ms[index]);
+	bool lasting;
 	pv_status st;
 
-	if (pv_pub_now_ms() - atomic_load(&pub->create_failed_ms[index]) <
-	    PV_CREATE_RETRY_MS) {
-		pthread_mutex_lock(&pub->denied_lock);
-		st = pv_error_set(err, PV_ERR_BROKER, "%s (no new attempt for "
-		    "%d s)", pub->create_error[index],
-		    PV_CREATE_RETRY_MS / 1000);
-		pthread_mutex_unlock(&pub->denied_lock);
+	/* Claiming: moving the failure time to now keeps the others out. */
+	if (failed != 0 && (pv_pub_now_ms() - failed < PV_CREATE_RETRY_MS ||
+	    !atomic_compare_exchange_strong(&pub->create_failed_ms[index],
+	    &failed, (long long)pv_pub_now_ms())))
+		return recent_failure(pub, index, err);
+
+	st = add_stream(pub, pub->cfg->streams[index], deadline, &lasting,
+	    err);
+	if (st == PV_OK) {
+		atomic_store(&pub->create_failed_ms[index], 0);
+		atomic_store(&pub->stream_ready[index], true);
 		return st;
 	}
-
-	st = add_stream(pub, pub->cfg->streams[index], deadline, err);
-	if (st == PV_OK)
-		atomic_store(&pub->stream_ready[index], true);
-	else if (st == PV_ERR_BROKER)
-		note_create_failure(pub, index, err);
+	if (lasting) {
+		pthread_mutex_lock(&pub->denied_lock);
+		snprintf(pub->create_error[index],
+		    sizeof(pub->create_error[index]), "%s",
+		    err != NULL ? err->text : "creating the stream failed");
+		pthread_mutex_unlock(&pub->denied_lock);
+		atomic_store(&pub->create_failed_ms[index],
+		    (long long)pv_pub_now_ms());
+	} else if (failed != 0) {
+		/* A passing failure: the next request may try at once. */
+		atomic_store(&pub->create_failed_ms[index], failed);
+	}
 	return st;
 }
 
@@ -141,6 +164,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	char what[96];
 	jsOptions jo;
 	jsErrCode jerr = 0;
+	long long lost;
 	natsStatus s;
 
 	if (atomic_load(&pub->stream_ready[index]))
@@ -171,11 +195,12 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	    !pub->cfg->create_streams)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
 		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
+	lost = atomic_load(&pub->stream_lost_ms[index]);
 	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
-	    pv_pub_now_ms() - atomic_load(&pub->stream_lost_ms[index]) <
-	    PV_RECREATE_DELAY_MS)
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s was deleted; "
-		    "creating it again %d ms later", name, PV_RECREATE_DELAY_MS);
+	    lost != 0 && pv_pub_now_ms() - lost < PV_RECREATE_DELAY_MS)
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s was "
+		    "deleted; creating it again %d ms later", name,
+		    PV_RECREATE_DELAY_MS);
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
 		return create_stream(pub, index, deadline, err);
 	if (s == NATS_TIMEOUT) {

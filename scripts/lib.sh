@@ -23,37 +23,46 @@ remove_work_dir() {
 	rm -rf "$work"
 }
 
-# Prints the pids of the processes whose parent is pid $1.
+# Prints the pids of the processes whose parent is pid $1.  Sets the
+# variables child_status, child_ppid, key, value and rest.
 children_of() {
-	for status in /proc/[0-9]*/status; do
+	for child_status in /proc/[0-9]*/status; do
 		# (A process may end between the glob and the read: skip it.)
-		ppid=
+		child_ppid=
 		{ while read -r key value rest; do
 			if [ "$key" = "PPid:" ]; then
-				ppid=$value
+				child_ppid=$value
 				break
 			fi
-		done <"$status"; } 2>/dev/null || continue
-		if [ "$ppid" = "$1" ]; then
-			pid=${status#/proc/}
-			echo "${pid%/status}"
+		done <"$child_status"; } 2>/dev/null || continue
+		if [ "$child_ppid" = "$1" ]; then
+			child_status=${child_status#/proc/}
+			echo "${child_status%/status}"
 		fi
 	done
 }
 
 # Stops lighttpd ($lighttpd_pid) and waits up to 10 s more for the
-# handlers it started, which finish their requests before they exit.
+# handlers it started, because they finish their requests before they
+# exit.  Sends SIGKILL to those still running after that.
 stop_web() {
 	[ -n "$lighttpd_pid" ] || return 0
 	handlers=$(children_of "$lighttpd_pid")
 	stop_pid "$lighttpd_pid"
 	lighttpd_pid=
 	tries=0
-	for pid in $handlers; do
-		while kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 100 ]; do
+	for handler in $handlers; do
+		while kill -0 "$handler" 2>/dev/null && [ "$tries" -lt 100 ]; do
 			sleep 0.1
 			tries=$((tries + 1))
 		done
+		# (The cmdline check guards against a pid that was reused.)
+		if kill -0 "$handler" 2>/dev/null &&
+		    grep -q fcgi "/proc/$handler/cmdline" 2>/dev/null; then
+			echo "$prog: handler pid $handler still runs 10 s after" \
+				"lighttpd stopped, sending SIGKILL" >&2
+			kill -KILL "$handler" 2>/dev/null || true
+		fi
 	done
 }
 
