@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,56 @@ make_dir(char *out, size_t size, const char *dir, const char *name)
 		return false;
 	}
 	return chmod(out, 0755) == 0;
+}
+
+/* Copies the file at from to a new file to with mode 0755. */
+static bool
+copy_program(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in, out;
+	bool ok;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	ok = in >= 0 && out >= 0;
+	while (ok && (n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, (size_t)n) == n;
+	ok = ok && n == 0;
+	if (out >= 0)
+		ok = close(out) == 0 && ok;
+	if (in >= 0)
+		close(in);
+	if (!ok)
+		fprintf(stderr, "pvt: copying %s to %s failed: %s\n", from, to,
+		    strerror(errno));
+	return ok;
+}
+
+/*
+ * Copies the handlers from PV_BUILD to web->handlers, which www-data can
+ * read however the checkout's directories are protected (a checkout in
+ * /root, mode 0700, is out of its reach).
+ */
+static bool
+copy_handlers(pvt_web *web)
+{
+	const char *build = getenv("PV_BUILD");
+	char from[PVT_PATH_MAX], to[PVT_PATH_MAX];
+	int i;
+
+	if (!make_dir(web->handlers, sizeof(web->handlers), web->dir,
+	    "handlers"))
+		return false;
+	for (i = 0; i < PVT_AGGREGATES; i++)
+		if (!join(from, sizeof(from), build, "/", aggregates[i],
+		    ".fcgi", NULL) ||
+		    !join(to, sizeof(to), web->handlers, "/", aggregates[i],
+		    ".fcgi", NULL) ||
+		    !copy_program(from, to))
+			return false;
+	return true;
 }
 
 static char *
@@ -167,7 +218,7 @@ static bool
 start_apache(pvt_web *web, const char *name, bool cgi, const char *nats_url,
 	int *port, pid_t *pid)
 {
-	const char *source = getenv("PV_SOURCE"), *build = getenv("PV_BUILD");
+	const char *source = getenv("PV_SOURCE");
 	char base[PVT_PATH_MAX], run[PVT_PATH_MAX], log[PVT_PATH_MAX];
 	char sample[PVT_PATH_MAX], conf[PVT_PATH_MAX], out[PVT_PATH_MAX];
 	char listen[64], handlers[PVT_PATH_MAX], run_line[PVT_PATH_MAX];
@@ -186,7 +237,7 @@ start_apache(pvt_web *web, const char *name, bool cgi, const char *nats_url,
 	    !join(conf, sizeof(conf), base, "/apache.conf", NULL) ||
 	    !join(out, sizeof(out), base, "/apache.out", NULL) ||
 	    !join(handlers, sizeof(handlers),
-	    "Define PV_HANDLER_DIR ", build, "\n", NULL) ||
+	    "Define PV_HANDLER_DIR ", web->handlers, "\n", NULL) ||
 	    !join(run_line, sizeof(run_line),
 	    "Define PV_RUN_DIR ", run, "\n", NULL) ||
 	    !join(log_line, sizeof(log_line),
@@ -221,34 +272,63 @@ start_apache(pvt_web *web, const char *name, bool cgi, const char *nats_url,
 
 /* ---- spawn-fcgi and nginx ---- */
 
+/* A process that spawn-fcgi started, and the program it should become. */
+typedef struct spawned {
+	pid_t pid;
+	const char *program;
+} spawned;
+
+/*
+ * Returns true once spawn-fcgi has run the program.  spawn-fcgi creates
+ * the socket before it execs, and exits when the exec fails.
+ */
+static bool
+program_running(void *arg)
+{
+	const spawned *sp = arg;
+	char link[64], exe[PVT_PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%ld/exe", (long)sp->pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return false;
+	exe[n] = '\0';
+	return strcmp(exe, sp->program) == 0;
+}
+
 /* Starts one handler with spawn-fcgi -n on <run>/<aggregate>.sock. */
 static pid_t
-start_spawn_fcgi(const char *run, const char *log, const char *aggregate,
-	const char *nats_url)
+start_spawn_fcgi(const pvt_web *web, const char *run, const char *log,
+	const char *aggregate, const char *nats_url)
 {
-	const char *build = getenv("PV_BUILD");
 	char socket[PVT_PATH_MAX], program[PVT_PATH_MAX], out[PVT_PATH_MAX];
 	char nats[128];
 	char *argv[] = { "env", nats, "PHOTOVOTE_STREAMS=" PVT_STREAM,
 	    "spawn-fcgi", "-n", "-s", socket, "-u", "www-data", "-g",
 	    "www-data", "-U", "www-data", "-G", "www-data", "-M", "0660",
 	    "--", program, NULL };
+	spawned sp;
 	pid_t pid;
 
 	if (!join(socket, sizeof(socket), run, "/", aggregate, ".sock",
 	    NULL) ||
-	    !join(program, sizeof(program), build, "/", aggregate,
+	    !join(program, sizeof(program), web->handlers, "/", aggregate,
 	    ".fcgi", NULL) ||
 	    !join(out, sizeof(out), log, "/", aggregate, ".log", NULL) ||
 	    !join(nats, sizeof(nats), "NATS_URL=", nats_url, NULL))
 		return -1;
 
 	pid = pvt_spawn(argv, out);
+	sp.pid = pid;
+	sp.program = program;
 	if (pid > 0 && pvt_wait_until(file_exists, socket, pid,
+	    START_TIMEOUT_MS) && pvt_wait_until(program_running, &sp, pid,
 	    START_TIMEOUT_MS))
 		return pid;
 
-	fprintf(stderr, "pvt: spawn-fcgi did not create %s\n", socket);
+	fprintf(stderr, "pvt: spawn-fcgi did not run %s on %s\n", program,
+	    socket);
 	pvt_print_tail(out, 4096);
 	pvt_stop(pid, STOP_TIMEOUT_MS);
 	return -1;
@@ -278,8 +358,8 @@ start_nginx(pvt_web *web, const char *nats_url)
 		return false;
 
 	for (i = 0; i < PVT_AGGREGATES; i++) {
-		web->spawn_pids[i] = start_spawn_fcgi(run, log, aggregates[i],
-		    nats_url);
+		web->spawn_pids[i] = start_spawn_fcgi(web, run, log,
+		    aggregates[i], nats_url);
 		if (web->spawn_pids[i] <= 0)
 			return false;
 	}
@@ -322,7 +402,7 @@ pvt_web_start(pvt_web *web, const char *nats_url)
 
 	/* www-data must reach the sockets and logs below the directory. */
 	if (!pvt_tmpdir_make(web->dir, sizeof(web->dir), "web") ||
-	    chmod(web->dir, 0755) != 0)
+	    chmod(web->dir, 0755) != 0 || !copy_handlers(web))
 		goto fail;
 
 	if (!start_apache(web, "apache-fcgid", false, nats_url,

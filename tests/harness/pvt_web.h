@@ -32,6 +32,7 @@ typedef enum pvt_server {
 
 typedef struct pvt_web {
 	char dir[PVT_PATH_MAX];		/* configs, sockets, logs */
+	char handlers[PVT_PATH_MAX];	/* copies of the *.fcgi in PV_BUILD */
 	int apache_fcgid_port;
 	int apache_cgi_port;
 	int nginx_port;

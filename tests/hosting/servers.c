@@ -4,6 +4,11 @@
  * nats-server and lighttpd (pvt_stack), then Apache with mod_fcgid,
  * Apache with CGI, and nginx with the handlers under spawn-fcgi
  * (pvt_web), all publishing to the same stream.
+ *
+ * The servers are children of the runner, so one that exits must be
+ * reaped at once: Criterion 2.4 waits for its test workers with
+ * waitid(P_ALL, WNOWAIT), and a zombie child of another kind stalls the
+ * whole run (seen with spawn-fcgi processes whose exec had failed).
  */
 #include <stdio.h>
 
