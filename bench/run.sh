@@ -178,7 +178,7 @@ check_alive() {
 # lighttpd_us, nats_us, all_us (CPU per request), busy and rss_mib.
 # Stops the run when the load generator or a server fails.
 measure() {
-	requests= ok= other= errors= unanswered= rps= p50= p99=
+	requests='' ok='' other='' errors='' unanswered='' rps='' p50='' p99=''
 	pids=$(voter_pids)
 	if [ -z "$pids" ]; then
 		echo "bench: lighttpd (pid $lighttpd_pid) runs no voter.fcgi;" \

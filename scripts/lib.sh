@@ -4,6 +4,8 @@
 # it after setting "prog" (the name that starts every message).  Linux
 # only: ports are read from /proc/net.
 
+: "${prog:?set prog before sourcing scripts/lib.sh}"
+
 # Makes $work, a temporary directory whose name starts with $1.  When the
 # script ends, stops the servers in $lighttpd_pid and $nats_pid and
 # removes $work.
