@@ -21,44 +21,31 @@
 
 #define STREAM "election"
 
-static char dir[PVT_PATH_MAX];
-static char url[64];
-static char url_setting[96];
-static int port;
-static pid_t server = -1;
-static pvt_auth_handler handler = { -1, "", "" };
+static pvt_auth_site site;
 
 static void
 setup(void)
 {
-	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "auth"));
-	port = pvt_free_port();
-	cr_assert_gt(port, 0);
-	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
-	snprintf(url_setting, sizeof(url_setting), "NATS_URL=%s", url);
+	cr_assert(pvt_auth_site_open(&site, "auth"));
 }
 
 static void
 teardown(void)
 {
-	pvt_auth_handler_stop(&handler);
-	if (server > 0)
-		pvt_stop(server, 5000);
-	server = -1;
-	pvt_tmpdir_remove(dir);
+	pvt_auth_site_close(&site);
 }
 
-/* Returns dir/name in a static buffer of its own per call slot. */
+/* Returns site.dir/name in a static buffer of its own per call slot. */
 static const char *
 path_in(int slot, const char *name)
 {
 	static char paths[8][PVT_PATH_MAX + 64];
 
-	snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", dir, name);
+	snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", site.dir, name);
 	return paths[slot];
 }
 
-/* Runs a generator script of this directory with dir as argument. */
+/* Runs a generator script of this directory with site.dir as argument. */
 static void
 generate(const char *interpreter, const char *script)
 {
@@ -67,7 +54,7 @@ generate(const char *interpreter, const char *script)
 
 	cr_assert_not_null(source, "PV_SOURCE is not set");
 	snprintf(command, sizeof(command), "%s '%s/tests/auth/%s' '%s'",
-	    interpreter, source, script, dir);
+	    interpreter, source, script, site.dir);
 	cr_assert_eq(system(command), 0, "%s failed", command);
 }
 
@@ -75,21 +62,21 @@ generate(const char *interpreter, const char *script)
 static void
 start_server(const char *auth_block)
 {
-	server = pvt_auth_server_start_in(dir, port, auth_block);
-	cr_assert_gt(server, 0, "nats-server did not start");
+	site.server = pvt_auth_server_start_in(site.dir, site.port, auth_block);
+	cr_assert_gt(site.server, 0, "nats-server did not start");
 }
 
 static void
 start_handler(char *const *env)
 {
-	cr_assert(pvt_auth_handler_start(&handler, dir, "voter", env));
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
 }
 
 /* Asserts that the handler's log contains text. */
 static void
 expect_logged(const char *text)
 {
-	char *log = pvt_auth_read_file(handler.log_path);
+	char *log = pvt_auth_read_file(site.handler.log_path);
 
 	cr_assert_not_null(log);
 	cr_assert_not_null(strstr(log, text), "the log lacks \"%s\":\n%s",
@@ -101,7 +88,7 @@ expect_logged(const char *text)
 static void
 expect_secret_not_logged(const char *secret)
 {
-	char *text = pvt_auth_read_file(handler.log_path);
+	char *text = pvt_auth_read_file(site.handler.log_path);
 
 	cr_assert_not_null(text);
 	cr_assert_null(strstr(text, secret), "the log shows the secret:\n%s",
@@ -129,49 +116,49 @@ TestSuite(auth, .init = setup, .fini = teardown, .timeout = 60);
 
 Test(auth, user_password_publishes)
 {
-	pvt_auth_client admin = { .url = url, .user = "pv",
+	pvt_auth_client admin = { .url = site.url, .user = "pv",
 	    .password = "pw-secret-1" };
-	char *env[] = { url_setting, "NATS_USER=pv",
+	char *env[] = { site.url_setting, "NATS_USER=pv",
 	    "NATS_PASSWORD=pw-secret-1", NULL };
 
 	start_server("authorization { users = [ "
 	    "{ user: pv, password: \"pw-secret-1\" } ] }");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	expect_stored(&admin, 1);
 }
 
 Test(auth, wrong_password_503)
 {
-	char *env[] = { url_setting, "NATS_USER=pv",
+	char *env[] = { site.url_setting, "NATS_USER=pv",
 	    "NATS_PASSWORD=wrong-secret-2", NULL };
 
 	start_server("authorization { users = [ "
 	    "{ user: pv, password: \"pw-secret-1\" } ] }");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 	expect_secret_not_logged("wrong-secret-2");
 	expect_logged("authentication failed");
 }
 
 Test(auth, token_publishes)
 {
-	pvt_auth_client admin = { .url = url, .token = "tok-secret-3" };
-	char *env[] = { url_setting, "NATS_TOKEN=tok-secret-3", NULL };
+	pvt_auth_client admin = { .url = site.url, .token = "tok-secret-3" };
+	char *env[] = { site.url_setting, "NATS_TOKEN=tok-secret-3", NULL };
 
 	start_server("authorization { token: \"tok-secret-3\" }");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	expect_stored(&admin, 1);
 }
 
 Test(auth, wrong_token_503)
 {
-	char *env[] = { url_setting, "NATS_TOKEN=wrong-token-4", NULL };
+	char *env[] = { site.url_setting, "NATS_TOKEN=wrong-token-4", NULL };
 
 	start_server("authorization { token: \"tok-secret-3\" }");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 	expect_secret_not_logged("wrong-token-4");
 	expect_logged("authentication failed");
 }
@@ -185,7 +172,7 @@ start_tls_server(bool verify)
 	generate("sh", "make_certs.sh");
 	snprintf(block, sizeof(block), "tls {\n cert_file: \"%s/server.pem\"\n"
 	    " key_file: \"%s/server.key\"\n ca_file: \"%s/ca.pem\"\n"
-	    " verify: %s\n timeout: 5\n}", dir, dir, dir,
+	    " verify: %s\n timeout: 5\n}", site.dir, site.dir, site.dir,
 	    verify ? "true" : "false");
 	start_server(block);
 }
@@ -195,37 +182,38 @@ setting(int slot, const char *name, const char *file)
 {
 	static char values[8][PVT_PATH_MAX + 96];
 
-	snprintf(values[slot], sizeof(values[slot]), "%s=%s/%s", name, dir,
+	snprintf(values[slot], sizeof(values[slot]), "%s=%s/%s", name, site.dir,
 	    file);
 	return values[slot];
 }
 
 Test(auth, tls_with_ca_publishes)
 {
-	pvt_auth_client admin = { .url = url };
-	char *env[] = { url_setting, setting(0, "NATS_CA", "ca.pem"), NULL };
+	pvt_auth_client admin = { .url = site.url };
+	char *env[] = { site.url_setting, setting(0, "NATS_CA", "ca.pem"),
+	    NULL };
 
 	start_tls_server(false);
 	admin.ca = path_in(2, "ca.pem");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	expect_stored(&admin, 1);
 }
 
 Test(auth, tls_with_other_ca_503)
 {
-	char *env[] = { url_setting, setting(0, "NATS_CA", "other-ca.pem"),
+	char *env[] = { site.url_setting, setting(0, "NATS_CA", "other-ca.pem"),
 	    NULL };
 
 	start_tls_server(false);
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 }
 
 Test(auth, mutual_tls_publishes)
 {
-	pvt_auth_client admin = { .url = url };
-	char *env[] = { url_setting, setting(0, "NATS_CA", "ca.pem"),
+	pvt_auth_client admin = { .url = site.url };
+	char *env[] = { site.url_setting, setting(0, "NATS_CA", "ca.pem"),
 	    setting(1, "NATS_CERT", "client.pem"),
 	    setting(2, "NATS_KEY", "client.key"), NULL };
 
@@ -234,43 +222,44 @@ Test(auth, mutual_tls_publishes)
 	admin.cert = path_in(3, "client.pem");
 	admin.key = path_in(4, "client.key");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	expect_stored(&admin, 1);
 }
 
 Test(auth, mutual_tls_without_cert_503)
 {
-	char *env[] = { url_setting, setting(0, "NATS_CA", "ca.pem"), NULL };
+	char *env[] = { site.url_setting, setting(0, "NATS_CA", "ca.pem"),
+	    NULL };
 
 	start_tls_server(true);
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 }
 
 Test(auth, creds_file_publishes)
 {
-	pvt_auth_client admin = { .url = url };
-	char *env[] = { url_setting, setting(0, "NATS_CREDS", "user.creds"),
-	    NULL };
+	pvt_auth_client admin = { .url = site.url };
+	char *env[] = { site.url_setting,
+	    setting(0, "NATS_CREDS", "user.creds"), NULL };
 
 	generate("python3", "make_creds.py");
 	start_server(RESOLVER);
 	admin.creds = path_in(2, "user.creds");
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	expect_stored(&admin, 1);
 }
 
 Test(auth, creds_of_unknown_account_503)
 {
-	char *env[] = { url_setting, setting(0, "NATS_CREDS", "other.creds"),
-	    NULL };
+	char *env[] = { site.url_setting,
+	    setting(0, "NATS_CREDS", "other.creds"), NULL };
 	char *seed;
 
 	generate("python3", "make_creds.py");
 	start_server(RESOLVER);
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 
 	/* The seed line of the creds file must not reach the log. */
 	seed = pvt_auth_read_file(path_in(2, "other.creds"));
@@ -281,17 +270,17 @@ Test(auth, creds_of_unknown_account_503)
 
 Test(auth, world_readable_creds_warned)
 {
-	char *env[] = { url_setting, setting(0, "NATS_CREDS", "user.creds"),
-	    NULL };
+	char *env[] = { site.url_setting,
+	    setting(0, "NATS_CREDS", "user.creds"), NULL };
 	char *text;
 
 	generate("python3", "make_creds.py");
 	cr_assert_eq(chmod(path_in(2, "user.creds"), 0644), 0);
 	start_server(RESOLVER);
 	start_handler(env);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 
-	text = pvt_auth_read_file(handler.log_path);
+	text = pvt_auth_read_file(site.handler.log_path);
 	cr_assert_not_null(text);
 	cr_assert(strstr(text, "user.creds is readable by other users"),
 	    "no warning in the log:\n%s", text);

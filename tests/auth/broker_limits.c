@@ -16,36 +16,21 @@
 
 #define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
 
-static char dir[PVT_PATH_MAX];
-static char url[64];
-static char url_setting[96];
-static pid_t server = -1;
-static pvt_auth_handler handler = { -1, "", "" };
+static pvt_auth_site site;
 
 /* Starts nats-server with JetStream and the extra configuration. */
 static void
 start_server(const char *extra)
 {
-	int port;
-
-	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "limits"));
-	port = pvt_free_port();
-	cr_assert_gt(port, 0);
-	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
-	snprintf(url_setting, sizeof(url_setting), "NATS_URL=%s", url);
-
-	server = pvt_auth_server_start_in(dir, port, extra);
-	cr_assert_gt(server, 0);
+	cr_assert(pvt_auth_site_open(&site, "limits"));
+	site.server = pvt_auth_server_start_in(site.dir, site.port, extra);
+	cr_assert_gt(site.server, 0);
 }
 
 static void
 teardown(void)
 {
-	pvt_auth_handler_stop(&handler);
-	if (server > 0)
-		pvt_stop(server, 5000);
-	server = -1;
-	pvt_tmpdir_remove(dir);
+	pvt_auth_site_close(&site);
 }
 
 /* Creates stream name with the subjects foreign.> through nats.c. */
@@ -58,7 +43,7 @@ create_foreign_stream(const char *name)
 	jsCtx *js = NULL;
 	natsStatus s;
 
-	s = natsConnection_ConnectTo(&nc, url);
+	s = natsConnection_ConnectTo(&nc, site.url);
 	cr_assert_eq(s, NATS_OK, "connect: %s", natsStatus_GetText(s));
 	s = natsConnection_JetStream(&js, nc, NULL);
 	cr_assert_eq(s, NATS_OK);
@@ -76,17 +61,17 @@ TestSuite(broker_limits, .fini = teardown, .timeout = 60);
 
 Test(broker_limits, over_max_payload_413)
 {
-	char *env[] = { url_setting, NULL };
+	char *env[] = { site.url_setting, NULL };
 
 	/* The event (about 170 bytes) plus room for headers exceeds 600. */
 	start_server("max_payload: 600");
-	cr_assert(pvt_auth_handler_start(&handler, dir, "voter", env));
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 413);
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 413);
 }
 
 Test(broker_limits, foreign_subjects_unhealthy)
 {
-	char *env[] = { url_setting, NULL };
+	char *env[] = { site.url_setting, NULL };
 	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
 	    "/voter/health", "GATEWAY_INTERFACE", "CGI/1.1", NULL };
 	char *out = NULL;
@@ -94,13 +79,13 @@ Test(broker_limits, foreign_subjects_unhealthy)
 	start_server("");
 	/* "election" takes foreign.>, not the election.> of the handler. */
 	create_foreign_stream("election");
-	cr_assert(pvt_auth_handler_start(&handler, dir, "voter", env));
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
 
-	cr_assert(pvt_fcgi_request(handler.socket_path, params, "", 0, 10000,
-	    &out));
+	cr_assert(pvt_fcgi_request(site.handler.socket_path, params, "", 0,
+	    10000, &out));
 	cr_expect(strstr(out, "Status: 503") != NULL, "%s", out);
 	cr_expect(strstr(out, "does not take the subjects") != NULL, "%s",
 	    out);
 	free(out);
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 }

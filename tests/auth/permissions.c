@@ -17,12 +17,7 @@
 #define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
 #define EVENT_ID_2 "01HV6Z3R8Y5A0B9C7D2E4F6G8M"
 
-static char dir[PVT_PATH_MAX];
-static char url[64];
-static char url_setting[96];
-static int port;
-static pid_t server = -1;
-static pvt_auth_handler handler = { -1, "", "" };
+static pvt_auth_site site;
 static pvt_auth_client admin;
 
 /*
@@ -50,83 +45,75 @@ static const char users[] =
 static void
 setup(void)
 {
-	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "permissions"));
-	port = pvt_free_port();
-	cr_assert_gt(port, 0);
-	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", port);
-	snprintf(url_setting, sizeof(url_setting), "NATS_URL=%s", url);
-	admin = (pvt_auth_client){ .url = url, .user = "admin",
+	cr_assert(pvt_auth_site_open(&site, "permissions"));
+	admin = (pvt_auth_client){ .url = site.url, .user = "admin",
 	    .password = "admin-pw" };
 
-	server = pvt_auth_server_start_in(dir, port, users);
-	cr_assert_gt(server, 0);
+	site.server = pvt_auth_server_start_in(site.dir, site.port, users);
+	cr_assert_gt(site.server, 0);
 }
 
 static void
 teardown(void)
 {
-	pvt_auth_handler_stop(&handler);
-	if (server > 0)
-		pvt_stop(server, 5000);
-	server = -1;
-	pvt_tmpdir_remove(dir);
+	pvt_auth_site_close(&site);
 }
 
 TestSuite(permissions, .init = setup, .fini = teardown, .timeout = 60);
 
 Test(permissions, bind_only_user_publishes)
 {
-	char *env[] = { url_setting, "NATS_USER=binder",
+	char *env[] = { site.url_setting, "NATS_USER=binder",
 	    "NATS_PASSWORD=binder-pw", "PHOTOVOTE_CREATE_STREAMS=false", NULL };
 	uint64_t messages = 0;
 
 	cr_assert(pvt_auth_stream_create(&admin, STREAM));
-	cr_assert(pvt_auth_handler_start(&handler, dir, "binder", env));
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert(pvt_auth_site_handler(&site, "binder", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	cr_assert(pvt_auth_stream_messages(&admin, STREAM, &messages));
 	cr_assert_eq(messages, 1);
 }
 
 Test(permissions, bind_only_never_creates)
 {
-	char *env[] = { url_setting, "NATS_USER=creator",
+	char *env[] = { site.url_setting, "NATS_USER=creator",
 	    "NATS_PASSWORD=creator-pw", "PHOTOVOTE_CREATE_STREAMS=false",
 	    NULL };
 
-	cr_assert(pvt_auth_handler_start(&handler, dir, "creator", env));
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert(pvt_auth_site_handler(&site, "creator", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 	cr_assert_not(pvt_auth_stream_exists(&admin, STREAM),
 	    "the handler created the stream");
 }
 
 Test(permissions, create_user_creates_stream)
 {
-	char *env[] = { url_setting, "NATS_USER=creator",
+	char *env[] = { site.url_setting, "NATS_USER=creator",
 	    "NATS_PASSWORD=creator-pw", NULL };
 	uint64_t messages = 0;
 
-	cr_assert(pvt_auth_handler_start(&handler, dir, "creator", env));
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 200);
+	cr_assert(pvt_auth_site_handler(&site, "creator", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	cr_assert(pvt_auth_stream_messages(&admin, STREAM, &messages));
 	cr_assert_eq(messages, 1);
 }
 
 Test(permissions, bind_only_user_cannot_create)
 {
-	char *env[] = { url_setting, "NATS_USER=binder",
+	char *env[] = { site.url_setting, "NATS_USER=binder",
 	    "NATS_PASSWORD=binder-pw", NULL };
 
 	char *log;
 
-	cr_assert(pvt_auth_handler_start(&handler, dir, "binder", env));
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID), 503);
+	cr_assert(pvt_auth_site_handler(&site, "binder", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 	cr_assert_not(pvt_auth_stream_exists(&admin, STREAM));
 
 	/* The next request fails with the same reason without trying again. */
-	cr_assert_eq(pvt_auth_post_event(&handler, EVENT_ID_2), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID_2), 503);
 
 	/* The log names the denial, not a time-out that may have stored. */
-	log = pvt_auth_read_file(handler.log_path);
+	log = pvt_auth_read_file(site.handler.log_path);
 	cr_assert_not_null(log);
 	cr_expect_not_null(strstr(log, "was not permitted"), "%s", log);
 	cr_expect_null(strstr(log, "may still be stored"), "%s", log);
@@ -142,21 +129,21 @@ Test(permissions, bind_only_user_cannot_create)
  */
 Test(permissions, denied_publishes_freed)
 {
-	char *env[] = { url_setting, "NATS_USER=looker",
+	char *env[] = { site.url_setting, "NATS_USER=looker",
 	    "NATS_PASSWORD=looker-pw", "PHOTOVOTE_CREATE_STREAMS=false",
 	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=100", NULL };
 	char id[48], *log;
 	int i;
 
 	cr_assert(pvt_auth_stream_create(&admin, STREAM));
-	cr_assert(pvt_auth_handler_start(&handler, dir, "looker", env));
+	cr_assert(pvt_auth_site_handler(&site, "looker", env));
 	for (i = 0; i < 18; i++) {
 		snprintf(id, sizeof(id), "01HV6Z3R8Y5A0B9C7D2E4F6G%02d", i);
-		cr_assert_eq(pvt_auth_post_event(&handler, id), 503,
+		cr_assert_eq(pvt_auth_post_event(&site.handler, id), 503,
 		    "request %d", i);
 	}
 
-	log = pvt_auth_read_file(handler.log_path);
+	log = pvt_auth_read_file(site.handler.log_path);
 	cr_assert_not_null(log);
 	cr_expect_not_null(strstr(log, "renewed the JetStream context after "
 	    "16 unacknowledged publishes"), "%s", log);

@@ -281,6 +281,48 @@ pvt_auth_handler_stop(pvt_auth_handler *h)
 	return clean;
 }
 
+bool
+pvt_auth_site_open(pvt_auth_site *site, const char *tag)
+{
+	memset(site, 0, sizeof(*site));
+	site->server = -1;
+	site->handler.pid = -1;
+	if (!pvt_tmpdir_make(site->dir, sizeof(site->dir), tag))
+		return false;
+
+	site->port = pvt_free_port();
+	if (site->port <= 0) {
+		fprintf(stderr, "pvt: no free port for nats-server\n");
+		return false;
+	}
+	snprintf(site->url, sizeof(site->url), "nats://127.0.0.1:%d",
+	    site->port);
+	snprintf(site->url_setting, sizeof(site->url_setting), "NATS_URL=%s",
+	    site->url);
+	return true;
+}
+
+bool
+pvt_auth_site_handler(pvt_auth_site *site, const char *name,
+	char *const *env)
+{
+	return pvt_auth_handler_start(&site->handler, site->dir, name, env);
+}
+
+void
+pvt_auth_site_close(pvt_auth_site *site)
+{
+	if (site->dir[0] == '\0')
+		return;
+
+	pvt_auth_handler_stop(&site->handler);
+	if (site->server > 0)
+		pvt_stop(site->server, 5000);
+	site->server = -1;
+	pvt_tmpdir_remove(site->dir);
+	site->dir[0] = '\0';
+}
+
 int
 pvt_auth_post_event(const pvt_auth_handler *h, const char *event_id)
 {

@@ -72,6 +72,35 @@ bool pvt_auth_handler_start(pvt_auth_handler *h, const char *dir,
 bool pvt_auth_handler_stop(pvt_auth_handler *h);
 
 /*
+ * One test's scratch directory, free broker port and URL, and the
+ * processes it starts there.
+ */
+typedef struct pvt_auth_site {
+	char dir[PVT_PATH_MAX];
+	int port;
+	char url[64];			/* nats://127.0.0.1:<port> */
+	char url_setting[96];		/* NATS_URL=<url>, for a handler */
+	pid_t server;			/* nats-server, or -1 */
+	pvt_auth_handler handler;	/* pid -1 until started */
+} pvt_auth_site;
+
+/*
+ * Makes a scratch directory whose name contains tag and picks a free
+ * port.  Returns false (after printing why) when either fails.
+ */
+bool pvt_auth_site_open(pvt_auth_site *site, const char *tag);
+
+/* Starts the site's handler in its directory, as pvt_auth_handler_start. */
+bool pvt_auth_site_handler(pvt_auth_site *site, const char *name,
+	char *const *env);
+
+/*
+ * Stops the handler and nats-server by pid, then removes the directory.
+ * A site that was never opened is left as it is.
+ */
+void pvt_auth_site_close(pvt_auth_site *site);
+
+/*
  * Sends POST /voter/ with a valid VoterRegistered event whose id is
  * event_id, and returns the HTTP status of the answer (0 on failure).
  */
