@@ -16,15 +16,20 @@ Test(percent_encoded, escaped_event_path_stored)
 	    "'open_date':'2025-06-01T08:00:00Z'}");
 	pvt_stream_state before, after;
 	pvt_http_response resp;
+	pvt_stored msg;
 
 	before = pvt_suite_stream_state();
 	pvt_suite_send_json("PUT", "/election/%6Fpened", body, &resp);
 	after = pvt_suite_stream_state();
 
-	cr_expect_eq(resp.status, 200, "status %d, body %s", resp.status,
+	cr_assert_eq(resp.status, 200, "status %d, body %s", resp.status,
 	    resp.body);
-	cr_expect_eq(after.messages, before.messages + 1);
+	cr_assert_eq(after.messages, before.messages + 1);
+	pvt_suite_stored(after.last_seq, &msg);
+	cr_expect_str_eq(msg.event_type,
+	    "PhotoVote.Event.Election.ElectionOpened");
 
+	pvt_stored_free(&msg);
 	pvt_http_response_free(&resp);
 	free(body);
 }
