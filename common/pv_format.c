@@ -8,10 +8,22 @@
 
 #include "pv_utf8.h"
 
+int
+pv_format_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static bool
 is_hex(char c)
 {
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+	return pv_format_hex_value(c) >= 0;
 }
 
 /* The canonical 8-4-4-4-12 form, any version, either case. */

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Returns the value of the hexadecimal digit c (either case), or -1. */
+int pv_format_hex_value(char c);
+
 /* The canonical 8-4-4-4-12 UUID form, any version, either case. */
 bool pv_format_is_uuid(const char *s, size_t len);
 

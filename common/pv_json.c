@@ -18,6 +18,7 @@
 
 #include "pv_json.h"
 
+#include "pv_format.h"
 #include "pv_utf8.h"
 
 /* The scan keeps one bit per nesting level in a uint32_t. */
@@ -108,13 +109,13 @@ static long
 hex4(const unsigned char *p)
 {
 	long value = 0;
-	int i;
+	int i, digit;
 
 	for (i = 0; i < 4; i++) {
-		if (!isxdigit(p[i]))
+		digit = pv_format_hex_value((char)p[i]);
+		if (digit < 0)
 			return -1;
-		value = value * 16 + (isdigit(p[i]) ? p[i] - '0' :
-		    tolower(p[i]) - 'a' + 10);
+		value = value * 16 + digit;
 	}
 	return value;
 }

@@ -7,19 +7,7 @@
 #include <strings.h>
 
 #include "pv_buf.h"
-
-/* Returns the value of hex digit c, or -1. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "pv_format.h"
 
 /*
  * Decodes "%XX" escapes of path in place.  A '%' without two hex digits
@@ -32,8 +20,8 @@ percent_decode(char *path)
 	int high, low;
 
 	while (*in != '\0') {
-		high = in[0] == '%' ? hex_value(in[1]) : -1;
-		low = high >= 0 ? hex_value(in[2]) : -1;
+		high = in[0] == '%' ? pv_format_hex_value(in[1]) : -1;
+		low = high >= 0 ? pv_format_hex_value(in[2]) : -1;
 		if (low < 0) {
 			*out++ = *in++;
 			continue;
