@@ -58,7 +58,7 @@ check_count() {
 	echo "bench: $1=\"$2\" is not a whole number from 1 to $3" >&2
 	exit 2
 }
-# (pv_load runs at most 600 s; PHOTOVOTE_THREADS allows 256.)
+# (pv_load runs at most 600 s, and PHOTOVOTE_THREADS allows at most 256.)
 check_count BENCH_SECONDS "$seconds" 600
 check_count BENCH_SWEEP_SECONDS "$sweep_seconds" 600
 check_count BENCH_THREADS "$threads" 256

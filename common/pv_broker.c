@@ -137,7 +137,7 @@ set_credentials(natsOptions *o, const pv_config *cfg)
  * Returns the time-out of one connection attempt to one server, in ms.
  * nats.c holds the connection's lock during an attempt, so every call on
  * the connection (status, publish, close) can wait that long while a
- * broker accepts TCP connections but does not answer (stopped, or a
+ * broker accepts TCP connections but does not respond (stopped, or a
  * packet filter dropping traffic).  A quarter of the publish time-out,
  * shared by all servers, keeps the first connect of a request within a
  * quarter of it, and such waits short next to the publish time-out.
@@ -247,8 +247,8 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
 
 	if (auth)
-		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth", "broker "
-		    "authentication failed (%s); check NATS_USER and "
+		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",
+		    "broker authentication failed (%s); check NATS_USER and "
 		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS", reason);
 	else
 		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
@@ -470,13 +470,13 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
 		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
 		    "broker");
-	/* A ping finds a broker that is connected but stopped answering. */
+	/* A ping finds a broker that is connected but stopped responding. */
 	else if (natsConnection_FlushTimeout(pub->nc,
 	    connect_timeout_ms(pub->cfg)) != NATS_OK)
 		st = pv_error_set(&err, PV_ERR_BROKER, "the broker did not "
 		    "answer a ping within %d ms", connect_timeout_ms(pub->cfg));
 	/*
-	 * A broker that answers again ends a stall: a load balancer that
+	 * A broker that responds again ends a stall: a load balancer that
 	 * took the handler out sends no publish that could end it.
 	 */
 	else if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)

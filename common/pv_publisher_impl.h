@@ -40,7 +40,7 @@ struct pv_publisher {
 
 	/*
 	 * Set when a publish timed out and none succeeded since: the broker
-	 * stopped answering (stopped, overloaded or half-open).  Meanwhile
+	 * stopped responding (stopped, overloaded or half-open).  Meanwhile
 	 * one request at a time waits for it.  The others fail with 503 after
 	 * at most PV_PROBE_WAIT_MS instead of each waiting out the time-out
 	 * while more queue up.
@@ -48,7 +48,8 @@ struct pv_publisher {
 	atomic_llong stalled_since_ms;
 	atomic_bool probe_busy;
 	pthread_mutex_t probe_lock;
-	pthread_cond_t probe_done;	/* on CLOCK_MONOTONIC, when a probe ends */
+	/* Signalled when a probe ends; its clock is CLOCK_MONOTONIC. */
+	pthread_cond_t probe_done;
 
 	/*
 	 * Publishes sent whose acknowledgement did not arrive in time.  nats.c

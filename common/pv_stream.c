@@ -13,9 +13,9 @@
 
 /*
  * Time between a stream vanishing and creating it again, in ms.
- * nats-server 2.9.10 forgets a deleted stream before it removes the
- * stream's directory, so a stream created with the same name in between
- * loses the files of the messages it acknowledged (seen in
+ * nats-server 2.9.10 drops a deleted stream from its state before it
+ * removes the stream's directory, so a stream created with the same name
+ * in between loses the files of the messages it acknowledged (seen in
  * tests/faults/stream_deleted.c).
  */
 #define PV_RECREATE_DELAY_MS		1000
@@ -128,7 +128,10 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	bool lasting;
 	pv_status st;
 
-	/* Claiming: moving the failure time to now keeps the others out. */
+	/*
+	 * This request claims the retry: a fresh failure time makes the
+	 * others fail at once meanwhile.
+	 */
 	if (failed != 0 && (pv_pub_now_ms() - failed < PV_CREATE_RETRY_MS ||
 	    !atomic_compare_exchange_strong(&pub->create_failed_ms[index],
 	    &failed, (long long)pv_pub_now_ms())))

@@ -64,7 +64,7 @@ make_dir(char *out, size_t size, const char *dir, const char *name)
 	return chmod(out, 0755) == 0;
 }
 
-/* Copies the file at from to a new file to with mode 0755. */
+/* Copies file from to a new file to, with mode 0755. */
 static bool
 copy_program(const char *from, const char *to)
 {
@@ -91,8 +91,7 @@ copy_program(const char *from, const char *to)
 
 /*
  * Copies the handlers from PV_BUILD to web->handlers, which www-data can
- * read however the checkout's directories are protected (a checkout in
- * /root, mode 0700, is out of its reach).
+ * read even when it cannot read the checkout (one in /root, mode 0700).
  */
 static bool
 copy_handlers(pvt_web *web)

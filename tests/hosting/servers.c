@@ -6,9 +6,11 @@
  * (pvt_web), all publishing to the same stream.
  *
  * The servers are children of the runner, so one that exits must be
- * reaped at once: Criterion 2.4 waits for its test workers with
+ * reaped at once.  Criterion 2.4 waits for its test workers with
  * waitid(P_ALL, WNOWAIT), and a zombie child of another kind stalls the
- * whole run (seen with spawn-fcgi processes whose exec had failed).
+ * whole run.  (Seen with spawn-fcgi processes whose exec had failed.)
+ * NOTE: a failed start is reaped, but a server that dies later in the run
+ * stays a zombie and stalls it.
  */
 #include <stdio.h>
 
