@@ -151,41 +151,41 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 	pv_error *err)
 {
 	const char *p = list, *start;
-	char excerpt[64];
+	size_t len;
+	int entry;
 
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
+	/* URLs are separated by commas, with optional spaces around them. */
+	for (entry = 1;; entry++) {
+		while (*p == ' ')
 			p++;
-		if (*p == '\0')
-			break;
 		for (start = p; is_url_char(*p); p++)
 			continue;
-		if (*p != '\0' && *p != ',' && *p != ' ')
+		len = (size_t)(p - start);
+		while (*p == ' ')
+			p++;
+		if (*p != '\0' && *p != ',')
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
-			    "character in a server URL", name);
+			    "character in server URL %d", name, entry);
 		if (cfg->server_count == PV_CONFIG_SERVERS_MAX)
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
 			    "than %d servers", name, PV_CONFIG_SERVERS_MAX);
 
-		if (!is_server_url(start, (size_t)(p - start)))
-			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
-			    "server URL: expected nats://, tls://, ws:// or "
+		/* The entry's position, never its text: it may hold a password. */
+		if (!is_server_url(start, len))
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
+			    "%d is invalid: expected nats://, tls://, ws:// or "
 			    "wss:// followed by a host and an optional port "
 			    "from 1 to 65535, such as nats://127.0.0.1:4222",
-			    name);
-		cfg->servers[cfg->server_count] = strndup(start,
-		    (size_t)(p - start));
+			    name, entry);
+		cfg->servers[cfg->server_count] = strndup(start, len);
 		if (cfg->servers[cfg->server_count] == NULL)
 			return pv_error_set(err, PV_ERR_NOMEM, "%s: out of "
 			    "memory", name);
 		cfg->server_count++;
+		if (*p == '\0')
+			return PV_OK;
+		p++;
 	}
-
-	if (cfg->server_count == 0)
-		return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid value %s: "
-		    "expected one or more URLs such as nats://127.0.0.1:4222",
-		    name, shown(excerpt, sizeof(excerpt), list, false));
-	return PV_OK;
 }
 
 /*

@@ -236,6 +236,7 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=nats://", "NATS_URL" },
 		{ "NATS_URL=nats://127.0.0.1:99999", "NATS_URL" },
 		{ "NATS_URL=nats://127.0.0.1:", "NATS_URL" },
+		{ "NATS_URL=nats://a:1,,nats://b:2", "server URL 2" },
 		{ "NATS_URL=nats://h:42x", "NATS_URL" },
 		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
