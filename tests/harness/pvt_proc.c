@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,6 +20,17 @@
 #include <arpa/inet.h>
 
 #include "pvt_proc.h"
+
+/*
+ * Children that the SIGCHLD handler of pvt_reap_exited may reap: a
+ * slot contains the pid while the child runs and its negation once the
+ * handler reaped it, so a later pvt_stop signals no other process that
+ * got the same pid.  (Lock-free atomics are safe in a signal handler.)
+ */
+#define REAPED_MAX 64
+
+static atomic_int reaped_pids[REAPED_MAX];
+static atomic_bool reaping;
 
 int
 pvt_free_port(void)
@@ -98,6 +110,113 @@ pvt_tmpdir_remove(const char *dir)
 	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
 }
 
+/* Writes "pvt: pid N exited during the run\n" with async-signal-safe calls. */
+static void
+report_exit(pid_t pid)
+{
+	char text[64] = "pvt: pid ", digits[16];
+	size_t len = strlen(text), n = 0;
+	const char *tail = " exited during the run\n";
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0 && n < sizeof(digits));
+	while (n > 0)
+		text[len++] = digits[--n];
+	memcpy(text + len, tail, strlen(tail));
+	len += strlen(tail);
+	(void)!write(STDERR_FILENO, text, len);
+}
+
+static void
+reap_registered(int sig)
+{
+	int saved = errno, i, pid;
+
+	(void)sig;
+	for (i = 0; i < REAPED_MAX; i++) {
+		pid = atomic_load(&reaped_pids[i]);
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
+			atomic_store(&reaped_pids[i], -pid);
+			report_exit(pid);
+		}
+	}
+	errno = saved;
+}
+
+bool
+pvt_reap_exited(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = reap_registered;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) != 0) {
+		fprintf(stderr, "pvt: sigaction SIGCHLD failed: %s\n",
+		    strerror(errno));
+		return false;
+	}
+	atomic_store(&reaping, true);
+	return true;
+}
+
+/*
+ * Takes a free slot for pid, so the SIGCHLD handler reaps it, and drops
+ * the mark of an earlier child that had the same pid.
+ */
+static void
+register_child(pid_t pid)
+{
+	int i, expected;
+	bool registered = false;
+
+	for (i = 0; i < REAPED_MAX; i++) {
+		expected = -pid;
+		atomic_compare_exchange_strong(&reaped_pids[i], &expected, 0);
+	}
+	for (i = 0; i < REAPED_MAX && !registered; i++) {
+		expected = atomic_load(&reaped_pids[i]);
+		registered = expected <= 0 && atomic_compare_exchange_strong(
+		    &reaped_pids[i], &expected, pid);
+	}
+	if (!registered)
+		fprintf(stderr, "pvt: more than %d children to reap; pid %ld "
+		    "is not reaped when it exits\n", REAPED_MAX, (long)pid);
+}
+
+/* Returns true once the SIGCHLD handler has reaped pid. */
+static bool
+reaped_by_handler(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < REAPED_MAX; i++)
+		if (atomic_load(&reaped_pids[i]) == -pid)
+			return true;
+	return false;
+}
+
+/*
+ * Takes pid back from the SIGCHLD handler before the harness stops it,
+ * so its exit is not reported.  Returns false when the handler had
+ * already reaped it.
+ */
+static bool
+unregister_child(pid_t pid)
+{
+	int i, expected;
+
+	for (i = 0; i < REAPED_MAX; i++) {
+		expected = pid;
+		if (atomic_compare_exchange_strong(&reaped_pids[i], &expected,
+		    0))
+			return true;
+	}
+	return !reaped_by_handler(pid);
+}
+
 /* Runs in the child between fork and exec; only async-signal-safe calls. */
 static void
 exec_child(char *const argv[], const char *log_path, pid_t parent)
@@ -143,13 +262,19 @@ pvt_spawn(char *const argv[], const char *log_path)
 
 	/* Set the group here too, so a signal sent right away reaches it. */
 	setpgid(pid, pid);
+	/* A child that exited before it had a slot is reaped here. */
+	if (atomic_load(&reaping)) {
+		register_child(pid);
+		reap_registered(SIGCHLD);
+	}
 	return pid;
 }
 
 bool
 pvt_alive(pid_t pid)
 {
-	return pid > 0 && waitpid(pid, NULL, WNOHANG) == 0;
+	return pid > 0 && !reaped_by_handler(pid) &&
+	    waitpid(pid, NULL, WNOHANG) == 0;
 }
 
 static bool
@@ -174,6 +299,16 @@ pvt_stop(pid_t pid, int timeout_ms)
 {
 	if (pid <= 0)
 		return true;
+
+	/*
+	 * A leader that already exited may leave workers in its group
+	 * (nginx's do not follow their master).  POSIX gives no new process
+	 * a pid that is still the id of a process group.
+	 */
+	if (!unregister_child(pid)) {
+		kill(-pid, SIGKILL);
+		return false;
+	}
 
 	kill(pid, SIGTERM);
 	if (reap_within(pid, timeout_ms))

@@ -41,13 +41,26 @@ bool pvt_tmpdir_remove(const char *dir);
  */
 pid_t pvt_spawn(char *const argv[], const char *log_path);
 
+/*
+ * Makes this process reap, as soon as they exit, the children that
+ * pvt_spawn starts from now on, and report each on stderr.  For a
+ * Criterion runner: Criterion 2.4 waits for its test workers with
+ * waitid(P_ALL, WNOWAIT), so a zombie child of another kind would stall
+ * the whole run.  (Criterion starts its workers with exec, so they do
+ * not inherit the handler.)  Returns false if the handler could not be
+ * installed.
+ */
+bool pvt_reap_exited(void);
+
 /* Returns true while pid is a running, unreaped child. */
 bool pvt_alive(pid_t pid);
 
 /*
  * Sends SIGTERM to pid and waits up to timeout_ms for it to exit, then
  * sends SIGKILL to its process group and reaps it.  Returns true when
- * the process exited on SIGTERM.
+ * the process exited on SIGTERM.  When pvt_reap_exited's handler has
+ * already reaped it, it sends SIGKILL to what is left of its process
+ * group and returns false.
  */
 bool pvt_stop(pid_t pid, int timeout_ms);
 

@@ -5,12 +5,9 @@
  * Apache with CGI, and nginx with the handlers under spawn-fcgi
  * (pvt_web), all publishing to the same stream.
  *
- * The servers are children of the runner, so one that exits must be
- * reaped at once.  Criterion 2.4 waits for its test workers with
- * waitid(P_ALL, WNOWAIT), and a zombie child of another kind stalls the
- * whole run.  (Seen with spawn-fcgi processes whose exec had failed.)
- * NOTE: a failed start is reaped, but a server that dies later in the run
- * stays a zombie and stalls it.
+ * The servers are children of the runner, and Criterion stalls on a
+ * child of another kind that exits, so the runner reaps them as they
+ * exit (pvt_reap_exited): a server that dies makes its tests fail.
  */
 #include <stdio.h>
 
@@ -26,6 +23,7 @@ static pvt_web web;
 ReportHook(PRE_ALL)(struct criterion_test_set *tests)
 {
 	(void)tests;
+	pvt_reap_exited();
 	if (!pvt_stack_start(&stack) || !pvt_suite_export(&stack)) {
 		fprintf(stderr, "pvt: nats-server and lighttpd did not start, "
 		    "so every test will fail\n");

@@ -27,6 +27,7 @@ exit_failure(void)
 ReportHook(PRE_ALL)(struct criterion_test_set *tests)
 {
 	(void)tests;
+	pvt_reap_exited();
 	if (!pvt_stack_start(&stack) || !pvt_suite_export(&stack)) {
 		fprintf(stderr, "pvt: the servers did not start, so every "
 		    "test will fail\n");
