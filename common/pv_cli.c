@@ -2,6 +2,7 @@
 #include "pv_cli.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,43 @@ out:
 	return status;
 }
 
+/* Names the kind of broker credentials in use, never their values. */
+static const char *
+credentials_kind(const pv_config *cfg)
+{
+	const char *authority;
+	int i;
+
+	if (cfg->creds_file != NULL)
+		return "credentials file";
+	if (cfg->token != NULL)
+		return "token";
+	if (cfg->user != NULL)
+		return "user and password";
+
+	/* nats.c takes "user:password@" or "token@" from a URL itself. */
+	for (i = 0; i < cfg->server_count; i++) {
+		authority = strstr(cfg->servers[i], "://");
+		if (authority != NULL && strchr(authority, '@') != NULL)
+			return "in NATS_URL";
+	}
+	return "none";
+}
+
+/* Returns true when a CA or certificate file is set or a URL is tls://. */
+static bool
+uses_tls(const pv_config *cfg)
+{
+	int i;
+
+	if (cfg->ca_file != NULL || cfg->cert_file != NULL)
+		return true;
+	for (i = 0; i < cfg->server_count; i++)
+		if (strncmp(cfg->servers[i], "tls://", 6) == 0)
+			return true;
+	return false;
+}
+
 static void
 print_settings(const pv_config *cfg)
 {
@@ -200,11 +238,8 @@ print_settings(const pv_config *cfg)
 	for (i = 0; i < cfg->server_count; i++)
 		printf("  server       %s\n", pv_config_redact_url(url,
 		    sizeof(url), cfg->servers[i]));
-	printf("  credentials  %s\n", cfg->creds_file != NULL ? "credentials "
-	    "file" : cfg->token != NULL ? "token" : cfg->user != NULL ?
-	    "user and password" : "none");
-	printf("  tls          %s\n", cfg->ca_file != NULL ||
-	    cfg->cert_file != NULL ? "yes" : "no");
+	printf("  credentials  %s\n", credentials_kind(cfg));
+	printf("  tls          %s\n", uses_tls(cfg) ? "yes" : "no");
 	for (i = 0; i < cfg->stream_count; i++)
 		printf("  stream       %s\n", cfg->streams[i]);
 	printf("  replicas     %d\n  duplicates   %lld s\n  time-out     "

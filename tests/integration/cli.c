@@ -108,6 +108,19 @@ Test(cli, check_unavailable_without_broker)
 	    out);
 }
 
+Test(cli, check_names_url_credentials)
+{
+	char out[4096];
+
+	run("NATS_URL=tls://alice:s3cret@127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", "--check", NULL, out,
+	    sizeof(out));
+	cr_expect(strstr(out, "credentials  in NATS_URL") != NULL, "%s", out);
+	cr_expect(strstr(out, "tls          yes") != NULL, "%s", out);
+	cr_expect(strstr(out, "tls://***@127.0.0.1:1") != NULL, "%s", out);
+	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
+}
+
 Test(cli, bad_setting_names_it)
 {
 	char out[1024];
