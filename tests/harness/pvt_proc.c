@@ -30,6 +30,7 @@
 #define REAPED_MAX 64
 
 static atomic_int reaped_pids[REAPED_MAX];
+static atomic_int reaped_count;
 static atomic_bool reaping;
 
 int
@@ -128,20 +129,43 @@ report_exit(pid_t pid)
 	(void)!write(STDERR_FILENO, text, len);
 }
 
+/*
+ * Reaps the registered children that have exited.  While the zombie
+ * keeps its pid, no other process can get that pid or process group id,
+ * so the rest of the group (nginx's workers do not follow their master)
+ * is killed first.  The slot is claimed with a compare-and-swap
+ * because pvt_stop may take it back at the same time.
+ */
 static void
 reap_registered(int sig)
 {
 	int saved = errno, i, pid;
+	siginfo_t info;
 
 	(void)sig;
 	for (i = 0; i < REAPED_MAX; i++) {
 		pid = atomic_load(&reaped_pids[i]);
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
-			atomic_store(&reaped_pids[i], -pid);
-			report_exit(pid);
-		}
+		if (pid <= 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG |
+		    WNOWAIT) != 0 || info.si_pid != pid)
+			continue;
+		if (!atomic_compare_exchange_strong(&reaped_pids[i], &pid,
+		    -pid))
+			continue;
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		atomic_fetch_add(&reaped_count, 1);
+		report_exit(pid);
 	}
 	errno = saved;
+}
+
+int
+pvt_reaped_count(void)
+{
+	return atomic_load(&reaped_count);
 }
 
 bool
@@ -300,15 +324,9 @@ pvt_stop(pid_t pid, int timeout_ms)
 	if (pid <= 0)
 		return true;
 
-	/*
-	 * A leader that already exited may leave workers in its group
-	 * (nginx's do not follow their master).  POSIX gives no new process
-	 * a pid that is still the id of a process group.
-	 */
-	if (!unregister_child(pid)) {
-		kill(-pid, SIGKILL);
+	/* The handler has reaped it and killed the rest of its group. */
+	if (!unregister_child(pid))
 		return false;
-	}
 
 	kill(pid, SIGTERM);
 	if (reap_within(pid, timeout_ms))

@@ -52,15 +52,18 @@ pid_t pvt_spawn(char *const argv[], const char *log_path);
  */
 bool pvt_reap_exited(void);
 
+/* Returns how many children pvt_reap_exited's handler has reaped. */
+int pvt_reaped_count(void);
+
 /* Returns true while pid is a running, unreaped child. */
 bool pvt_alive(pid_t pid);
 
 /*
  * Sends SIGTERM to pid and waits up to timeout_ms for it to exit, then
  * sends SIGKILL to its process group and reaps it.  Returns true when
- * the process exited on SIGTERM.  When pvt_reap_exited's handler has
- * already reaped it, it sends SIGKILL to what is left of its process
- * group and returns false.
+ * the process exited on SIGTERM, and false without a signal when
+ * pvt_reap_exited's handler had already reaped it (and killed what was
+ * left of its process group).
  */
 bool pvt_stop(pid_t pid, int timeout_ms);
 

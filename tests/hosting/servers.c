@@ -7,9 +7,13 @@
  *
  * The servers are children of the runner, and Criterion stalls on a
  * child of another kind that exits, so the runner reaps them as they
- * exit (pvt_reap_exited): a server that dies makes its tests fail.
+ * exit (pvt_reap_exited).  A server that dies takes the rest of its
+ * process group with it, so its tests fail, and the run's exit status
+ * reports it.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
@@ -19,6 +23,13 @@
 
 static pvt_stack stack;
 static pvt_web web;
+
+static void
+exit_failure(void)
+{
+	fflush(NULL);
+	_exit(EXIT_FAILURE);
+}
 
 ReportHook(PRE_ALL)(struct criterion_test_set *tests)
 {
@@ -49,4 +60,8 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 	clean = pvt_stack_stop(&stack) && clean;
 	if (!clean)
 		fprintf(stderr, "pvt: the servers did not stop cleanly\n");
+
+	/* No test can fail after the last one, so the exit status reports it. */
+	if (pvt_reaped_count() > 0)
+		atexit(exit_failure);
 }

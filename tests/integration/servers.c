@@ -40,12 +40,16 @@ ReportHook(PRE_ALL)(struct criterion_test_set *tests)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	if (pvt_stack_stop(&stack))
+	if (pvt_stack_stop(&stack) && pvt_reaped_count() == 0)
 		return;
 
 	fprintf(stderr, "pvt: the servers did not stop cleanly\n");
 
-	/* No test can fail after the last one, so the exit status reports it. */
-	if (stack.valgrind)
+	/*
+	 * No test can fail after the last one, so the exit status reports
+	 * it: a server that exited during the run, or handler errors that
+	 * valgrind reported at stop.
+	 */
+	if (stack.valgrind || pvt_reaped_count() > 0)
 		atexit(exit_failure);
 }
