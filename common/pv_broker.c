@@ -123,7 +123,7 @@ set_credentials(natsOptions *o, const pv_config *cfg)
 	if (s == NATS_OK && cfg->creds_file != NULL)
 		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds_file,
 		    NULL);
-	if (s == NATS_OK && (cfg->ca_file != NULL || cfg->cert_file != NULL))
+	if (s == NATS_OK && pv_config_requires_tls(cfg))
 		s = natsOptions_SetSecure(o, true);
 	if (s == NATS_OK && cfg->ca_file != NULL)
 		s = natsOptions_LoadCATrustedCertificates(o, cfg->ca_file);

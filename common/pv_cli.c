@@ -2,7 +2,6 @@
 #include "pv_cli.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,20 +213,6 @@ credentials_kind(const pv_config *cfg)
 	return "none";
 }
 
-/* Returns true when a CA or certificate file is set or a URL is tls://. */
-static bool
-uses_tls(const pv_config *cfg)
-{
-	int i;
-
-	if (cfg->ca_file != NULL || cfg->cert_file != NULL)
-		return true;
-	for (i = 0; i < cfg->server_count; i++)
-		if (strncmp(cfg->servers[i], "tls://", 6) == 0)
-			return true;
-	return false;
-}
-
 static void
 print_settings(const pv_config *cfg)
 {
@@ -239,7 +224,7 @@ print_settings(const pv_config *cfg)
 		printf("  server       %s\n", pv_config_redact_url(url,
 		    sizeof(url), cfg->servers[i]));
 	printf("  credentials  %s\n", credentials_kind(cfg));
-	printf("  tls          %s\n", uses_tls(cfg) ? "yes" : "no");
+	printf("  tls          %s\n", pv_config_requires_tls(cfg) ? "yes" : "no");
 	for (i = 0; i < cfg->stream_count; i++)
 		printf("  stream       %s\n", cfg->streams[i]);
 	printf("  replicas     %d\n  duplicates   %lld s\n  time-out     "

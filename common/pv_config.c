@@ -98,16 +98,27 @@ is_url_char(char c)
 	return c > 0x20 && c < 0x7f && c != ',';
 }
 
+/* Returns the last '@' in [s, end), or NULL; nats.c ends user info there. */
+static const char *
+last_at(const char *s, const char *end)
+{
+	const char *at = NULL;
+
+	for (; s < end; s++)
+		if (*s == '@')
+			at = s;
+	return at;
+}
+
 /*
- * Accepts "<scheme>://[user:password@]<host>[:<port>]" for the schemes
- * nats.c connects with, with a port from 1 to 65535.
+ * Accepts "<scheme>://[user:password@]<host>[:<port>]" with a port from 1
+ * to 65535.  The schemes are nats:// and tls://: nats.c 3.4.1 speaks no
+ * WebSocket, so ws:// and wss:// are rejected rather than tried as TCP.
  */
 static bool
 is_server_url(const char *url, size_t len)
 {
-	static const char *const schemes[] = {
-		"nats://", "tls://", "ws://", "wss://"
-	};
+	static const char *const schemes[] = { "nats://", "tls://" };
 	const char *host = NULL, *end = url + len, *colon, *at;
 	unsigned long port;
 	size_t i, n;
@@ -119,7 +130,7 @@ is_server_url(const char *url, size_t len)
 	}
 	if (host == NULL)
 		return false;
-	at = memchr(host, '@', (size_t)(end - host));
+	at = last_at(host, end);
 	if (at != NULL)
 		host = at + 1;
 	if (host == end || *host == ':' || *host == '/')
@@ -173,9 +184,9 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 		/* The entry's position, never its text: it may hold a password. */
 		if (!is_server_url(start, len))
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
-			    "%d is invalid: expected nats://, tls://, ws:// or "
-			    "wss:// followed by a host and an optional port "
-			    "from 1 to 65535, such as nats://127.0.0.1:4222",
+			    "%d is invalid: expected nats:// or tls:// followed "
+			    "by a host and an optional port from 1 to 65535, "
+			    "such as nats://127.0.0.1:4222",
 			    name, entry);
 		cfg->servers[cfg->server_count] = strndup(start, len);
 		if (cfg->servers[cfg->server_count] == NULL)
@@ -577,7 +588,7 @@ pv_config_redact_url(char *out, size_t out_size, const char *url)
 {
 	const char *scheme_end = strstr(url, "://");
 	const char *host = scheme_end != NULL ? scheme_end + 3 : url;
-	const char *at = strchr(host, '@');
+	const char *at = last_at(host, host + strlen(host));
 
 	if (at == NULL)
 		snprintf(out, out_size, "%s", url);
@@ -585,4 +596,17 @@ pv_config_redact_url(char *out, size_t out_size, const char *url)
 		snprintf(out, out_size, "%.*s***@%s", (int)(host - url), url,
 		    at + 1);
 	return out;
+}
+
+bool
+pv_config_requires_tls(const pv_config *cfg)
+{
+	int i;
+
+	if (cfg->ca_file != NULL || cfg->cert_file != NULL)
+		return true;
+	for (i = 0; i < cfg->server_count; i++)
+		if (strncasecmp(cfg->servers[i], "tls://", 6) == 0)
+			return true;
+	return false;
 }

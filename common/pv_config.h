@@ -72,4 +72,11 @@ void pv_config_free(pv_config *cfg);
  */
 char *pv_config_redact_url(char *out, size_t out_size, const char *url);
 
+/*
+ * Returns true when the broker connection must use TLS: NATS_CA or
+ * NATS_CERT is set, or a URL has the tls:// scheme (which nats.c 3.4.1
+ * alone would not enforce).
+ */
+bool pv_config_requires_tls(const pv_config *cfg);
+
 #endif

@@ -210,6 +210,34 @@ Test(auth, tls_with_other_ca_503)
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 }
 
+Test(auth, tls_scheme_without_tls_503)
+{
+	char url[3 * PVT_PATH_MAX];
+	char *env[] = { url, NULL };
+
+	/* A tls:// URL must not fall back to plain text on a plain server. */
+	snprintf(url, sizeof(url), "NATS_URL=tls://%s",
+	    site.url + strlen("nats://"));
+	start_server("");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+}
+
+Test(auth, tls_scheme_with_ca_publishes)
+{
+	pvt_auth_client admin = { .url = site.url };
+	char url[3 * PVT_PATH_MAX];
+	char *env[] = { url, setting(0, "NATS_CA", "ca.pem"), NULL };
+
+	snprintf(url, sizeof(url), "NATS_URL=tls://%s",
+	    site.url + strlen("nats://"));
+	start_tls_server(false);
+	admin.ca = path_in(2, "ca.pem");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
+	expect_stored(&admin, 1);
+}
+
 Test(auth, mutual_tls_publishes)
 {
 	pvt_auth_client admin = { .url = site.url };

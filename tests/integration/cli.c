@@ -119,6 +119,13 @@ Test(cli, check_names_url_credentials)
 	cr_expect(strstr(out, "tls          yes") != NULL, "%s", out);
 	cr_expect(strstr(out, "tls://***@127.0.0.1:1") != NULL, "%s", out);
 	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
+
+	/* A password with an '@': nats.c ends the user info at the last one. */
+	run("NATS_URL=nats://alice:p@ss@127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", "--check", NULL, out,
+	    sizeof(out));
+	cr_expect(strstr(out, "nats://***@127.0.0.1:1") != NULL, "%s", out);
+	cr_expect(strstr(out, "ss@") == NULL, "%s", out);
 }
 
 Test(cli, bad_setting_names_it)

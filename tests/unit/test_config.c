@@ -238,6 +238,9 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=nats://127.0.0.1:", "NATS_URL" },
 		{ "NATS_URL=nats://a:1,,nats://b:2", "server URL 2" },
 		{ "NATS_URL=nats://h:42x", "NATS_URL" },
+		{ "NATS_URL=ws://h:8080", "NATS_URL" },
+		{ "NATS_URL=wss://h:443", "NATS_URL" },
+		{ "NATS_URL=nats://u:p@ss@:4222", "NATS_URL" },
 		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
 		{ "NATS_USER=u", "NATS_PASSWORD" },
@@ -307,4 +310,26 @@ Test(config, redact_url)
 	    "nats://user:pw@host:4222"), "nats://***@host:4222");
 	cr_assert_str_eq(pv_config_redact_url(out, sizeof(out),
 	    "nats://host:4222"), "nats://host:4222");
+
+	/* nats.c ends the user info at the last '@'. */
+	cr_assert_str_eq(pv_config_redact_url(out, sizeof(out),
+	    "nats://alice:p@ss@host:4222"), "nats://***@host:4222");
+}
+
+Test(config, tls_scheme_requires_tls)
+{
+	char *plain[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://a:4222", NULL };
+	char *scheme[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://a:4222,TLS://b:4222", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, plain, &err), PV_OK, "%s", err.text);
+	cr_expect_not(pv_config_requires_tls(&cfg));
+	pv_config_free(&cfg);
+
+	cr_assert_eq(load(&cfg, scheme, &err), PV_OK, "%s", err.text);
+	cr_expect(pv_config_requires_tls(&cfg));
+	pv_config_free(&cfg);
 }
