@@ -537,14 +537,23 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->aggregate, sizeof(cfg->aggregate), "%s", aggregate);
 
-	if ((st = load_env_file(&src, cfg, err)) != PV_OK)
+	/*
+	 * The log settings come first, so that the caller can report even a
+	 * failed load where the operator looks for it.  A bad .env file
+	 * leaves those from the environment.
+	 */
+	if ((st = load_env_file(&src, cfg, err)) != PV_OK) {
+		pv_error ignored;
+
+		(void)load_log_level(cfg, &src, &ignored);
 		goto out;
-	if ((st = load_servers(cfg, &src, err)) != PV_OK ||
+	}
+	if ((st = load_log_level(cfg, &src, err)) != PV_OK ||
+	    (st = load_servers(cfg, &src, err)) != PV_OK ||
 	    (st = load_credentials(cfg, &src, err)) != PV_OK ||
 	    (st = load_streams(cfg, &src, err)) != PV_OK ||
 	    (st = load_create_streams(cfg, &src, err)) != PV_OK ||
-	    (st = load_limits(cfg, &src, err)) != PV_OK ||
-	    (st = load_log_level(cfg, &src, err)) != PV_OK)
+	    (st = load_limits(cfg, &src, err)) != PV_OK)
 		goto out;
 out:
 	pv_dotenv_free(&src.dotenv);

@@ -58,8 +58,9 @@ typedef struct pv_config {
 /*
  * Fills cfg for aggregate from envp (a NULL-terminated "NAME=value" array,
  * usually environ) and the .env file.  On failure err names the setting
- * and cfg holds nothing to free.  On success the caller releases cfg with
- * pv_config_free.
+ * and cfg holds nothing to free, but log_to_syslog and log_level keep the
+ * log settings when those were valid.  On success the caller releases cfg
+ * with pv_config_free.
  */
 pv_status pv_config_load(pv_config *cfg, const char *aggregate,
 	char *const *envp, pv_error *err);

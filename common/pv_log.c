@@ -9,8 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef _PATH_LOG
+#define _PATH_LOG "/dev/log"
+#endif
 
 #define LIMIT_SLOTS 64
 
@@ -60,11 +65,17 @@ pv_log_free(pv_logger *logger)
 		closelog();
 }
 
-void
+bool
 pv_log_use_syslog(pv_logger *logger)
 {
+	struct stat st;
+
+	/* Without a syslog daemon, syslog(3) drops every line silently. */
+	if (stat(_PATH_LOG, &st) != 0)
+		return false;
 	openlog(logger->name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	logger->use_syslog = true;
+	return true;
 }
 
 static void

@@ -48,9 +48,10 @@ void pv_log_free(pv_logger *logger);
 
 /*
  * Sends later lines to syslog instead of fd.  Calls openlog(3), which is
- * process-wide: one logger per process.
+ * process-wide: one logger per process.  Returns false, and keeps fd,
+ * when /dev/log (the socket syslog(3) writes to) does not exist.
  */
-void pv_log_use_syslog(pv_logger *logger);
+bool pv_log_use_syslog(pv_logger *logger);
 
 void pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

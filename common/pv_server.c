@@ -401,12 +401,18 @@ run(server *srv, const pv_aggregate *agg)
 
 	pv_error_clear(&err);
 	if (pv_config_load(&srv->cfg, agg->name, environ, &err) != PV_OK) {
+		/* On standard error too: the web server may show only that. */
 		pv_log(&srv->log, PV_LOG_ERROR, "configuration: %s", err.text);
+		if (srv->cfg.log_to_syslog && pv_log_use_syslog(&srv->log))
+			pv_log(&srv->log, PV_LOG_ERROR, "configuration: %s",
+			    err.text);
 		return PV_EXIT_CONFIG;
 	}
 	srv->log.level = srv->cfg.log_level;
-	if (srv->cfg.log_to_syslog)
-		pv_log_use_syslog(&srv->log);
+	if (srv->cfg.log_to_syslog && !pv_log_use_syslog(&srv->log))
+		pv_log(&srv->log, PV_LOG_WARNING, "PHOTOVOTE_LOG is syslog, but "
+		    "there is no syslog socket (/dev/log); logging to standard "
+		    "error");
 	if (srv->cfg.env_file_world_readable)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
 		    "users; it may hold secrets", srv->cfg.env_file);

@@ -67,6 +67,27 @@ Test(config, log_settings)
 	pv_config_free(&cfg);
 }
 
+Test(config, log_settings_survive_failure)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", "PHOTOVOTE_LOG=syslog",
+	    "PHOTOVOTE_LOG_LEVEL=warning", "PHOTOVOTE_THREADS=lots", NULL };
+	char *bad_env_file[] = { "PHOTOVOTE_ENV_FILE=/nonexistent/.env",
+	    "PHOTOVOTE_LOG=syslog", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, "PHOTOVOTE_THREADS") != NULL, "%s",
+	    err.text);
+	cr_expect(cfg.log_to_syslog);
+	cr_expect_eq(cfg.log_level, PV_LOG_WARNING);
+
+	cr_assert_neq(load(&cfg, bad_env_file, &err), PV_OK);
+	cr_expect(strstr(err.text, "PHOTOVOTE_ENV_FILE") != NULL, "%s",
+	    err.text);
+	cr_expect(cfg.log_to_syslog);
+}
+
 Test(config, server_list)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
