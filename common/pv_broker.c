@@ -226,6 +226,25 @@ pv_broker_drop(pv_publisher *pub)
 		atomic_store(&pub->stream_ready[i], false);
 }
 
+/* Writes the configured broker URLs, without credentials, to out. */
+static void
+describe_servers(const pv_publisher *pub, char *out, size_t size)
+{
+	char url[256];
+	size_t used = 0;
+	int i, n;
+
+	out[0] = '\0';
+	for (i = 0; i < pub->cfg->server_count && used < size; i++) {
+		n = snprintf(out + used, size - used, "%s%s", i > 0 ? ", " : "",
+		    pv_config_redact_url(url, sizeof(url),
+		    pub->cfg->servers[i]));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
 /*
  * Logs why a first connect failed.  An authentication failure is an
  * error (it will not heal by itself); anything else is a warning.  The
@@ -236,7 +255,7 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 {
 	natsStatus last = NATS_OK;
 	const char *detail = nats_GetLastError(&last);
-	char reason[256];
+	char reason[256], servers[512];
 	bool auth;
 
 	if (detail == NULL || detail[0] == '\0')
@@ -245,15 +264,17 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	    NATS_CONNECTION_AUTH_FAILED || strstr(detail, "uthoriz") != NULL ||
 	    strstr(detail, "uthentic") != NULL;
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
+	describe_servers(pub, servers, sizeof(servers));
 
 	if (auth)
 		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",
-		    "broker authentication failed (%s); check NATS_USER and "
-		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS", reason);
+		    "broker authentication failed at %s (%s); check NATS_USER "
+		    "and NATS_PASSWORD, NATS_TOKEN or NATS_CREDS", servers,
+		    reason);
 	else
 		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
-		    "broker not reachable (%s); connecting in the background",
-		    reason);
+		    "broker not reachable at %s (%s); connecting in the "
+		    "background", servers, reason);
 }
 
 /*

@@ -139,6 +139,26 @@ Test(auth, wrong_password_503)
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 	expect_secret_not_logged("wrong-secret-2");
 	expect_logged("authentication failed");
+	expect_logged(site.url);
+}
+
+Test(auth, url_password_not_logged)
+{
+	char setting[3 * PVT_PATH_MAX], logged[3 * PVT_PATH_MAX];
+	char *env[] = { setting, NULL };
+
+	/* site.url is "nats://127.0.0.1:<port>". */
+	snprintf(setting, sizeof(setting), "NATS_URL=nats://pv:wrong-secret-5@"
+	    "%s", site.url + strlen("nats://"));
+	snprintf(logged, sizeof(logged), "authentication failed at "
+	    "nats://***@%s", site.url + strlen("nats://"));
+
+	start_server("authorization { users = [ "
+	    "{ user: pv, password: \"pw-secret-1\" } ] }");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_secret_not_logged("wrong-secret-5");
+	expect_logged(logged);
 }
 
 Test(auth, token_publishes)
