@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "pv_dotenv.h"
@@ -499,6 +500,22 @@ load_limits(pv_config *cfg, const source *src, pv_error *err)
 	return PV_OK;
 }
 
+/* Writes path to out, prefixed with the working directory if relative. */
+static void
+show_path(char *out, size_t size, const char *path)
+{
+	char cwd[512];
+	int n = -1;
+
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+		n = snprintf(out, size, "%s/%s", strcmp(cwd, "/") == 0 ? "" :
+		    cwd, path);
+
+	/* Too long with its directory: the path as given. */
+	if (n < 0 || (size_t)n >= size)
+		snprintf(out, size, "%s", path);
+}
+
 static pv_status
 load_env_file(source *src, pv_config *cfg, pv_error *err)
 {
@@ -521,8 +538,9 @@ load_env_file(source *src, pv_config *cfg, pv_error *err)
 		}
 		return st;
 	}
+	/* Shown with its directory: under CGI and spawn-fcgi it varies. */
 	if (src->dotenv.count > 0 || explicit)
-		snprintf(cfg->env_file, sizeof(cfg->env_file), "%s", path);
+		show_path(cfg->env_file, sizeof(cfg->env_file), path);
 	cfg->env_file_world_readable = world_readable;
 	return PV_OK;
 }
