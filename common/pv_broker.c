@@ -34,9 +34,10 @@ on_disconnected(natsConnection *nc, void *closure)
 static void
 on_reconnected(natsConnection *nc, void *closure)
 {
-	const pv_publisher *pub = closure;
+	pv_publisher *pub = closure;
 	char url[256] = "", shown[256];
 
+	atomic_store(&pub->auth_failed, false);
 	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
 	pv_log(pub->log, PV_LOG_INFO, "broker connection restored to %s",
 	    pv_config_redact_url(shown, sizeof(shown), url));
@@ -45,9 +46,10 @@ on_reconnected(natsConnection *nc, void *closure)
 static void
 on_connected(natsConnection *nc, void *closure)
 {
-	const pv_publisher *pub = closure;
+	pv_publisher *pub = closure;
 
 	(void)nc;
+	atomic_store(&pub->auth_failed, false);
 	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
 }
 
@@ -98,6 +100,13 @@ pv_broker_timed_out(pv_publisher *pub, pv_error *err, const char *what)
 	    "check the broker user's permissions", what, pub->denied_text);
 	pthread_mutex_unlock(&pub->denied_lock);
 	return st;
+}
+
+const char *
+pv_broker_down_reason(pv_publisher *pub)
+{
+	return atomic_load(&pub->auth_failed) ? "authentication failed" :
+	    "reconnecting";
 }
 
 pv_status
@@ -265,6 +274,7 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	    strstr(detail, "uthentic") != NULL;
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
 	describe_servers(pub, servers, sizeof(servers));
+	atomic_store(&pub->auth_failed, auth);
 
 	if (auth)
 		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",
@@ -490,7 +500,7 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 
 	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
 		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
-		    "broker");
+		    "broker (%s)", pv_broker_down_reason(pub));
 	/* A ping finds a broker that is connected but stopped responding. */
 	else if (natsConnection_FlushTimeout(pub->nc,
 	    connect_timeout_ms(pub->cfg)) != NATS_OK)

@@ -82,6 +82,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	atomic_init(&pub->probe_busy, false);
 	atomic_init(&pub->unacked, 0);
 	atomic_init(&pub->denied_ms, 0);
+	atomic_init(&pub->auth_failed, false);
 	pthread_mutex_init(&pub->denied_lock, NULL);
 	pthread_mutex_init(&pub->probe_lock, NULL);
 	pthread_condattr_init(&attr);
@@ -469,7 +470,7 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 	/* A disconnected publish would sit in nats.c's reconnect buffer. */
 	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED) {
 		st = pv_error_set(err, PV_ERR_BROKER, "not connected to the "
-		    "broker (reconnecting)");
+		    "broker (%s)", pv_broker_down_reason(pub));
 		goto out;
 	}
 	/* No retry helps an event over the server's max_payload. */

@@ -65,6 +65,9 @@ struct pv_publisher {
 	 * never comes, so a time-out soon after it is reported as denied.
 	 * denied_lock guards denied_text and create_error.
 	 */
+	/* The last connect attempt was refused for its credentials. */
+	atomic_bool auth_failed;
+
 	pthread_mutex_t denied_lock;
 	char denied_text[200];
 	atomic_llong denied_ms;		/* when it came (pv_pub_now_ms), or 0 */
@@ -133,6 +136,9 @@ void pv_broker_drop(pv_publisher *pub);
  * nats.c's last error text, and returns PV_ERR_BROKER.
  */
 pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
+
+/* Names why pub is not connected: "authentication failed" or "reconnecting". */
+const char *pv_broker_down_reason(pv_publisher *pub);
 
 /*
  * Records a time-out of what as PV_ERR_TIMEOUT, or as PV_ERR_BROKER with

@@ -140,6 +140,7 @@ Test(auth, wrong_password_503)
 	expect_secret_not_logged("wrong-secret-2");
 	expect_logged("authentication failed");
 	expect_logged(site.url);
+	expect_logged("not connected to the broker (authentication failed)");
 }
 
 Test(auth, url_password_not_logged)
