@@ -392,11 +392,13 @@ on_wake_signal(int sig)
 	(void)sig;
 }
 
+/*
+ * Loads the settings and sets up logging from them, warning about files
+ * that other users may read.  Returns PV_EXIT_OK or PV_EXIT_CONFIG.
+ */
 static int
-run(server *srv, const pv_aggregate *agg)
+load_settings(server *srv, const pv_aggregate *agg)
 {
-	struct sigaction wake;
-	sigset_t stop_signals, blocked;
 	pv_error err;
 
 	pv_error_clear(&err);
@@ -413,6 +415,7 @@ run(server *srv, const pv_aggregate *agg)
 		pv_log(&srv->log, PV_LOG_WARNING, "PHOTOVOTE_LOG is syslog, but "
 		    "there is no syslog socket (/dev/log); logging to standard "
 		    "error");
+
 	if (srv->cfg.env_file_world_readable)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
 		    "users; it may hold secrets", srv->cfg.env_file);
@@ -424,7 +427,20 @@ run(server *srv, const pv_aggregate *agg)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
 		    "users; it holds the TLS private key (NATS_KEY)",
 		    srv->cfg.key_file);
+	return PV_EXIT_OK;
+}
 
+static int
+run(server *srv, const pv_aggregate *agg)
+{
+	struct sigaction wake;
+	sigset_t stop_signals, blocked;
+	pv_error err;
+
+	if (load_settings(srv, agg) != PV_EXIT_OK)
+		return PV_EXIT_CONFIG;
+
+	pv_error_clear(&err);
 	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {
 		pv_log(&srv->log, PV_LOG_ERROR, "start: %s", err.text);
 		pv_config_free(&srv->cfg);
