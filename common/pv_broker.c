@@ -302,8 +302,11 @@ connect_reporting_why(pv_publisher *pub)
 	natsOptions_SetRetryOnFailedConnect(pub->opts, false, NULL, NULL);
 	s = natsConnection_Connect(&pub->nc, pub->opts);
 	natsOptions_SetRetryOnFailedConnect(pub->opts, true, on_connected, pub);
-	if (s == NATS_OK)
+	if (s == NATS_OK) {
+		/* on_connected runs only for a connect retried in the background. */
+		atomic_store(&pub->auth_failed, false);
 		return s;
+	}
 
 	log_connect_failure(pub, s);
 	pub->nc = NULL;

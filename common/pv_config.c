@@ -158,6 +158,38 @@ is_server_url(const char *url, size_t len)
 }
 
 /* Splits a comma-separated list of server URLs into cfg->servers. */
+/* Returns true for "<scheme>://:<password>@...": user info without a user. */
+static bool
+has_password_without_user(const char *url, size_t len)
+{
+	const char *end = url + len, *host = url;
+
+	while (host + 2 < end && memcmp(host, "://", 3) != 0)
+		host++;
+	host += 3;
+	return host < end && *host == ':' && last_at(host, end) != NULL;
+}
+
+/*
+ * Rejects a list that mixes tls:// with nats://: nats.c has one TLS
+ * setting per connection, so a tls:// entry would force TLS on every
+ * server of the list.
+ */
+static pv_status
+check_one_scheme(const pv_config *cfg, const char *name, pv_error *err)
+{
+	int i, tls = 0;
+
+	for (i = 0; i < cfg->server_count; i++)
+		if (strncasecmp(cfg->servers[i], "tls://", 6) == 0)
+			tls++;
+	if (tls > 0 && tls < cfg->server_count)
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: mixes tls:// and "
+		    "nats:// URLs, but the connection uses TLS with every "
+		    "server or with none; write tls:// for all of them", name);
+	return PV_OK;
+}
+
 static pv_status
 parse_servers(pv_config *cfg, const char *name, const char *list,
 	pv_error *err)
@@ -182,7 +214,17 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
 			    "than %d servers", name, PV_CONFIG_SERVERS_MAX);
 
-		/* The entry's position, never its text: it may hold a password. */
+		/*
+		 * The entry's position, never its text: it may hold a password.
+		 * With an empty user name ("://:secret@"), nats.c reports its
+		 * connected URL without the '@', so the password could not be
+		 * hidden in the log.
+		 */
+		if (has_password_without_user(start, len))
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
+			    "%d has a password but no user name; write "
+			    "user:password@ or set NATS_USER and NATS_PASSWORD",
+			    name, entry);
 		if (!is_server_url(start, len))
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
 			    "%d is invalid: expected nats:// or tls:// followed "
@@ -195,7 +237,7 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 			    "memory", name);
 		cfg->server_count++;
 		if (*p == '\0')
-			return PV_OK;
+			return check_one_scheme(cfg, name, err);
 		p++;
 	}
 }

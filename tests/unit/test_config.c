@@ -91,7 +91,7 @@ Test(config, log_settings_survive_failure)
 Test(config, server_list)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://a:4222, nats://u:p@b:4223,tls://[::1]:4224", NULL };
+	    "NATS_URL=nats://a:4222, nats://u:p@b:4223,nats://[::1]:4224", NULL };
 	pv_config cfg;
 	pv_error err;
 
@@ -99,7 +99,7 @@ Test(config, server_list)
 	cr_assert_eq(cfg.server_count, 3);
 	cr_assert_str_eq(cfg.servers[0], "nats://a:4222");
 	cr_assert_str_eq(cfg.servers[1], "nats://u:p@b:4223");
-	cr_assert_str_eq(cfg.servers[2], "tls://[::1]:4224");
+	cr_assert_str_eq(cfg.servers[2], "nats://[::1]:4224");
 	pv_config_free(&cfg);
 }
 
@@ -262,6 +262,8 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=ws://h:8080", "NATS_URL" },
 		{ "NATS_URL=wss://h:443", "NATS_URL" },
 		{ "NATS_URL=nats://u:p@ss@:4222", "NATS_URL" },
+		{ "NATS_URL=nats://:pw@h:4222", "no user name" },
+		{ "NATS_URL=nats://a:1,tls://b:2", "mixes tls://" },
 		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
 		{ "NATS_USER=u", "NATS_PASSWORD" },
@@ -342,7 +344,7 @@ Test(config, tls_scheme_requires_tls)
 	char *plain[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
 	    "NATS_URL=nats://a:4222", NULL };
 	char *scheme[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://a:4222,TLS://b:4222", NULL };
+	    "NATS_URL=tls://a:4222,TLS://b:4222", NULL };
 	pv_config cfg;
 	pv_error err;
 
