@@ -43,6 +43,7 @@ pv_log_init(pv_logger *logger, const char *aggregate, int fd)
 	logger->level = PV_LOG_INFO;
 	logger->fd = fd;
 	logger->use_syslog = false;
+	logger->also_fd = false;
 
 	/* Without memory the logger still works, only without limits. */
 	logger->limiter = calloc(1, sizeof(*logger->limiter));
@@ -70,12 +71,16 @@ pv_log_use_syslog(pv_logger *logger)
 {
 	struct stat st;
 
-	/* Without a syslog daemon, syslog(3) drops every line silently. */
-	if (stat(_PATH_LOG, &st) != 0)
-		return false;
 	openlog(logger->name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	logger->use_syslog = true;
-	return true;
+
+	/*
+	 * Without a syslog daemon, syslog(3) drops every line silently, but
+	 * glibc's connects again on each call, so a daemon started later gets
+	 * the lines from then on.  Until then fd keeps them too.
+	 */
+	logger->also_fd = stat(_PATH_LOG, &st) != 0;
+	return !logger->also_fd;
 }
 
 static void
@@ -97,10 +102,14 @@ vlog(const pv_logger *logger, pv_log_level level, const char *fmt,
 	char line[1024];
 	int head, body;
 	size_t len;
+	va_list copy;
 
 	if (logger->use_syslog) {
-		log_to_syslog(level, fmt, ap);
-		return;
+		va_copy(copy, ap);
+		log_to_syslog(level, fmt, copy);
+		va_end(copy);
+		if (!logger->also_fd)
+			return;
 	}
 
 	head = snprintf(line, sizeof(line), "%s[%ld]: %s: ", logger->name,

@@ -31,6 +31,7 @@ typedef struct pv_logger {
 	pv_log_level level;	/* lines above this level are dropped */
 	int fd;			/* usually 2 */
 	bool use_syslog;	/* set by pv_log_use_syslog */
+	bool also_fd;		/* syslog had no socket: fd gets lines too */
 	pv_log_limiter *limiter; /* owned; NULL: pv_log_limited never limits */
 } pv_logger;
 
@@ -48,8 +49,9 @@ void pv_log_free(pv_logger *logger);
 
 /*
  * Sends later lines to syslog instead of fd.  Calls openlog(3), which is
- * process-wide: one logger per process.  Returns false, and keeps fd,
- * when /dev/log (the socket syslog(3) writes to) does not exist.
+ * process-wide: one logger per process.  Returns false when /dev/log (the
+ * socket syslog(3) writes to) does not exist: lines then go to fd as well,
+ * and to syslog once a daemon creates the socket.
  */
 bool pv_log_use_syslog(pv_logger *logger);
 

@@ -413,8 +413,8 @@ load_settings(server *srv, const pv_aggregate *agg)
 	srv->log.level = srv->cfg.log_level;
 	if (srv->cfg.log_to_syslog && !pv_log_use_syslog(&srv->log))
 		pv_log(&srv->log, PV_LOG_WARNING, "PHOTOVOTE_LOG is syslog, but "
-		    "there is no syslog socket (/dev/log); logging to standard "
-		    "error");
+		    "there is no syslog socket (/dev/log) yet; logging to "
+		    "standard error as well");
 
 	if (srv->cfg.env_file_world_readable)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "

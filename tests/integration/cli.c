@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -126,6 +127,32 @@ Test(cli, check_names_url_credentials)
 	    sizeof(out));
 	cr_expect(strstr(out, "nats://***@127.0.0.1:1") != NULL, "%s", out);
 	cr_expect(strstr(out, "ss@") == NULL, "%s", out);
+}
+
+Test(cli, syslog_setting_error_on_stderr)
+{
+	char out[1024];
+
+	cr_assert_eq(run("PHOTOVOTE_LOG=syslog PHOTOVOTE_THREADS=lots", "",
+	    NULL, out, sizeof(out)), 78, "%s", out);
+	cr_expect(strstr(out, "configuration: PHOTOVOTE_THREADS") != NULL,
+	    "%s", out);
+}
+
+Test(cli, syslog_without_socket_uses_stderr)
+{
+	char out[4096];
+
+	if (access("/dev/log", F_OK) == 0)
+		cr_skip_test("/dev/log exists: a syslog daemon is running");
+	run("PHOTOVOTE_LOG=syslog NATS_URL=nats://127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=300 REQUEST_METHOD=GET "
+	    "SCRIPT_NAME=/voter PATH_INFO=/health GATEWAY_INTERFACE=CGI/1.1",
+	    "", NULL, out, sizeof(out));
+	cr_expect(strstr(out, "no syslog socket (/dev/log) yet") != NULL,
+	    "%s", out);
+	cr_expect(strstr(out, "broker not reachable at nats://127.0.0.1:1")
+	    != NULL, "%s", out);
 }
 
 Test(cli, bad_setting_names_it)
