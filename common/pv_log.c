@@ -77,7 +77,7 @@ pv_log_use_syslog(pv_logger *logger)
 	/*
 	 * Without a syslog daemon, syslog(3) drops every line silently, but
 	 * glibc's connects again on each call, so a daemon started later gets
-	 * the lines from then on.  Until then fd keeps them too.
+	 * the lines from then on.  fd gets them too, in case none does.
 	 */
 	logger->also_fd = stat(_PATH_LOG, &st) != 0;
 	return !logger->also_fd;

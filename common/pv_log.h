@@ -50,8 +50,8 @@ void pv_log_free(pv_logger *logger);
 /*
  * Sends later lines to syslog instead of fd.  Calls openlog(3), which is
  * process-wide: one logger per process.  Returns false when /dev/log (the
- * socket syslog(3) writes to) does not exist: lines then go to fd as well,
- * and to syslog once a daemon creates the socket.
+ * socket syslog(3) writes to) does not exist: lines then go to fd as well
+ * from now on, and to syslog once a daemon creates the socket.
  */
 bool pv_log_use_syslog(pv_logger *logger);
 
