@@ -166,6 +166,31 @@ Test(config, env_file_fills_missing)
 	unlink(path);
 }
 
+Test(config, env_file_shown_with_directory)
+{
+	char dir[] = "/tmp/pv-config-dir-XXXXXX", path[64];
+	char *envp[] = { NULL };
+	pv_config cfg;
+	pv_error err;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/.env", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("NATS_URL=nats://d:1\n", f);
+	fclose(f);
+
+	/* The default .env is found relative to the working directory. */
+	cr_assert_eq(chdir(dir), 0);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_expect_str_eq(cfg.env_file, path);
+	cr_expect_str_eq(cfg.servers[0], "nats://d:1");
+	pv_config_free(&cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 Test(config, env_file_invalid_line)
 {
 	const char *path = write_env_file("# broker\nNATS_URL=nats://f:1\n"
