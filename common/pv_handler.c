@@ -201,6 +201,9 @@ reject_body(const pv_app *app, const exchange *ex, pv_body_result r)
 	case PV_BODY_LONG:
 		return answer_detail(ex, 400, NULL, "Request body longer "
 		    "than Content-Length");
+	case PV_BODY_BROKEN:
+		return answer_detail(ex, 400, NULL, "Request body did not "
+		    "end cleanly");
 	case PV_BODY_NOMEM:
 	case PV_BODY_OK:
 		break;

@@ -157,9 +157,16 @@ pv_request_read_body(const pv_request_io *io, size_t max_body, pv_buf *body)
 	}
 	body->data[body->len] = '\0';
 
-	/* The web server must not send more than it announced. */
-	if (io->read(io->ctx, &extra, 1) > 0)
+	/*
+	 * The input must end cleanly where announced: more bytes, or a
+	 * stream that breaks instead of ending (an aborted request, a bad
+	 * record), mean the body cannot be trusted as sent.
+	 */
+	n = io->read(io->ctx, &extra, 1);
+	if (n > 0)
 		return PV_BODY_LONG;
+	if (n < 0)
+		return PV_BODY_BROKEN;
 	return PV_BODY_OK;
 }
 

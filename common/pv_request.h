@@ -51,6 +51,7 @@ typedef enum pv_body_result {
 	PV_BODY_TOO_LARGE,	/* larger than the limit: 413, nothing read */
 	PV_BODY_SHORT,		/* fewer bytes than announced: 400 */
 	PV_BODY_LONG,		/* more bytes than announced: 400 */
+	PV_BODY_BROKEN,		/* input failed after the body: 400 */
 	PV_BODY_NOMEM
 } pv_body_result;
 

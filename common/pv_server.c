@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "pv_cli.h"
+#include "pv_request.h"
 
 /* Time given to nats.c to send what it buffered when the process stops. */
 #define PV_SHUTDOWN_FLUSH_MS 2000
@@ -209,6 +211,42 @@ finish_request(FCGX_Request *req)
 	FCGX_Finish_r(req);
 }
 
+/*
+ * Decides whether a failed accept may be retried: running out of file
+ * descriptors or memory passes, a listening socket that is gone does
+ * not.  A retry waits 100 ms, so that the worker does not spin while the
+ * shortage lasts.
+ */
+static bool
+accept_error_passes(server *srv, int err)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+	if (err == EBADF || err == EINVAL || err == ENOTSOCK ||
+	    err == EOPNOTSUPP || err == EFAULT)
+		return false;
+	pv_log_limited(&srv->log, PV_LOG_ERROR, "accept", "FCGX_Accept_r "
+	    "failed: %s; trying again", err > 0 ? strerror(err) :
+	    "unknown error");
+	nanosleep(&pause, NULL);
+	return true;
+}
+
+/*
+ * Rejects a request in a FastCGI role other than responder (authorizer,
+ * filter) with 500, which an authorizer's web server takes as a denial.
+ */
+static void
+reject_role(server *srv, const pv_request_io *io, int role)
+{
+	static const char body[] = "{\"detail\":\"FastCGI role not "
+	    "supported\"}";
+
+	pv_log_limited(&srv->log, PV_LOG_WARNING, "role", "FastCGI role %d "
+	    "is not supported; only the responder role is", role);
+	pv_response_send(io, 500, NULL, body, sizeof(body) - 1);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -240,6 +278,9 @@ worker_main(void *arg)
 		/* The wake signal interrupts accept; the loop checks again. */
 		if (rc == -EINTR)
 			continue;
+		if (rc < 0 && !atomic_load(&srv->stopping) &&
+		    accept_error_passes(srv, -rc))
+			continue;
 		if (rc < 0) {
 			if (!atomic_load(&srv->stopping))
 				pv_log(&srv->log, PV_LOG_ERROR, "FCGX_Accept_r "
@@ -247,7 +288,10 @@ worker_main(void *arg)
 			break;
 		}
 
-		pv_handle_request(&srv->app, &w, &io);
+		if (req.role == FCGI_RESPONDER)
+			pv_handle_request(&srv->app, &w, &io);
+		else
+			reject_role(srv, &io, req.role);
 		finish_request(&req);
 	}
 

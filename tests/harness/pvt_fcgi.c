@@ -149,7 +149,21 @@ int
 pvt_fcgi_begin(const char *socket_path, const char *const *params,
 	int timeout_ms)
 {
-	static const unsigned char begin[8] = { 0, FCGI_RESPONDER, 0 };
+	return pvt_fcgi_begin_role(socket_path, FCGI_RESPONDER, params,
+	    timeout_ms);
+}
+
+bool
+pvt_fcgi_send_record(int fd, int type, const void *content, size_t len)
+{
+	return send_record(fd, type, content, len);
+}
+
+int
+pvt_fcgi_begin_role(const char *socket_path, int role,
+	const char *const *params, int timeout_ms)
+{
+	unsigned char begin[8] = { 0, (unsigned char)role, 0 };
 	struct sockaddr_un addr;
 	int fd;
 

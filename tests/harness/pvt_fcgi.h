@@ -29,4 +29,12 @@ int pvt_fcgi_begin(const char *socket_path, const char *const *params,
 bool pvt_fcgi_send_body(int fd, const char *body, size_t len, bool last);
 bool pvt_fcgi_read_response(int fd, char **out);
 
+/* Like pvt_fcgi_begin, in FastCGI role role (1 responder, 2 authorizer). */
+int pvt_fcgi_begin_role(const char *socket_path, int role,
+	const char *const *params, int timeout_ms);
+
+/* Sends one record of type (fastcgi.h) for request 1 with content. */
+bool pvt_fcgi_send_record(int fd, int type, const void *content,
+	size_t len);
+
 #endif

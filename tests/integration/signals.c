@@ -4,57 +4,43 @@
  * or in the middle of a request, and never stops a sibling process that
  * shares its socket.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include "../harness/pvt_fcgi.h"
+#include "../harness/pvt_solo.h"
 #include "../harness/pvt_suite.h"
 
 #define EXIT_DEADLINE_MS 5000
 
-static char dir[PVT_PATH_MAX];
-static char socket_path[PVT_PATH_MAX + 16];
-static int listener = -1;
+static pvt_solo solo;
 
 static void
 setup(void)
 {
-	struct sockaddr_un addr;
-
-	cr_assert(pvt_tmpdir_make(dir, sizeof(dir), "signals"));
-	snprintf(socket_path, sizeof(socket_path), "%s/h.sock", dir);
-
-	listener = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_geq(listener, 0);
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	cr_assert_lt(strlen(socket_path), sizeof(addr.sun_path));
-	memcpy(addr.sun_path, socket_path, strlen(socket_path));
-	cr_assert_eq(bind(listener, (struct sockaddr *)&addr, sizeof(addr)),
-	    0, "bind %s: %s", socket_path, strerror(errno));
-	cr_assert_eq(listen(listener, 16), 0);
+	cr_assert(pvt_solo_open(&solo, "signals"));
 }
 
 static void
 teardown(void)
 {
-	if (listener >= 0)
-		close(listener);
-	pvt_tmpdir_remove(dir);
+	pvt_solo_close(&solo);
 }
 
-static pid_t start_handler_threads(const char *log_name, int threads);
+static pid_t
+start_handler_threads(const char *log_name, int threads)
+{
+	pid_t pid = pvt_solo_start(&solo, log_name, threads);
+
+	cr_assert_gt(pid, 0);
+	return pid;
+}
 
 static pid_t
 start_handler(const char *log_name)
@@ -62,73 +48,17 @@ start_handler(const char *log_name)
 	return start_handler_threads(log_name, 4);
 }
 
-/* Starts voter.fcgi with threads workers and the socket as descriptor 0. */
-static pid_t
-start_handler_threads(const char *log_name, int threads)
-{
-	const char *build = getenv("PV_BUILD");
-	char program[PVT_PATH_MAX + 16], log_path[PVT_PATH_MAX + 32];
-	char nats[160], thread_setting[40];
-	pid_t pid;
-	int log;
-
-	cr_assert_not_null(build, "PV_BUILD is not set");
-	snprintf(program, sizeof(program), "%s/voter.fcgi", build);
-	snprintf(log_path, sizeof(log_path), "%s/%s", dir, log_name);
-	snprintf(nats, sizeof(nats), "NATS_URL=%s",
-	    getenv(PVT_ENV_NATS_URL) != NULL ? getenv(PVT_ENV_NATS_URL) :
-	    "nats://127.0.0.1:1");
-
-	snprintf(thread_setting, sizeof(thread_setting),
-	    "PHOTOVOTE_THREADS=%d", threads);
-
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		char *argv[] = { program, NULL };
-		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
-		    thread_setting, NULL };
-
-		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(listener, 0);
-		dup2(log, 2);
-		execve(program, argv, envp);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Waits for pid to exit; returns its wait status, or -1 after the deadline. */
 static int
 wait_exit(pid_t pid, int timeout_ms)
 {
-	struct timespec pause = { 0, 10 * 1000000L };
-	long long deadline = pvt_now_ms() + timeout_ms;
-	int status;
-
-	while (pvt_now_ms() < deadline) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		nanosleep(&pause, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
+	return pvt_solo_wait_exit(pid, timeout_ms);
 }
 
 /* Sends a request the handler answers without the broker: a 404. */
 static bool
 answers_404(void)
 {
-	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
-	    "/nowhere", "GATEWAY_INTERFACE", "CGI/1.1", NULL };
-	char *out = NULL;
-	bool ok;
-
-	ok = pvt_fcgi_request(socket_path, params, "", 0, 5000, &out) &&
-	    strstr(out, "Status: 404") != NULL;
-	free(out);
-	return ok;
+	return pvt_solo_answers_404(&solo, 5000);
 }
 
 TestSuite(signals, .init = setup, .fini = teardown);
@@ -198,7 +128,7 @@ Test(signals, request_in_hand_finishes)
 	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
 
 	/* Half the body is sent, so the handler is reading when the signal comes. */
-	fd = pvt_fcgi_begin(socket_path, params, 5000);
+	fd = pvt_fcgi_begin(solo.socket_path, params, 5000);
 	cr_assert_geq(fd, 0);
 	cr_assert(pvt_fcgi_send_body(fd, body, 4, false));
 	cr_assert_eq(kill(pid, SIGTERM), 0);
@@ -234,12 +164,12 @@ Test(signals, queued_request_answered)
 	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
 
 	/* The only worker is busy with the first request... */
-	first = pvt_fcgi_begin(socket_path, params, 5000);
+	first = pvt_fcgi_begin(solo.socket_path, params, 5000);
 	cr_assert_geq(first, 0);
 	cr_assert(pvt_fcgi_send_body(first, body, 4, false));
 
 	/* ...so the second waits, whole, in the socket's queue. */
-	second = pvt_fcgi_begin(socket_path, params, 5000);
+	second = pvt_fcgi_begin(solo.socket_path, params, 5000);
 	cr_assert_geq(second, 0);
 	cr_assert(pvt_fcgi_send_body(second, body, sizeof(body) - 1, true));
 
