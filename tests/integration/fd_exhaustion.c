@@ -124,6 +124,12 @@ has_threads(void *expected)
 	return count_entries(handler, "task") == *(int *)expected;
 }
 
+static bool
+has_threads_at_least(void *least)
+{
+	return count_entries(handler, "task") >= *(int *)least;
+}
+
 TestSuite(fd_exhaustion, .init = setup, .fini = teardown);
 
 Test(fd_exhaustion, workers_survive_emfile)
@@ -132,11 +138,14 @@ Test(fd_exhaustion, workers_survive_emfile)
 	    "/voter/", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
 	    "application/json", "CONTENT_LENGTH", "2", NULL };
 	struct rlimit saved, tight;
-	int stalled[2 * WORKERS], threads, i;
+	int stalled[2 * WORKERS], threads = WORKERS + 1, i;
 
+	/* The main thread and every worker run before the count. */
 	handler = pvt_solo_start(&solo, "handler.log", WORKERS);
 	cr_assert_gt(handler, 0);
 	cr_assert(answers_404(), "handler did not start");
+	cr_assert(pvt_wait_until(has_threads_at_least, &threads, handler,
+	    WAIT_MS), "%d threads", count_entries(handler, "task"));
 	threads = count_entries(handler, "task");
 
 	/*
