@@ -74,9 +74,15 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
 		    thread_setting, NULL };
 
+		int fd;
+
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(solo->listener, 0);
 		dup2(log, 2);
+
+		/* Nothing of the test process's own leaks into the handler. */
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
 		execve(program, argv, envp);
 		_exit(127);
 	}
