@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ pvt_solo_open(pvt_solo *solo, const char *tag)
 	struct sockaddr_un addr;
 
 	solo->listener = -1;
+	solo->handler = -1;
 	if (!pvt_tmpdir_make(solo->dir, sizeof(solo->dir), tag))
 		return false;
 	snprintf(solo->socket_path, sizeof(solo->socket_path), "%s/h.sock",
@@ -47,13 +49,21 @@ pvt_solo_open(pvt_solo *solo, const char *tag)
 	return true;
 }
 
+bool
+pvt_solo_valgrind(void)
+{
+	const char *valgrind = getenv("PV_VALGRIND");
+
+	return valgrind != NULL && strcmp(valgrind, "1") == 0;
+}
+
 pid_t
 pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 {
 	const char *build = getenv("PV_BUILD");
 	const char *url = getenv(PVT_ENV_NATS_URL);
 	char program[PVT_PATH_MAX + 16], log_path[PVT_PATH_MAX + 32];
-	char nats[160], thread_setting[40];
+	char nats[160], thread_setting[40], valgrind_log[PVT_PATH_MAX + 48];
 	pid_t pid;
 	int log;
 
@@ -68,14 +78,26 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 	snprintf(thread_setting, sizeof(thread_setting),
 	    "PHOTOVOTE_THREADS=%d", threads);
 
+	/*
+	 * Under valgrind (PV_VALGRIND=1) errors make the exit status 99, and
+	 * the handler gets the longer publish time-out that pvt_stack gives.
+	 */
+	snprintf(valgrind_log, sizeof(valgrind_log), "--log-file=%s/"
+	    "valgrind-%%p.log", solo->dir);
+
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = { program, NULL };
+		char *plain[] = { program, NULL };
+		char *checked[] = { "/usr/bin/valgrind", "--error-exitcode=99",
+		    "--leak-check=full", "--errors-for-leak-kinds=definite",
+		    valgrind_log, program, NULL };
 		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
-		    thread_setting, NULL };
-
+		    thread_setting, NULL, NULL };
+		char **argv = pvt_solo_valgrind() ? checked : plain;
 		int fd;
 
+		if (pvt_solo_valgrind())
+			envp[3] = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(solo->listener, 0);
 		dup2(log, 2);
@@ -83,7 +105,7 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 		/* Nothing of the test process's own leaks into the handler. */
 		for (fd = 3; fd < 1024; fd++)
 			close(fd);
-		execve(program, argv, envp);
+		execve(argv[0], argv, envp);
 		_exit(127);
 	}
 	if (pid < 0)
@@ -109,6 +131,21 @@ pvt_solo_wait_exit(pid_t pid, int timeout_ms)
 }
 
 bool
+pvt_solo_stop(const pvt_solo *solo, pid_t pid, int timeout_ms)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	status = pvt_solo_wait_exit(pid, timeout_ms);
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	fprintf(stderr, "pvt: handler %ld ended with wait status %d\n",
+	    (long)pid, status);
+	pvt_solo_print_logs(solo);
+	return false;
+}
+
+bool
 pvt_solo_answers_404(const pvt_solo *solo, int timeout_ms)
 {
 	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
@@ -123,8 +160,41 @@ pvt_solo_answers_404(const pvt_solo *solo, int timeout_ms)
 }
 
 void
+pvt_solo_print_logs(const pvt_solo *solo)
+{
+	char pattern[PVT_PATH_MAX + 16];
+	glob_t logs;
+	size_t i;
+
+	snprintf(pattern, sizeof(pattern), "%s/*.log", solo->dir);
+	if (glob(pattern, 0, NULL, &logs) != 0)
+		return;
+	for (i = 0; i < logs.gl_pathc; i++)
+		pvt_print_tail(logs.gl_pathv[i], 4096);
+	globfree(&logs);
+}
+
+bool
+pvt_solo_serve(pvt_solo *solo, int threads)
+{
+	solo->handler = pvt_solo_start(solo, "handler.log", threads);
+	return solo->handler > 0;
+}
+
+bool
+pvt_solo_end(pvt_solo *solo, int timeout_ms)
+{
+	pid_t pid = solo->handler;
+
+	solo->handler = -1;
+	return pid > 0 && pvt_solo_stop(solo, pid, timeout_ms);
+}
+
+void
 pvt_solo_close(pvt_solo *solo)
 {
+	if (solo->handler > 0)
+		pvt_solo_end(solo, 5000);
 	if (solo->listener >= 0)
 		close(solo->listener);
 	solo->listener = -1;

@@ -16,16 +16,20 @@ typedef struct pvt_solo {
 	char dir[PVT_PATH_MAX];
 	char socket_path[PVT_PATH_MAX + 16];	/* <dir>/h.sock */
 	int listener;				/* -1 when closed */
+	pid_t handler;				/* pvt_solo_serve's, or -1 */
 } pvt_solo;
 
 /* Creates the directory and the listening socket; tag names the directory. */
 bool pvt_solo_open(pvt_solo *solo, const char *tag);
 
+/* Returns true when PV_VALGRIND=1 asks to run the handlers under valgrind. */
+bool pvt_solo_valgrind(void);
+
 /*
  * Starts voter.fcgi (from $PV_BUILD) with threads workers, the socket as
- * its descriptor 0 and its standard error in <dir>/<log_name>.  Returns
- * the pid, or -1.  The caller stops it, for example with SIGTERM and
- * pvt_solo_wait_exit.
+ * its descriptor 0 and its standard error in <dir>/<log_name>, under
+ * valgrind when pvt_solo_valgrind().  Returns the pid, or -1.  The caller
+ * stops it with pvt_solo_stop or with a signal and pvt_solo_wait_exit.
  */
 pid_t pvt_solo_start(const pvt_solo *solo, const char *log_name,
 	int threads);
@@ -37,12 +41,35 @@ pid_t pvt_solo_start(const pvt_solo *solo, const char *log_name,
 int pvt_solo_wait_exit(pid_t pid, int timeout_ms);
 
 /*
- * Sends a request that a running handler answers without the broker
- * (POST /nowhere) and returns true when it answered 404.
+ * Sends a request that a handler can reject without the broker (POST
+ * /nowhere) and returns true when the response was 404.
  */
 bool pvt_solo_answers_404(const pvt_solo *solo, int timeout_ms);
 
-/* Closes the socket and removes the directory. */
+/*
+ * Sends SIGTERM to the handler pid and waits up to timeout_ms.  Returns
+ * true when it exited with status 0 (so no sanitizer or valgrind error
+ * either); otherwise prints the ends of the logs in the directory.
+ */
+bool pvt_solo_stop(const pvt_solo *solo, pid_t pid, int timeout_ms);
+
+/*
+ * Starts the handler of a test that needs one (pvt_solo_start with log
+ * handler.log) and keeps its pid in solo->handler.
+ */
+bool pvt_solo_serve(pvt_solo *solo, int threads);
+
+/*
+ * Stops solo->handler like pvt_solo_stop and sets it to -1; returns true
+ * when it exited cleanly.  A test ends with it, because Criterion does
+ * not count a failure in .fini.
+ */
+bool pvt_solo_end(pvt_solo *solo, int timeout_ms);
+
+/* Copies the end of every log in the directory to stderr. */
+void pvt_solo_print_logs(const pvt_solo *solo);
+
+/* Stops solo->handler if it runs, closes the socket, removes the directory. */
 void pvt_solo_close(pvt_solo *solo);
 
 #endif

@@ -27,7 +27,6 @@ static const char event_format[] =
     "\"name\":\"Ada\",\"email\":\"ada@example.org\"}";
 
 static pvt_solo solo;
-static pid_t handler = -1;
 static char event[256];
 static char length[16];
 static const char *const params[] = { "REQUEST_METHOD", "POST",
@@ -39,8 +38,7 @@ static void
 setup(void)
 {
 	cr_assert(pvt_solo_open(&solo, "fcgi-input"));
-	handler = pvt_solo_start(&solo, "handler.log", 2);
-	cr_assert_gt(handler, 0);
+	cr_assert(pvt_solo_serve(&solo, 2));
 }
 
 /* Sets the event's id suffix and its CONTENT_LENGTH. */
@@ -54,10 +52,6 @@ use_event(int digit)
 static void
 teardown(void)
 {
-	if (handler > 0) {
-		kill(handler, SIGTERM);
-		pvt_solo_wait_exit(handler, EXIT_DEADLINE_MS);
-	}
 	pvt_solo_close(&solo);
 }
 
@@ -109,6 +103,8 @@ Test(fcgi_input, abort_after_body_not_stored)
 	use_event(1);
 	expect_not_stored(send_broken_body(FCGI_ABORT_REQUEST), "Status: 400",
 	    "did not end cleanly", before);
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
+	    "cleanly");
 }
 
 Test(fcgi_input, closed_after_body_not_stored)
@@ -118,6 +114,8 @@ Test(fcgi_input, closed_after_body_not_stored)
 	use_event(2);
 	expect_not_stored(send_broken_body(0), "Status: 400",
 	    "did not end cleanly", before);
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
+	    "cleanly");
 }
 
 Test(fcgi_input, authorizer_role_not_stored)
@@ -134,6 +132,8 @@ Test(fcgi_input, authorizer_role_not_stored)
 	cr_assert(pvt_fcgi_read_response(fd, &out), "no response");
 	close(fd);
 	expect_not_stored(out, "Status: 500", "role not supported", before);
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
+	    "cleanly");
 }
 
 /* The same handler still stores a well-formed request afterwards. */
@@ -149,4 +149,6 @@ Test(fcgi_input, whole_body_stored)
 	cr_expect(strstr(out, "Status: 200") != NULL, "response: %s", out);
 	cr_expect_eq(after.messages, before.messages + 1);
 	free(out);
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
+	    "cleanly");
 }
