@@ -303,7 +303,7 @@ connect_reporting_why(pv_publisher *pub)
 	s = natsConnection_Connect(&pub->nc, pub->opts);
 	natsOptions_SetRetryOnFailedConnect(pub->opts, true, on_connected, pub);
 	if (s == NATS_OK) {
-		/* on_connected runs only for a connect retried in the background. */
+		/* on_connected runs only for a connect retried later. */
 		atomic_store(&pub->auth_failed, false);
 		return s;
 	}

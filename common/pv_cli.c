@@ -224,7 +224,8 @@ print_settings(const pv_config *cfg)
 		printf("  server       %s\n", pv_config_redact_url(url,
 		    sizeof(url), cfg->servers[i]));
 	printf("  credentials  %s\n", credentials_kind(cfg));
-	printf("  tls          %s\n", pv_config_requires_tls(cfg) ? "yes" : "no");
+	printf("  tls          %s\n", pv_config_requires_tls(cfg) ? "yes" :
+	    "no");
 	for (i = 0; i < cfg->stream_count; i++)
 		printf("  stream       %s\n", cfg->streams[i]);
 	printf("  replicas     %d\n  duplicates   %lld s\n  time-out     "

@@ -103,8 +103,8 @@ Test(fcgi_input, abort_after_body_not_stored)
 	use_event(1);
 	expect_not_stored(send_broken_body(FCGI_ABORT_REQUEST), "Status: 400",
 	    "did not end cleanly", before);
-	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
-	    "cleanly");
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did "
+	    "not exit cleanly");
 }
 
 Test(fcgi_input, closed_after_body_not_stored)
@@ -114,8 +114,8 @@ Test(fcgi_input, closed_after_body_not_stored)
 	use_event(2);
 	expect_not_stored(send_broken_body(0), "Status: 400",
 	    "did not end cleanly", before);
-	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
-	    "cleanly");
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did "
+	    "not exit cleanly");
 }
 
 Test(fcgi_input, authorizer_role_not_stored)
@@ -132,8 +132,8 @@ Test(fcgi_input, authorizer_role_not_stored)
 	cr_assert(pvt_fcgi_read_response(fd, &out), "no response");
 	close(fd);
 	expect_not_stored(out, "Status: 500", "role not supported", before);
-	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
-	    "cleanly");
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did "
+	    "not exit cleanly");
 }
 
 /* The same handler still stores a well-formed request afterwards. */
@@ -149,6 +149,6 @@ Test(fcgi_input, whole_body_stored)
 	cr_expect(strstr(out, "Status: 200") != NULL, "response: %s", out);
 	cr_expect_eq(after.messages, before.messages + 1);
 	free(out);
-	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did not exit "
-	    "cleanly");
+	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did "
+	    "not exit cleanly");
 }

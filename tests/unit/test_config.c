@@ -91,7 +91,8 @@ Test(config, log_settings_survive_failure)
 Test(config, server_list)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://a:4222, nats://u:p@b:4223,nats://[::1]:4224", NULL };
+	    "NATS_URL=nats://a:4222, nats://u:p@b:4223,nats://[::1]:4224",
+	    NULL };
 	pv_config cfg;
 	pv_error err;
 
