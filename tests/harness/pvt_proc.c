@@ -1,6 +1,7 @@
 /* nftw and FTW_PHYS need the X/Open extensions. */
 #define _XOPEN_SOURCE 700
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -337,6 +338,59 @@ pvt_stop(pid_t pid, int timeout_ms)
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
 	reap_within(pid, timeout_ms);
+	return false;
+}
+
+/*
+ * Returns true when no running process is left in process group *pgid.
+ * Zombies do not count: the orphans' new parent may reap them late.
+ */
+static bool
+group_empty(void *pgid)
+{
+	char path[300], line[512], state;
+	struct dirent *e;
+	const char *end;
+	long group;
+	FILE *f;
+	DIR *d;
+	bool empty = true;
+
+	d = opendir("/proc");
+	if (d == NULL)
+		return kill(-*(pid_t *)pgid, 0) != 0 && errno == ESRCH;
+	while (empty && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+
+		/* "pid (comm) state ppid pgrp ...": comm may hold spaces. */
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    (end = strrchr(line, ')')) != NULL &&
+		    sscanf(end + 1, " %c %*d %ld", &state, &group) == 2 &&
+		    group == (long)*(pid_t *)pgid && state != 'Z')
+			empty = false;
+		fclose(f);
+	}
+	closedir(d);
+	return empty;
+}
+
+bool
+pvt_stop_group(pid_t pgid, int timeout_ms)
+{
+	/* Members that were told to stop get timeout_ms to exit first. */
+	if (pgid <= 0 || pvt_wait_until(group_empty, &pgid, 0, timeout_ms))
+		return true;
+
+	fprintf(stderr, "pvt: process group %ld outlived its leader by %d "
+	    "ms; stopping it\n", (long)pgid, timeout_ms);
+	kill(-pgid, SIGTERM);
+	if (!pvt_wait_until(group_empty, &pgid, 0, timeout_ms))
+		kill(-pgid, SIGKILL);
 	return false;
 }
 

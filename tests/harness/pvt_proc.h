@@ -67,6 +67,15 @@ bool pvt_alive(pid_t pid);
  */
 bool pvt_stop(pid_t pid, int timeout_ms);
 
+/*
+ * Waits up to timeout_ms for what is left of process group pgid to exit
+ * once its leader is gone (lighttpd's handlers, which lighttpd does not
+ * wait for), then sends SIGTERM, waits as long again, and sends SIGKILL.
+ * Returns true when the group emptied by itself.  (POSIX gives no new
+ * process a pid that is still the id of a process group.)
+ */
+bool pvt_stop_group(pid_t pgid, int timeout_ms);
+
 /* Condition polled by pvt_wait_until. */
 typedef bool (*pvt_condition)(void *arg);
 

@@ -419,8 +419,12 @@ pvt_stack_stop(pvt_stack *stack)
 {
 	bool clean = true;
 
-	if (stack->lighttpd_pid > 0)
+	/* lighttpd does not wait for its handlers; a late one may miss its signal. */
+	if (stack->lighttpd_pid > 0) {
 		clean = pvt_stop(stack->lighttpd_pid, STOP_TIMEOUT_MS) && clean;
+		clean = pvt_stop_group(stack->lighttpd_pid, STOP_TIMEOUT_MS) &&
+		    clean;
+	}
 	if (stack->nats_pid > 0)
 		clean = pvt_stop(stack->nats_pid, STOP_TIMEOUT_MS) && clean;
 	stack->lighttpd_pid = 0;
