@@ -419,7 +419,10 @@ pvt_stack_stop(pvt_stack *stack)
 {
 	bool clean = true;
 
-	/* lighttpd does not wait for its handlers; a late one may miss its signal. */
+	/*
+	 * lighttpd does not wait for its handlers to exit, and one that it
+	 * started during the run may never get the signal.
+	 */
 	if (stack->lighttpd_pid > 0) {
 		clean = pvt_stop(stack->lighttpd_pid, STOP_TIMEOUT_MS) && clean;
 		clean = pvt_stop_group(stack->lighttpd_pid, STOP_TIMEOUT_MS) &&
