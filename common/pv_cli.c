@@ -190,7 +190,7 @@ out:
 	return status;
 }
 
-/* Names the kind of broker credentials in use, never their values. */
+/* Returns the kind of broker credentials in use, never their values. */
 static const char *
 credentials_kind(const pv_config *cfg)
 {

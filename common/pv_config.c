@@ -158,6 +158,13 @@ is_server_url(const char *url, size_t len)
 }
 
 /* Splits a comma-separated list of server URLs into cfg->servers. */
+/* Returns true when url has the tls:// scheme, in any case. */
+static bool
+is_tls_url(const char *url)
+{
+	return strncasecmp(url, "tls://", 6) == 0;
+}
+
 /* Returns true for "<scheme>://:<password>@...": user info without a user. */
 static bool
 has_password_without_user(const char *url, size_t len)
@@ -181,7 +188,7 @@ check_one_scheme(const pv_config *cfg, const char *name, pv_error *err)
 	int i, tls = 0;
 
 	for (i = 0; i < cfg->server_count; i++)
-		if (strncasecmp(cfg->servers[i], "tls://", 6) == 0)
+		if (is_tls_url(cfg->servers[i]))
 			tls++;
 	if (tls > 0 && tls < cfg->server_count)
 		return pv_error_set(err, PV_ERR_CONFIG, "%s: mixes tls:// and "
@@ -675,7 +682,7 @@ pv_config_requires_tls(const pv_config *cfg)
 	if (cfg->ca_file != NULL || cfg->cert_file != NULL)
 		return true;
 	for (i = 0; i < cfg->server_count; i++)
-		if (strncasecmp(cfg->servers[i], "tls://", 6) == 0)
+		if (is_tls_url(cfg->servers[i]))
 			return true;
 	return false;
 }

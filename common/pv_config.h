@@ -58,7 +58,7 @@ typedef struct pv_config {
 /*
  * Fills cfg for aggregate from envp (a NULL-terminated "NAME=value" array,
  * usually environ) and the .env file.  On failure err names the setting
- * and cfg holds nothing to free, but log_to_syslog and log_level keep the
+ * and cfg contains nothing to free, but log_to_syslog and log_level keep the
  * log settings when those were valid.  On success the caller releases cfg
  * with pv_config_free.
  */

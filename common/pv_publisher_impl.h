@@ -65,7 +65,7 @@ struct pv_publisher {
 	 * never comes, so a time-out soon after it is reported as denied.
 	 * denied_lock guards denied_text and create_error.
 	 */
-	/* The last connect attempt was refused for its credentials. */
+	/* The last connect attempt was rejected for its credentials. */
 	atomic_bool auth_failed;
 
 	pthread_mutex_t denied_lock;
@@ -137,7 +137,10 @@ void pv_broker_drop(pv_publisher *pub);
  */
 pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
 
-/* Names why pub is not connected: "authentication failed" or "reconnecting". */
+/*
+ * Returns why pub is not connected: "authentication failed" or
+ * "reconnecting".
+ */
 const char *pv_broker_down_reason(pv_publisher *pub);
 
 /*

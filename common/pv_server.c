@@ -212,13 +212,13 @@ finish_request(FCGX_Request *req)
 }
 
 /*
- * Decides whether a failed accept may be retried: running out of file
- * descriptors or memory passes, a listening socket that is gone does
- * not.  A retry waits 100 ms, so that the worker does not spin while the
- * shortage lasts.
+ * Returns true when a failed accept may be retried: running out of file
+ * descriptors or memory is transient, a listening socket that is gone is
+ * not.  Before a retry it waits 100 ms, so that the worker does not spin
+ * while the shortage lasts.
  */
 static bool
-accept_error_passes(server *srv, int err)
+accept_error_is_transient(server *srv, int err)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 
@@ -279,7 +279,7 @@ worker_main(void *arg)
 		if (rc == -EINTR)
 			continue;
 		if (rc < 0 && !atomic_load(&srv->stopping) &&
-		    accept_error_passes(srv, -rc))
+		    accept_error_is_transient(srv, -rc))
 			continue;
 		if (rc < 0) {
 			if (!atomic_load(&srv->stopping))

@@ -29,7 +29,7 @@ int pvt_fcgi_begin(const char *socket_path, const char *const *params,
 bool pvt_fcgi_send_body(int fd, const char *body, size_t len, bool last);
 bool pvt_fcgi_read_response(int fd, char **out);
 
-/* Like pvt_fcgi_begin, in FastCGI role role (1 responder, 2 authorizer). */
+/* Like pvt_fcgi_begin, with FastCGI role role (1 responder, 2 authorizer). */
 int pvt_fcgi_begin_role(const char *socket_path, int role,
 	const char *const *params, int timeout_ms);
 

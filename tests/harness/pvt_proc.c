@@ -382,7 +382,7 @@ group_empty(void *pgid)
 bool
 pvt_stop_group(pid_t pgid, int timeout_ms)
 {
-	/* Members that were told to stop get timeout_ms to exit first. */
+	/* Members already sent a stop signal get timeout_ms to exit first. */
 	if (pgid <= 0 || pvt_wait_until(group_empty, &pgid, 0, timeout_ms))
 		return true;
 

@@ -22,7 +22,7 @@ typedef struct pvt_solo {
 /* Creates the directory and the listening socket; tag names the directory. */
 bool pvt_solo_open(pvt_solo *solo, const char *tag);
 
-/* Returns true when PV_VALGRIND=1 asks to run the handlers under valgrind. */
+/* Returns true when PV_VALGRIND=1 requests the handlers under valgrind. */
 bool pvt_solo_valgrind(void);
 
 /*
