@@ -194,9 +194,6 @@ out:
 static const char *
 credentials_kind(const pv_config *cfg)
 {
-	const char *authority;
-	int i;
-
 	if (cfg->creds_file != NULL)
 		return "credentials file";
 	if (cfg->token != NULL)
@@ -205,12 +202,7 @@ credentials_kind(const pv_config *cfg)
 		return "user and password";
 
 	/* nats.c takes "user:password@" or "token@" from a URL itself. */
-	for (i = 0; i < cfg->server_count; i++) {
-		authority = strstr(cfg->servers[i], "://");
-		if (authority != NULL && strchr(authority, '@') != NULL)
-			return "in NATS_URL";
-	}
-	return "none";
+	return pv_config_url_has_user_info(cfg) ? "in NATS_URL" : "none";
 }
 
 static void

@@ -489,6 +489,12 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    (cfg->creds_file != NULL) > 1)
 		return pv_error_set(err, PV_ERR_CONFIG, "set only one of "
 		    "NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS");
+	/* User info in a URL would silently win over these in nats.c. */
+	if ((cfg->user != NULL || cfg->token != NULL ||
+	    cfg->creds_file != NULL) && pv_config_url_has_user_info(cfg))
+		return pv_error_set(err, PV_ERR_CONFIG, "NATS_URL contains "
+		    "credentials (user@ or user:password@) and NATS_USER, "
+		    "NATS_TOKEN or NATS_CREDS is set too; keep only one");
 	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CERT and NATS_KEY "
 		    "must be set together");
@@ -684,5 +690,19 @@ pv_config_requires_tls(const pv_config *cfg)
 	for (i = 0; i < cfg->server_count; i++)
 		if (is_tls_url(cfg->servers[i]))
 			return true;
+	return false;
+}
+
+bool
+pv_config_url_has_user_info(const pv_config *cfg)
+{
+	const char *authority;
+	int i;
+
+	for (i = 0; i < cfg->server_count; i++) {
+		authority = strstr(cfg->servers[i], "://");
+		if (authority != NULL && strchr(authority, '@') != NULL)
+			return true;
+	}
 	return false;
 }

@@ -19,6 +19,8 @@
 
 #include <nats/nats.h>
 
+#include "pv_config.h"
+
 /* Time-outs of the connection and of each JetStream request, in ms. */
 #define CONNECT_TIMEOUT_MS 5000
 #define REQUEST_TIMEOUT_MS 5000
@@ -119,6 +121,7 @@ int
 main(int argc, char **argv)
 {
 	natsConnection *conn = NULL;
+	char shown[512];
 	natsOptions *opts = NULL;
 	natsStatus s;
 	int rc = 1;
@@ -139,8 +142,10 @@ main(int argc, char **argv)
 		s = natsOptions_SetAllowReconnect(opts, false);
 	if (s == NATS_OK)
 		s = natsConnection_Connect(&conn, opts);
+	/* The URL may contain a password, so it is shown without user info. */
 	if (s != NATS_OK) {
-		print_error("connecting to", argv[1], s, 0);
+		print_error("connecting to", pv_config_redact_url(shown,
+		    sizeof(shown), argv[1]), s, 0);
 		goto out;
 	}
 

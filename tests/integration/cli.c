@@ -17,19 +17,14 @@
 	"\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8C\"," \
 	"\"name\":\"Zo\xc3\xab\",\"email\":\"zoe@example.org\"}"
 
-/* Runs "voter.fcgi ARGS" through sh with env and input; returns status. */
+/* Runs command through sh, collects its output in out; returns status. */
 static int
-run(const char *env, const char *args, const char *input, char *out,
-	size_t size)
+capture(const char *command, char *out, size_t size)
 {
-	char command[1024];
 	size_t used = 0, n;
 	FILE *pipe;
 	int status;
 
-	snprintf(command, sizeof(command), "printf '%%s' '%s' | env -i %s "
-	    "PHOTOVOTE_ENV_FILE=/dev/null %s/voter.fcgi %s 2>&1",
-	    input != NULL ? input : "", env, getenv("PV_BUILD"), args);
 	pipe = popen(command, "r");
 	cr_assert_not_null(pipe);
 	while (used + 1 < size &&
@@ -37,8 +32,21 @@ run(const char *env, const char *args, const char *input, char *out,
 		used += n;
 	out[used] = '\0';
 	status = pclose(pipe);
-	cr_assert(WIFEXITED(status), "voter.fcgi %s did not exit", args);
+	cr_assert(WIFEXITED(status), "%s did not exit", command);
 	return WEXITSTATUS(status);
+}
+
+/* Runs "voter.fcgi ARGS" through sh with env and input; returns status. */
+static int
+run(const char *env, const char *args, const char *input, char *out,
+	size_t size)
+{
+	char command[1024];
+
+	snprintf(command, sizeof(command), "printf '%%s' '%s' | env -i %s "
+	    "PHOTOVOTE_ENV_FILE=/dev/null %s/voter.fcgi %s 2>&1",
+	    input != NULL ? input : "", env, getenv("PV_BUILD"), args);
+	return capture(command, out, size);
 }
 
 Test(cli, help_lists_settings)
@@ -153,6 +161,30 @@ Test(cli, syslog_without_socket_uses_stderr)
 	    "%s", out);
 	cr_expect(strstr(out, "broker not reachable at nats://127.0.0.1:1")
 	    != NULL, "%s", out);
+}
+
+Test(cli, url_and_user_credentials_rejected)
+{
+	char out[1024];
+
+	cr_assert_eq(run("NATS_URL=nats://alice:s3cret@127.0.0.1:1 "
+	    "NATS_USER=bob NATS_PASSWORD=other", "--check", NULL, out,
+	    sizeof(out)), 78, "%s", out);
+	cr_expect(strstr(out, "NATS_URL contains credentials") != NULL, "%s",
+	    out);
+	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
+}
+
+Test(cli, stream_dump_hides_url_password)
+{
+	char command[512], out[1024];
+
+	snprintf(command, sizeof(command), "%s/pv-stream-dump "
+	    "'nats://alice:s3cret@127.0.0.1:1' election 2>&1",
+	    getenv("PV_BUILD"));
+	cr_expect_neq(capture(command, out, sizeof(out)), 0);
+	cr_expect(strstr(out, "nats://***@127.0.0.1:1") != NULL, "%s", out);
+	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
 }
 
 Test(cli, bad_setting_names_it)
