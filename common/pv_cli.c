@@ -64,6 +64,10 @@ print_help(const pv_aggregate *agg)
 	    "(65536)\n"
 	    "  PHOTOVOTE_THREADS            requests in flight per process "
 	    "(16)\n"
+	    "  PHOTOVOTE_SCHED_BATCH        true: run under Linux's "
+	    "SCHED_BATCH policy; false:\n"
+	    "                               keep the policy it was started "
+	    "with (true)\n"
 	    "  PHOTOVOTE_LOG                stderr or syslog (stderr)\n"
 	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
 	    "(info)\n"
@@ -221,9 +225,11 @@ print_settings(const pv_config *cfg)
 	for (i = 0; i < cfg->stream_count; i++)
 		printf("  stream       %s\n", cfg->streams[i]);
 	printf("  replicas     %d\n  duplicates   %lld s\n  time-out     "
-	    "%d ms\n  max body     %zu bytes\n  threads      %d\n",
+	    "%d ms\n  max body     %zu bytes\n  threads      %d\n"
+	    "  scheduling   %s\n",
 	    cfg->replicas, (long long)cfg->duplicate_window_s,
-	    cfg->publish_timeout_ms, cfg->max_body, cfg->threads);
+	    cfg->publish_timeout_ms, cfg->max_body, cfg->threads,
+	    cfg->sched_batch ? "SCHED_BATCH" : "as started");
 	if (cfg->env_file[0] != '\0')
 		printf("  .env file    %s\n", cfg->env_file);
 }

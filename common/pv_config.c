@@ -501,22 +501,23 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	return check_credential_files(cfg, err);
 }
 
-/* PHOTOVOTE_CREATE_STREAMS: true (default) or false. */
+/* Reads the boolean setting name: "true", "false", or empty for fallback. */
 static pv_status
-load_create_streams(pv_config *cfg, const source *src, pv_error *err)
+parse_bool(const source *src, const char *name, bool fallback, bool *out,
+	pv_error *err)
 {
-	const char *value = lookup(src, "PHOTOVOTE_CREATE_STREAMS");
+	const char *value = lookup(src, name);
 	char excerpt[64];
 
-	cfg->create_streams = true;
-	if (value == NULL || value[0] == '\0' || strcmp(value, "true") == 0)
+	*out = fallback;
+	if (value == NULL || value[0] == '\0')
 		return PV_OK;
-	if (strcmp(value, "false") == 0) {
-		cfg->create_streams = false;
+	if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+		*out = value[0] == 't';
 		return PV_OK;
 	}
-	return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_CREATE_STREAMS: "
-	    "invalid value %s: expected true or false",
+	return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid value %s: "
+	    "expected true or false", name,
 	    shown(excerpt, sizeof(excerpt), value, false));
 }
 
@@ -625,7 +626,10 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	    (st = load_servers(cfg, &src, err)) != PV_OK ||
 	    (st = load_credentials(cfg, &src, err)) != PV_OK ||
 	    (st = load_streams(cfg, &src, err)) != PV_OK ||
-	    (st = load_create_streams(cfg, &src, err)) != PV_OK ||
+	    (st = parse_bool(&src, "PHOTOVOTE_CREATE_STREAMS", true,
+	    &cfg->create_streams, err)) != PV_OK ||
+	    (st = parse_bool(&src, "PHOTOVOTE_SCHED_BATCH", true,
+	    &cfg->sched_batch, err)) != PV_OK ||
 	    (st = load_limits(cfg, &src, err)) != PV_OK)
 		goto out;
 out:

@@ -1,9 +1,11 @@
 /* The handler executables' main program; see pv_server.h. */
+#define _GNU_SOURCE		/* SCHED_BATCH */
 #include "pv_server.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -474,6 +476,31 @@ load_settings(server *srv, const pv_aggregate *agg)
 	return PV_EXIT_OK;
 }
 
+/*
+ * Moves the process from SCHED_OTHER to SCHED_BATCH unless the settings
+ * say otherwise.  A woken thread of a batch process does not preempt the
+ * running one: nats.c's threads go on with the acknowledgements and
+ * publishes at hand before the workers they woke run, and a worker
+ * finishes its request before the thread it woke.  Under load that
+ * cut the handler's CPU time per request by 20 to 45% in the benchmark
+ * (fewer switches, more work per wake-up).  Threads created later
+ * inherit the policy, so this runs before any exists.  (A policy the
+ * operator chose, such as a real-time one, is left alone.)
+ */
+static void
+set_sched_policy(server *srv)
+{
+	struct sched_param param;
+
+	if (!srv->cfg.sched_batch || sched_getscheduler(0) != SCHED_OTHER)
+		return;
+	memset(&param, 0, sizeof(param));
+	if (sched_setscheduler(0, SCHED_BATCH, &param) != 0)
+		pv_log(&srv->log, PV_LOG_WARNING, "sched_setscheduler "
+		    "SCHED_BATCH failed: %s; keeping SCHED_OTHER",
+		    strerror(errno));
+}
+
 static int
 run(server *srv, const pv_aggregate *agg)
 {
@@ -483,6 +510,7 @@ run(server *srv, const pv_aggregate *agg)
 
 	if (load_settings(srv, agg) != PV_EXIT_OK)
 		return PV_EXIT_CONFIG;
+	set_sched_policy(srv);
 
 	pv_error_clear(&err);
 	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {

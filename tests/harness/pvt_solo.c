@@ -24,6 +24,7 @@ pvt_solo_open(pvt_solo *solo, const char *tag)
 
 	solo->listener = -1;
 	solo->handler = -1;
+	solo->setting[0] = '\0';
 	if (!pvt_tmpdir_make(solo->dir, sizeof(solo->dir), tag))
 		return false;
 	snprintf(solo->socket_path, sizeof(solo->socket_path), "%s/h.sock",
@@ -92,12 +93,15 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 		    "--leak-check=full", "--errors-for-leak-kinds=definite",
 		    valgrind_log, program, NULL };
 		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
-		    thread_setting, NULL, NULL };
+		    thread_setting, NULL, NULL, NULL };
 		char **argv = pvt_solo_valgrind() ? checked : plain;
+		char **next = &envp[3];
 		int fd;
 
 		if (pvt_solo_valgrind())
-			envp[3] = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
+			*next++ = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
+		if (solo->setting[0] != '\0')
+			*next = (char *)solo->setting;
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(solo->listener, 0);
 		dup2(log, 2);

@@ -51,6 +51,22 @@ Test(config, defaults)
 	cr_assert_null(cfg.password);
 	cr_assert_eq(cfg.log_level, PV_LOG_INFO);
 	cr_assert_not(cfg.log_to_syslog);
+	cr_assert(cfg.create_streams);
+	cr_assert(cfg.sched_batch);
+	pv_config_free(&cfg);
+}
+
+Test(config, switches)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "PHOTOVOTE_CREATE_STREAMS=false", "PHOTOVOTE_SCHED_BATCH=false",
+	    NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_expect_not(cfg.create_streams);
+	cr_expect_not(cfg.sched_batch);
 	pv_config_free(&cfg);
 }
 
@@ -270,6 +286,8 @@ Test(config, bad_values_name_setting)
 		    "PHOTOVOTE_PUBLISH_TIMEOUT_MS" },
 		{ "PHOTOVOTE_MAX_BODY= 10", "PHOTOVOTE_MAX_BODY" },
 		{ "PHOTOVOTE_THREADS=0", "PHOTOVOTE_THREADS" },
+		{ "PHOTOVOTE_SCHED_BATCH=yes", "PHOTOVOTE_SCHED_BATCH" },
+		{ "PHOTOVOTE_CREATE_STREAMS=0", "PHOTOVOTE_CREATE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=bad.name", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,*", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,a", "PHOTOVOTE_STREAMS" },

@@ -1,0 +1,126 @@
+/*
+ * A handler runs every thread, nats.c's included, under Linux's
+ * SCHED_BATCH policy, unless PHOTOVOTE_SCHED_BATCH=false keeps the
+ * default SCHED_OTHER.  Each test first stores an event, so that the
+ * connection's threads exist and have served a publish.
+ */
+#define _GNU_SOURCE	/* SCHED_BATCH */
+
+#include <dirent.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "../harness/pvt_fcgi.h"
+#include "../harness/pvt_solo.h"
+#include "../harness/pvt_suite.h"
+
+#define WORKERS 2
+#define WAIT_MS 5000
+
+/* A VoterRegistered event; each test gives it an id ending in its digit. */
+static const char event_format[] =
+    "{\"id\":\"5c4ed0a1-7a2b-4c8d-9e6f-0a1b2c3d4e5%d\","
+    "\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\","
+    "\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8H\","
+    "\"name\":\"Ada\",\"email\":\"ada@example.org\"}";
+
+static pvt_solo solo;
+
+static void
+setup(void)
+{
+	cr_assert(pvt_solo_open(&solo, "sched-policy"));
+}
+
+static void
+teardown(void)
+{
+	pvt_solo_close(&solo);
+}
+
+/* Posts the event with id digit to the handler and expects it stored. */
+static void
+store_event(int digit)
+{
+	static const char *params[] = { "REQUEST_METHOD", "POST",
+	    "REQUEST_URI", "/voter/", "SCRIPT_NAME", "/voter", "PATH_INFO",
+	    "/", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
+	    "application/json", "CONTENT_LENGTH", NULL, NULL };
+	pvt_stream_state before = pvt_suite_stream_state(), after;
+	char event[256], length[16], *out = NULL;
+
+	snprintf(event, sizeof(event), event_format, digit);
+	snprintf(length, sizeof(length), "%zu", strlen(event));
+	params[13] = length;
+	cr_assert(pvt_fcgi_request(solo.socket_path, params, event,
+	    strlen(event), WAIT_MS, &out));
+	after = pvt_suite_stream_state();
+	cr_expect(strstr(out, "Status: 200") != NULL, "response: %s", out);
+	cr_expect_eq(after.messages, before.messages + 1, "%llu -> %llu: %s",
+	    (unsigned long long)before.messages,
+	    (unsigned long long)after.messages, out);
+	free(out);
+}
+
+/*
+ * Expects policy in every thread of the handler and returns how many
+ * there are.
+ */
+static int
+expect_policy(int policy)
+{
+	char path[64];
+	struct dirent *e;
+	int threads = 0, got;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)solo.handler);
+	d = opendir(path);
+	cr_assert_not_null(d, "%s", path);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		/* (Given a thread id, Linux answers for that thread.) */
+		got = sched_getscheduler((pid_t)strtol(e->d_name, NULL, 10));
+		cr_expect_eq(got, policy, "thread %s: policy %d", e->d_name,
+		    got);
+		threads++;
+	}
+	closedir(d);
+	return threads;
+}
+
+TestSuite(sched_policy, .init = setup, .fini = teardown);
+
+Test(sched_policy, batch_by_default)
+{
+	int threads;
+
+	cr_assert(pvt_solo_serve(&solo, WORKERS));
+	store_event(1);
+
+	/* The main thread, the workers and at least three of nats.c's. */
+	threads = expect_policy(SCHED_BATCH);
+	cr_expect_geq(threads, 1 + WORKERS + 3, "%d threads", threads);
+	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
+	    "cleanly");
+}
+
+Test(sched_policy, other_when_disabled)
+{
+	int threads;
+
+	snprintf(solo.setting, sizeof(solo.setting),
+	    "PHOTOVOTE_SCHED_BATCH=false");
+	cr_assert(pvt_solo_serve(&solo, WORKERS));
+	store_event(2);
+
+	threads = expect_policy(SCHED_OTHER);
+	cr_expect_geq(threads, 1 + WORKERS + 3, "%d threads", threads);
+	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
+	    "cleanly");
+}
