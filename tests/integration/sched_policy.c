@@ -94,33 +94,33 @@ expect_policy(int policy)
 	return threads;
 }
 
-TestSuite(sched_policy, .init = setup, .fini = teardown);
-
-Test(sched_policy, batch_by_default)
+/*
+ * Starts the handler, stores the event with id digit and expects policy
+ * in its main thread, its workers and at least three of nats.c's.
+ */
+static void
+expect_policy_after_publish(int digit, int policy)
 {
 	int threads;
 
 	cr_assert(pvt_solo_serve(&solo, WORKERS));
-	store_event(1);
-
-	/* The main thread, the workers and at least three of nats.c's. */
-	threads = expect_policy(SCHED_BATCH);
+	store_event(digit);
+	threads = expect_policy(policy);
 	cr_expect_geq(threads, 1 + WORKERS + 3, "%d threads", threads);
 	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
 	    "cleanly");
 }
 
+TestSuite(sched_policy, .init = setup, .fini = teardown);
+
+Test(sched_policy, batch_by_default)
+{
+	expect_policy_after_publish(1, SCHED_BATCH);
+}
+
 Test(sched_policy, other_when_disabled)
 {
-	int threads;
-
 	snprintf(solo.setting, sizeof(solo.setting),
 	    "PHOTOVOTE_SCHED_BATCH=false");
-	cr_assert(pvt_solo_serve(&solo, WORKERS));
-	store_event(2);
-
-	threads = expect_policy(SCHED_OTHER);
-	cr_expect_geq(threads, 1 + WORKERS + 3, "%d threads", threads);
-	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
-	    "cleanly");
+	expect_policy_after_publish(2, SCHED_OTHER);
 }
