@@ -112,9 +112,11 @@ last_at(const char *s, const char *end)
 }
 
 /*
- * Accepts "<scheme>://[user:password@]<host>[:<port>]" with a port from 1
- * to 65535.  The schemes are nats:// and tls://: nats.c 3.4.1 speaks no
- * WebSocket, so ws:// and wss:// are rejected rather than tried as TCP.
+ * Accepts "<scheme>://[user:password@]<host>[:<port>][/]" with a port
+ * from 1 to 65535.  The schemes are nats:// and tls://: nats.c 3.4.1
+ * speaks no WebSocket, so ws:// and wss:// are rejected rather than tried
+ * as TCP.  A path is rejected: a NATS server has none, so one is a sign
+ * of a wrong URL (a monitoring or web address).
  */
 static bool
 is_server_url(const char *url, size_t len)
@@ -146,6 +148,8 @@ is_server_url(const char *url, size_t len)
 	for (; host < end && *host != '/'; host++)
 		if (*host == ':')
 			colon = host;
+	if (host < end && host + 1 != end)
+		return false;
 	if (colon == NULL)
 		return true;
 	port = 0;
@@ -157,7 +161,6 @@ is_server_url(const char *url, size_t len)
 	return n > 1 && port >= 1 && port <= 65535;
 }
 
-/* Splits a comma-separated list of server URLs into cfg->servers. */
 /* Returns true when url has the tls:// scheme, in any case. */
 static bool
 is_tls_url(const char *url)
@@ -197,6 +200,7 @@ check_one_scheme(const pv_config *cfg, const char *name, pv_error *err)
 	return PV_OK;
 }
 
+/* Splits a comma-separated list of server URLs into cfg->servers. */
 static pv_status
 parse_servers(pv_config *cfg, const char *name, const char *list,
 	pv_error *err)
@@ -235,8 +239,8 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 		if (!is_server_url(start, len))
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
 			    "%d is invalid: expected nats:// or tls:// followed "
-			    "by a host and an optional port from 1 to 65535, "
-			    "such as nats://127.0.0.1:4222",
+			    "by a host, an optional port from 1 to 65535 and "
+			    "no path, such as nats://127.0.0.1:4222",
 			    name, entry);
 		cfg->servers[cfg->server_count] = strndup(start, len);
 		if (cfg->servers[cfg->server_count] == NULL)

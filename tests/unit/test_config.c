@@ -120,6 +120,19 @@ Test(config, server_list)
 	pv_config_free(&cfg);
 }
 
+/* A slash after the host or port is accepted; a path is not. */
+Test(config, trailing_slash_accepted)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://a:4222/,nats://b/", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert_eq(cfg.server_count, 2);
+	pv_config_free(&cfg);
+}
+
 Test(config, memphis_fallback)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
@@ -303,6 +316,9 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=nats://127.0.0.1:", "NATS_URL" },
 		{ "NATS_URL=nats://a:1,,nats://b:2", "server URL 2" },
 		{ "NATS_URL=nats://h:42x", "NATS_URL" },
+		{ "NATS_URL=nats://h:4222/path", "NATS_URL" },
+		{ "NATS_URL=nats://h/x", "NATS_URL" },
+		{ "NATS_URL=nats://h:4222//", "NATS_URL" },
 		{ "NATS_URL=ws://h:8080", "NATS_URL" },
 		{ "NATS_URL=wss://h:443", "NATS_URL" },
 		{ "NATS_URL=nats://u:p@ss@:4222", "NATS_URL" },
