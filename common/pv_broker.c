@@ -265,6 +265,7 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	natsStatus last = NATS_OK;
 	const char *detail = nats_GetLastError(&last);
 	char reason[256], servers[512];
+	const char *hint = "";
 	bool auth;
 
 	if (detail == NULL || detail[0] == '\0')
@@ -275,6 +276,14 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
 	describe_servers(pub, servers, sizeof(servers));
 	atomic_store(&pub->auth_failed, auth);
+	if (s == NATS_SECURE_CONNECTION_WANTED ||
+	    last == NATS_SECURE_CONNECTION_WANTED)
+		hint = "; the broker offers no TLS: use nats:// URLs or enable "
+		    "TLS on the broker";
+	else if (strstr(detail, "SSL handshake") != NULL &&
+	    pub->cfg->ca_file == NULL)
+		hint = "; set NATS_CA to the CA certificate that signed the "
+		    "broker's";
 
 	if (auth)
 		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",
@@ -283,8 +292,8 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 		    reason);
 	else
 		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
-		    "broker not reachable at %s (%s); connecting in the "
-		    "background", servers, reason);
+		    "broker not reachable at %s (%s%s); connecting in the "
+		    "background", servers, reason, hint);
 }
 
 /*

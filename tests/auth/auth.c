@@ -242,6 +242,18 @@ Test(auth, tls_scheme_without_tls_503)
 	start_server("");
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_logged("the broker offers no TLS");
+}
+
+Test(auth, tls_server_without_ca_503)
+{
+	char *env[] = { site.url_setting, NULL };
+
+	/* nats.c turns to TLS itself when the server requires it. */
+	start_tls_server(false);
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_logged("set NATS_CA to the CA certificate");
 }
 
 Test(auth, tls_scheme_with_ca_publishes)
