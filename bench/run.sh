@@ -323,8 +323,13 @@ suite_rps128=$rps suite_p99_128=$p99 suite_all128=$all_us
 suite_nats128=$nats_us
 check_results
 row suite 128
+policies=$(for pid in $(voter_pids); do
+	chrt -p "$pid" | sed -n 's/.*current scheduling policy: //p'
+done | sort -u | tr '\n' ' ')
+policies=${policies% }
 
 echo
+echo "scheduling policy of the voter.fcgi processes: ${policies:-unknown}"
 awk -v a="$suite_rps32" -v b="$empty_rps32" -v c="$suite_p99_32" \
 	-v d="$empty_p99_32" -v e="$suite_rps128" -v f="$empty_rps128" \
 	-v g="$suite_p99_128" -v h="$empty_p99_128" 'BEGIN {

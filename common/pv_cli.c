@@ -10,6 +10,7 @@
 #include "pv_json.h"
 #include "pv_log.h"
 #include "pv_schema.h"
+#include "pv_sched.h"
 
 /* Largest event --validate reads: the largest PHOTOVOTE_MAX_BODY. */
 #define PV_CLI_INPUT_MAX (1024 * 1024)
@@ -64,10 +65,10 @@ print_help(const pv_aggregate *agg)
 	    "(65536)\n"
 	    "  PHOTOVOTE_THREADS            requests in flight per process "
 	    "(16)\n"
-	    "  PHOTOVOTE_SCHED_BATCH        true: run under Linux's "
-	    "SCHED_BATCH policy; false:\n"
-	    "                               keep the policy it was started "
-	    "with (true)\n"
+	    "  PHOTOVOTE_SCHED_BATCH        true: move from SCHED_OTHER to "
+	    "SCHED_BATCH (other\n"
+	    "                               policies stay); false: keep "
+	    "SCHED_OTHER (true)\n"
 	    "  PHOTOVOTE_LOG                stderr or syslog (stderr)\n"
 	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
 	    "(info)\n"
@@ -225,11 +226,16 @@ print_settings(const pv_config *cfg)
 	for (i = 0; i < cfg->stream_count; i++)
 		printf("  stream       %s\n", cfg->streams[i]);
 	printf("  replicas     %d\n  duplicates   %lld s\n  time-out     "
-	    "%d ms\n  max body     %zu bytes\n  threads      %d\n"
-	    "  scheduling   %s\n",
+	    "%d ms\n  max body     %zu bytes\n  threads      %d\n",
 	    cfg->replicas, (long long)cfg->duplicate_window_s,
-	    cfg->publish_timeout_ms, cfg->max_body, cfg->threads,
-	    cfg->sched_batch ? "SCHED_BATCH" : "as started");
+	    cfg->publish_timeout_ms, cfg->max_body, cfg->threads);
+
+	/* The policy a handler started like this process would serve under. */
+	if (pv_sched_moves_to_batch(cfg))
+		printf("  scheduling   SCHED_BATCH (from SCHED_OTHER)\n");
+	else
+		printf("  scheduling   %s (as started)\n",
+		    pv_sched_policy_name());
 	if (cfg->env_file[0] != '\0')
 		printf("  .env file    %s\n", cfg->env_file);
 }

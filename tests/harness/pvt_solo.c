@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ pvt_solo_open(pvt_solo *solo, const char *tag)
 	solo->listener = -1;
 	solo->handler = -1;
 	solo->setting[0] = '\0';
+	solo->start_policy = -1;
 	if (!pvt_tmpdir_make(solo->dir, sizeof(solo->dir), tag))
 		return false;
 	snprintf(solo->socket_path, sizeof(solo->socket_path), "%s/h.sock",
@@ -102,6 +104,15 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 			*next++ = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
 		if (solo->setting[0] != '\0')
 			*next = (char *)solo->setting;
+		if (solo->start_policy >= 0) {
+			struct sched_param param;
+
+			/* The policy survives execve, as under chrt(1). */
+			memset(&param, 0, sizeof(param));
+			if (sched_setscheduler(0, solo->start_policy,
+			    &param) != 0)
+				_exit(126);
+		}
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(solo->listener, 0);
 		dup2(log, 2);

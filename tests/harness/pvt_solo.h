@@ -18,6 +18,7 @@ typedef struct pvt_solo {
 	int listener;				/* -1 when closed */
 	pid_t handler;				/* pvt_solo_serve's, or -1 */
 	char setting[64];	/* one more "NAME=value" for the handler, or "" */
+	int start_policy;	/* sched(7) policy it starts under, or -1 */
 } pvt_solo;
 
 /* Creates the directory and the listening socket; tag names the directory. */
@@ -27,8 +28,8 @@ bool pvt_solo_open(pvt_solo *solo, const char *tag);
 bool pvt_solo_valgrind(void);
 
 /*
- * Starts voter.fcgi (from $PV_BUILD) with threads workers and
- * solo->setting in its environment, the socket as
+ * Starts voter.fcgi (from $PV_BUILD) with threads workers,
+ * solo->setting in its environment and solo->start_policy, the socket as
  * its descriptor 0 and its standard error in <dir>/<log_name>, under
  * valgrind when pvt_solo_valgrind().  Returns the pid, or -1.  The caller
  * stops it with pvt_solo_stop or with a signal and pvt_solo_wait_exit.

@@ -117,6 +117,23 @@ Test(cli, check_unavailable_without_broker)
 	    out);
 }
 
+Test(cli, check_shows_scheduling)
+{
+	char out[4096];
+
+	cr_assert_eq(run("NATS_URL=nats://127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", "--check", NULL, out,
+	    sizeof(out)), 69, "%s", out);
+	cr_expect(strstr(out, "scheduling   SCHED_BATCH (from SCHED_OTHER)")
+	    != NULL, "%s", out);
+
+	cr_assert_eq(run("NATS_URL=nats://127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500 PHOTOVOTE_SCHED_BATCH=false",
+	    "--check", NULL, out, sizeof(out)), 69, "%s", out);
+	cr_expect(strstr(out, "scheduling   SCHED_OTHER (as started)") != NULL,
+	    "%s", out);
+}
+
 Test(cli, check_names_url_credentials)
 {
 	char out[4096];

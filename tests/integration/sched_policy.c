@@ -1,8 +1,9 @@
 /*
- * A handler runs every thread, nats.c's included, under Linux's
- * SCHED_BATCH policy, unless PHOTOVOTE_SCHED_BATCH=false keeps the
- * default SCHED_OTHER.  Each test first stores an event, so that the
- * connection's threads exist and have served a publish.
+ * A handler started under SCHED_OTHER runs every thread, nats.c's
+ * included, under SCHED_BATCH, unless PHOTOVOTE_SCHED_BATCH=false keeps
+ * SCHED_OTHER.  A policy the operator chose stays.  Each test first
+ * stores an event, so that the connection's threads exist and have
+ * served a publish.
  */
 #define _GNU_SOURCE	/* SCHED_BATCH */
 
@@ -67,8 +68,8 @@ store_event(int digit)
 }
 
 /*
- * Expects policy in every thread of the handler and returns how many
- * there are.
+ * Expects policy in every thread of the handler (the reset-on-fork flag
+ * aside) and returns how many there are.
  */
 static int
 expect_policy(int policy)
@@ -84,8 +85,10 @@ expect_policy(int policy)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		/* (Given a thread id, Linux answers for that thread.) */
+		/* (Given a thread id, Linux returns that thread's policy.) */
 		got = sched_getscheduler((pid_t)strtol(e->d_name, NULL, 10));
+		if (got > 0)
+			got &= ~SCHED_RESET_ON_FORK;
 		cr_expect_eq(got, policy, "thread %s: policy %d", e->d_name,
 		    got);
 		threads++;
@@ -123,4 +126,26 @@ Test(sched_policy, other_when_disabled)
 	snprintf(solo.setting, sizeof(solo.setting),
 	    "PHOTOVOTE_SCHED_BATCH=false");
 	expect_policy_after_publish(2, SCHED_OTHER);
+}
+
+Test(sched_policy, idle_policy_kept)
+{
+	solo.start_policy = SCHED_IDLE;
+	expect_policy_after_publish(3, SCHED_IDLE);
+}
+
+/* chrt -R: SCHED_OTHER with the reset-on-fork flag, which stays set. */
+Test(sched_policy, reset_on_fork_moves_to_batch)
+{
+	int main_policy;
+
+	solo.start_policy = SCHED_OTHER | SCHED_RESET_ON_FORK;
+	cr_assert(pvt_solo_serve(&solo, WORKERS));
+	store_event(4);
+	main_policy = sched_getscheduler(solo.handler);
+	cr_expect_eq(main_policy, SCHED_BATCH | SCHED_RESET_ON_FORK,
+	    "main thread: policy %d", main_policy);
+	expect_policy(SCHED_BATCH);
+	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
+	    "cleanly");
 }
