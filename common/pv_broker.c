@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Shortest time-out of one connection attempt, in ms. */
@@ -276,14 +277,20 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
 	describe_servers(pub, servers, sizeof(servers));
 	atomic_store(&pub->auth_failed, auth);
-	if (s == NATS_SECURE_CONNECTION_WANTED ||
-	    last == NATS_SECURE_CONNECTION_WANTED)
+	/* (A list never mixes schemes, so the first URL shows which one.) */
+	if ((s == NATS_SECURE_CONNECTION_WANTED ||
+	    last == NATS_SECURE_CONNECTION_WANTED) &&
+	    strncasecmp(pub->cfg->servers[0], "tls://", 6) == 0)
 		hint = "; the broker offers no TLS: use nats:// URLs or enable "
 		    "TLS on the broker";
+	else if (s == NATS_SECURE_CONNECTION_WANTED ||
+	    last == NATS_SECURE_CONNECTION_WANTED)
+		hint = "; the broker offers no TLS, which NATS_CA or NATS_CERT "
+		    "turns on: unset them or enable TLS on the broker";
 	else if (strstr(detail, "SSL handshake") != NULL &&
 	    pub->cfg->ca_file == NULL)
 		hint = "; set NATS_CA to the CA certificate that signed the "
-		    "broker's";
+		    "broker's certificate";
 
 	if (auth)
 		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",

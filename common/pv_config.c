@@ -112,11 +112,14 @@ last_at(const char *s, const char *end)
 }
 
 /*
- * Accepts "<scheme>://[user:password@]<host>[:<port>][/]" with a port
+ * Accepts "<scheme>://[user:password@]<host>[:<port>[/]]" with a port
  * from 1 to 65535.  The schemes are nats:// and tls://: nats.c 3.4.1
  * speaks no WebSocket, so ws:// and wss:// are rejected rather than tried
  * as TCP.  A path is rejected: a NATS server has none, so one is a sign
- * of a wrong URL (a monitoring or web address).
+ * of a wrong URL (a monitoring or web address).  nats.c drops a trailing
+ * '/' only after a port; without one it keeps it in the host name.
+ * (User info ends at the last '@', as in nats.c, so "h:4222/x@y" is user
+ * "h" with a password at host "y", not a path.)
  */
 static bool
 is_server_url(const char *url, size_t len)
@@ -148,7 +151,7 @@ is_server_url(const char *url, size_t len)
 	for (; host < end && *host != '/'; host++)
 		if (*host == ':')
 			colon = host;
-	if (host < end && host + 1 != end)
+	if (host < end && (host + 1 != end || colon == NULL))
 		return false;
 	if (colon == NULL)
 		return true;

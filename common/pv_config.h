@@ -49,7 +49,7 @@ typedef struct pv_config {
 	int publish_timeout_ms;		/* time a request may wait for acks */
 	size_t max_body;		/* bytes; a larger body gets 413 */
 	int threads;			/* requests in flight per process */
-	bool sched_batch;		/* run under Linux's SCHED_BATCH */
+	bool sched_batch;		/* move from SCHED_OTHER to SCHED_BATCH */
 	pv_log_level log_level;
 	bool log_to_syslog;		/* PHOTOVOTE_LOG=syslog */
 	char env_file[256];		/* the .env file read, or "" */

@@ -199,8 +199,8 @@ pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
 	    !limit_allows(logger->limiter, key, &repeated))
 		return;
 	if (repeated > 0)
-		pv_log(logger, level, "suppressed %u similar message(s) "
-		    "since the last one like the next line", repeated);
+		pv_log(logger, level, "suppressed %u repeat(s) of the "
+		    "following message", repeated);
 
 	va_start(ap, fmt);
 	vlog(logger, level, fmt, ap);

@@ -53,6 +53,10 @@ pv_sched_policy_name(void)
 		return "SCHED_FIFO";
 	case SCHED_RR:
 		return "SCHED_RR";
+#ifdef SCHED_DEADLINE
+	case SCHED_DEADLINE:
+		return "SCHED_DEADLINE";
+#endif
 	default:
 		return "unknown";
 	}

@@ -1,7 +1,7 @@
 /*
  * The scheduling policy of a handler process.  Under SCHED_BATCH a woken
- * thread does not preempt the running one, which saves the handler many
- * thread switches per request under load; PHOTOVOTE_SCHED_BATCH=false
+ * thread does not preempt the running one, which saves the handler
+ * thread switches under load; PHOTOVOTE_SCHED_BATCH=false
  * keeps the policy the process was started with.  Only SCHED_OTHER, the
  * normal policy, is ever changed: a real-time, idle or batch policy that
  * the operator chose stays.

@@ -477,9 +477,7 @@ load_settings(server *srv, const pv_aggregate *agg)
 
 /*
  * Moves the process to SCHED_BATCH (pv_sched.h) before it starts any
- * thread, so that every thread inherits the policy.  Under load that cut
- * the handler's CPU time per request by 20 to 45% in paired runs of the
- * benchmark (fewer thread switches, more work per wake-up).
+ * thread, so that every thread inherits the policy.
  */
 static void
 set_sched_policy(server *srv)

@@ -245,6 +245,19 @@ Test(auth, tls_scheme_without_tls_503)
 	expect_logged("the broker offers no TLS");
 }
 
+Test(auth, ca_on_plain_server_503)
+{
+	char *env[] = { site.url_setting, setting(0, "NATS_CA", "ca.pem"),
+	    NULL };
+
+	/* NATS_CA turns TLS on with a nats:// URL too. */
+	generate("sh", "make_certs.sh");
+	start_server("");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_logged("which NATS_CA or NATS_CERT turns on");
+}
+
 Test(auth, tls_server_without_ca_503)
 {
 	char *env[] = { site.url_setting, NULL };

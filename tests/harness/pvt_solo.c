@@ -104,18 +104,22 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 			*next++ = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
 		if (solo->setting[0] != '\0')
 			*next = (char *)solo->setting;
+		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(solo->listener, 0);
+		dup2(log, 2);
 		if (solo->start_policy >= 0) {
 			struct sched_param param;
 
 			/* The policy survives execve, as under chrt(1). */
 			memset(&param, 0, sizeof(param));
 			if (sched_setscheduler(0, solo->start_policy,
-			    &param) != 0)
+			    &param) != 0) {
+				fprintf(stderr, "pvt: sched_setscheduler %d "
+				    "failed: %s\n", solo->start_policy,
+				    strerror(errno));
 				_exit(126);
+			}
 		}
-		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(solo->listener, 0);
-		dup2(log, 2);
 
 		/* Nothing of the test process's own leaks into the handler. */
 		for (fd = 3; fd < 1024; fd++)

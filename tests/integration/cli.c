@@ -117,20 +117,36 @@ Test(cli, check_unavailable_without_broker)
 	    out);
 }
 
+/* Runs "voter.fcgi --check" under "chrt <policy>" with env added. */
+static int
+check_under(const char *policy, const char *env, char *out, size_t size)
+{
+	char command[1024];
+
+	snprintf(command, sizeof(command), "chrt %s env -i %s "
+	    "NATS_URL=nats://127.0.0.1:1 PHOTOVOTE_PUBLISH_TIMEOUT_MS=500 "
+	    "PHOTOVOTE_ENV_FILE=/dev/null %s/voter.fcgi --check 2>&1", policy,
+	    env, getenv("PV_BUILD"));
+	return capture(command, out, size);
+}
+
 Test(cli, check_shows_scheduling)
 {
 	char out[4096];
 
-	cr_assert_eq(run("NATS_URL=nats://127.0.0.1:1 "
-	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500", "--check", NULL, out,
-	    sizeof(out)), 69, "%s", out);
+	cr_assert_eq(check_under("-o 0", "", out, sizeof(out)), 69, "%s",
+	    out);
 	cr_expect(strstr(out, "scheduling   SCHED_BATCH (from SCHED_OTHER)")
 	    != NULL, "%s", out);
 
-	cr_assert_eq(run("NATS_URL=nats://127.0.0.1:1 "
-	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500 PHOTOVOTE_SCHED_BATCH=false",
-	    "--check", NULL, out, sizeof(out)), 69, "%s", out);
+	cr_assert_eq(check_under("-o 0", "PHOTOVOTE_SCHED_BATCH=false", out,
+	    sizeof(out)), 69, "%s", out);
 	cr_expect(strstr(out, "scheduling   SCHED_OTHER (as started)") != NULL,
+	    "%s", out);
+
+	cr_assert_eq(check_under("-i 0", "", out, sizeof(out)), 69, "%s",
+	    out);
+	cr_expect(strstr(out, "scheduling   SCHED_IDLE (as started)") != NULL,
 	    "%s", out);
 }
 

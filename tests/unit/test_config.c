@@ -120,11 +120,11 @@ Test(config, server_list)
 	pv_config_free(&cfg);
 }
 
-/* A slash after the host or port is accepted; a path is not. */
+/* A slash after the port is accepted; a path is not. */
 Test(config, trailing_slash_accepted)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://a:4222/,nats://b/", NULL };
+	    "NATS_URL=nats://a:4222/,nats://[::1]:4222/", NULL };
 	pv_config cfg;
 	pv_error err;
 
@@ -319,6 +319,8 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=nats://h:4222/path", "NATS_URL" },
 		{ "NATS_URL=nats://h/x", "NATS_URL" },
 		{ "NATS_URL=nats://h:4222//", "NATS_URL" },
+		{ "NATS_URL=nats://h/", "NATS_URL" },
+		{ "NATS_URL=nats://[::1]/", "NATS_URL" },
 		{ "NATS_URL=ws://h:8080", "NATS_URL" },
 		{ "NATS_URL=wss://h:443", "NATS_URL" },
 		{ "NATS_URL=nats://u:p@ss@:4222", "NATS_URL" },
