@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 /* Shortest time-out of one connection attempt, in ms. */
@@ -267,7 +266,7 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	const char *detail = nats_GetLastError(&last);
 	char reason[256], servers[512];
 	const char *hint = "";
-	bool auth;
+	bool auth, no_tls;
 
 	if (detail == NULL || detail[0] == '\0')
 		detail = natsStatus_GetText(s);
@@ -277,14 +276,12 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
 	describe_servers(pub, servers, sizeof(servers));
 	atomic_store(&pub->auth_failed, auth);
-	/* (A list never mixes schemes, so the first URL shows which one.) */
-	if ((s == NATS_SECURE_CONNECTION_WANTED ||
-	    last == NATS_SECURE_CONNECTION_WANTED) &&
-	    strncasecmp(pub->cfg->servers[0], "tls://", 6) == 0)
+	no_tls = s == NATS_SECURE_CONNECTION_WANTED ||
+	    last == NATS_SECURE_CONNECTION_WANTED;
+	if (no_tls && pv_config_has_tls_urls(pub->cfg))
 		hint = "; the broker offers no TLS: use nats:// URLs or enable "
 		    "TLS on the broker";
-	else if (s == NATS_SECURE_CONNECTION_WANTED ||
-	    last == NATS_SECURE_CONNECTION_WANTED)
+	else if (no_tls)
 		hint = "; the broker offers no TLS, which NATS_CA or NATS_CERT "
 		    "turns on: unset them or enable TLS on the broker";
 	else if (strstr(detail, "SSL handshake") != NULL &&

@@ -230,7 +230,7 @@ print_settings(const pv_config *cfg)
 	    cfg->replicas, (long long)cfg->duplicate_window_s,
 	    cfg->publish_timeout_ms, cfg->max_body, cfg->threads);
 
-	/* The policy a handler started like this process would serve under. */
+	/* The policy that a handler started like this process would run under. */
 	if (pv_sched_moves_to_batch(cfg))
 		printf("  scheduling   SCHED_BATCH (from SCHED_OTHER)\n");
 	else

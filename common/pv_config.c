@@ -112,14 +112,13 @@ last_at(const char *s, const char *end)
 }
 
 /*
- * Accepts "<scheme>://[user:password@]<host>[:<port>[/]]" with a port
- * from 1 to 65535.  The schemes are nats:// and tls://: nats.c 3.4.1
- * speaks no WebSocket, so ws:// and wss:// are rejected rather than tried
- * as TCP.  A path is rejected: a NATS server has none, so one is a sign
- * of a wrong URL (a monitoring or web address).  nats.c drops a trailing
- * '/' only after a port; without one it keeps it in the host name.
- * (User info ends at the last '@', as in nats.c, so "h:4222/x@y" is user
- * "h" with a password at host "y", not a path.)
+ * Accepts "<scheme>://[user:password@]<host>[:<port>[/]]" with the
+ * scheme nats:// or tls:// (nats.c 3.4.1 has no WebSocket support) and a
+ * port from 1 to 65535.  A path is rejected because a NATS server has
+ * none, so one points to a wrong URL such as a monitoring address.
+ * nats.c drops a trailing '/' only after a port, so only there is one
+ * accepted.  (User info ends at the last '@', as in nats.c, so
+ * "h:4222/x@y" is user "h" at host "y".)
  */
 static bool
 is_server_url(const char *url, size_t len)
@@ -508,7 +507,7 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	return check_credential_files(cfg, err);
 }
 
-/* Reads the boolean setting name: "true", "false", or empty for fallback. */
+/* Sets *out from the setting name ("true" or "false"), or to fallback. */
 static pv_status
 parse_bool(const source *src, const char *name, bool fallback, bool *out,
 	pv_error *err)
@@ -692,16 +691,16 @@ pv_config_redact_url(char *out, size_t out_size, const char *url)
 }
 
 bool
+pv_config_has_tls_urls(const pv_config *cfg)
+{
+	return cfg->server_count > 0 && is_tls_url(cfg->servers[0]);
+}
+
+bool
 pv_config_requires_tls(const pv_config *cfg)
 {
-	int i;
-
-	if (cfg->ca_file != NULL || cfg->cert_file != NULL)
-		return true;
-	for (i = 0; i < cfg->server_count; i++)
-		if (is_tls_url(cfg->servers[i]))
-			return true;
-	return false;
+	return cfg->ca_file != NULL || cfg->cert_file != NULL ||
+	    pv_config_has_tls_urls(cfg);
 }
 
 bool

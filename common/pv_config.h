@@ -81,6 +81,9 @@ char *pv_config_redact_url(char *out, size_t out_size, const char *url);
  */
 bool pv_config_requires_tls(const pv_config *cfg);
 
+/* Returns true when the URLs are tls:// (a list never mixes schemes). */
+bool pv_config_has_tls_urls(const pv_config *cfg);
+
 /* Returns true when a server URL contains user info ("user@", "u:p@"). */
 bool pv_config_url_has_user_info(const pv_config *cfg);
 

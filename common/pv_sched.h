@@ -1,10 +1,8 @@
 /*
  * The scheduling policy of a handler process.  Under SCHED_BATCH a woken
- * thread does not preempt the running one, which saves the handler
- * thread switches under load; PHOTOVOTE_SCHED_BATCH=false
- * keeps the policy the process was started with.  Only SCHED_OTHER, the
- * normal policy, is ever changed: a real-time, idle or batch policy that
- * the operator chose stays.
+ * thread does not preempt the running one, so under load the handler
+ * switches threads less often.  Only SCHED_OTHER, the normal policy, is
+ * changed, and PHOTOVOTE_SCHED_BATCH=false keeps it too.
  */
 #ifndef PV_SCHED_H
 #define PV_SCHED_H
