@@ -169,15 +169,24 @@ demo: deps
 	sh scripts/demo.sh $(abspath $(BUILD))
 
 # The benchmark (not a test): the handlers against an empty FastCGI
-# responder behind lighttpd, about 2 minutes; see BENCHMARKS.md.
-BENCH_BIN  := $(BUILD)/bench/pv_load $(BUILD)/bench/empty_responder
+# responder behind lighttpd and against a Go peer, about 2.5 minutes; see
+# BENCHMARKS.md.
+BENCH_BIN  := $(BUILD)/bench/pv_load $(BUILD)/bench/empty_responder \
+              $(BUILD)/bench/go_peer
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS_ALL)
 
+# Built against Debian's Go packages (GOPATH mode): no module download.
+$(BUILD)/bench/go_peer: bench/go_peer/main.go
+	@mkdir -p $(dir $@)
+	GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= \
+		GOCACHE=$(abspath $(BUILD))/gocache go build -o $@ ./bench/go_peer
+
 .PHONY: bench
-bench: deps
+bench:
+	sh scripts/deps.sh bench
 	$(MAKE) all $(BENCH_BIN)
 	sh bench/run.sh $(BUILD)
 

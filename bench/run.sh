@@ -9,7 +9,9 @@
 # the suite and for the empty responder: req/s, p50/p99 latency, the 200
 # responses against the messages the stream gained, CPU time per request
 # of the handlers, lighttpd, nats-server and the whole machine, the share
-# of the cores in use, and handler RSS.  Then the CPU time per request
+# of the cores in use, and handler RSS; the same for bench/go_peer, a Go
+# net/http server with nats.go that does the handlers' work without a web
+# server in front (BENCH_PEER=no skips it).  Then the CPU time per request
 # that 90% of the empty responder's req/s allows, the empty responder
 # once more, closing connections as the handlers do (PV_BENCH_DETACH), and
 # an estimate of the best share of its req/s any handler could reach.
@@ -19,7 +21,8 @@
 # the stream did not gain one message per 200 response.
 #
 # Usage: bench/run.sh BUILD_DIR
-#   BUILD_DIR has the *.fcgi and bench/pv_load, bench/empty_responder.
+#   BUILD_DIR has the *.fcgi and bench/pv_load, bench/empty_responder,
+#   bench/go_peer.
 # Environment (all optional):
 #   BENCH_SECONDS        seconds of each main measurement (10)
 #   BENCH_SWEEP_SECONDS  seconds of each other measurement (5)
@@ -27,6 +30,7 @@
 #   BENCH_PROCS          max-procs of the /voter entry (the sample's)
 # Whole numbers: seconds from 1 to 600, threads to 256, processes to 64.
 #   BENCH_SCALING        "no" skips the scaling measurements
+#   BENCH_PEER           "no" skips the Go peer
 # Needs nats-server, lighttpd and curl in PATH, and Linux (/proc).
 
 set -eu
@@ -69,6 +73,8 @@ prog=bench
 . "$source_dir/scripts/lib.sh"
 
 make_work_dir pv-bench
+peer_pid=
+trap 'stop_peer; remove_work_dir' EXIT
 
 # Prints the number of messages the broker stores (one stream in use).
 stored_messages() {
@@ -166,6 +172,38 @@ start_web() {
 	"$load" "$http_port" 32 3 200 /voter/ >/dev/null || true
 }
 
+# Starts bench/go_peer on a free port in place of lighttpd.
+start_peer() {
+	stop_web
+	http_port=$(free_port)
+	"$build/bench/go_peer" -listen "127.0.0.1:$http_port" \
+		-nats "nats://127.0.0.1:$nats_port" >"$work/go_peer.log" 2>&1 &
+	peer_pid=$!
+	wait_listening "$peer_pid" "$http_port" "$work/go_peer.log"
+	"$load" "$http_port" 32 3 200 /voter/ >/dev/null || true
+}
+
+stop_peer() {
+	stop_pid "$peer_pid"
+	peer_pid=
+}
+
+# Prints the pids that serve the load: the Go peer, or the voter.fcgi
+# processes of lighttpd.
+target_pids() {
+	if [ -n "$peer_pid" ]; then
+		echo "$peer_pid"
+		return 0
+	fi
+	pids=$(voter_pids)
+	if [ -z "$pids" ]; then
+		echo "bench: lighttpd (pid $lighttpd_pid) runs no voter.fcgi;" \
+			"see $dir/log and $dir/lighttpd.out" >&2
+		return 1
+	fi
+	echo "$pids"
+}
+
 # Stops the run when process $1 ($2, log in $3) has ended.
 check_alive() {
 	kill -0 "$1" 2>/dev/null && return 0
@@ -179,27 +217,26 @@ check_alive() {
 # Stops the run when the load generator or a server fails.
 measure() {
 	requests='' ok='' other='' errors='' unanswered='' rps='' p50='' p99=''
-	pids=$(voter_pids)
-	if [ -z "$pids" ]; then
-		echo "bench: lighttpd (pid $lighttpd_pid) runs no voter.fcgi;" \
-			"see $dir/log and $dir/lighttpd.out" >&2
-		exit 1
-	fi
+	pids=$(target_pids) || exit 1
 	before=$(stored_messages)
 	h0=$(cpu_ticks $pids)
-	l0=$(cpu_ticks "$lighttpd_pid")
+	l0=$(cpu_ticks $lighttpd_pid)
 	n0=$(cpu_ticks "$nats_pid")
 	m0=$(machine_ticks)
 	load_status=0
 	out=$("$load" "$http_port" "$1" "$2" "$3" /voter/) || load_status=$?
 	m1=$(machine_ticks)
 	check_alive "$nats_pid" nats-server "$work/nats-server.log"
-	check_alive "$lighttpd_pid" lighttpd "$dir/lighttpd.out"
-	for pid in $pids; do
-		check_alive "$pid" voter.fcgi "$dir/log"
-	done
+	if [ -n "$peer_pid" ]; then
+		check_alive "$peer_pid" go_peer "$work/go_peer.log"
+	else
+		check_alive "$lighttpd_pid" lighttpd "$dir/lighttpd.out"
+		for pid in $pids; do
+			check_alive "$pid" voter.fcgi "$dir/log"
+		done
+	fi
 	h1=$(cpu_ticks $pids)
-	l1=$(cpu_ticks "$lighttpd_pid")
+	l1=$(cpu_ticks $lighttpd_pid)
 	n1=$(cpu_ticks "$nats_pid")
 	after=$(stored_messages)
 	stored=$((after - before))
@@ -231,6 +268,7 @@ measure() {
 	}
 	handler_us=$(per_request $((h1 - h0)))
 	lighttpd_us=$(per_request $((l1 - l0)))
+	[ -z "$peer_pid" ] || lighttpd_us=-
 	nats_us=$(per_request $((n1 - n0)))
 	all_us=$(per_request $((${m1% *} - ${m0% *})))
 	busy=$(awk -v b=$((${m1% *} - ${m0% *})) -v t=$((${m1#* } - ${m0#* })) \
@@ -248,6 +286,17 @@ check_results() {
 	[ "$stored" = - ] || [ "$ok" -eq "$stored" ] || mismatch=1
 }
 
+# Prints label $1 with the shares of req/s and the p99 ratios of two
+# targets: $2/$3 req/s and $4/$5 p99 at 32 connections, $6/$7 and $8/$9
+# at 128.
+ratio_line() {
+	awk -v l="$1" -v a="$2" -v b="$3" -v c="$4" -v d="$5" -v e="$6" \
+		-v f="$7" -v g="$8" -v h="$9" 'BEGIN {
+		printf "%s: 32 conns %.0f%% of req/s, p99 %.2fx; " \
+		    "128 conns %.0f%% of req/s, p99 %.2fx\n",
+		    l, 100 * a / b, c / d, 100 * e / f, g / h }'
+}
+
 # Prints a table row for target $1 at $2 connections.
 row() {
 	printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
@@ -262,6 +311,12 @@ for tool in nats-server lighttpd curl; do
 		exit 1
 	fi
 done
+peer=${BENCH_PEER:-yes}
+if [ "$peer" != no ] && [ ! -x "$build/bench/go_peer" ]; then
+	echo "bench: $build/bench/go_peer not found; run \"make bench\"" \
+		"or set BENCH_PEER=no" >&2
+	exit 1
+fi
 
 instance=0
 nats_port=$(free_port)
@@ -294,7 +349,8 @@ echo "other: responses with a status other than 200; errors: connection" \
 	"errors, unparsable and unanswered responses"
 echo "CPU/req: CPU time per request in microseconds (handlers, lighttpd," \
 	"nats-server, all processes of the machine); busy: share of the cores" \
-	"in use; RSS: largest voter.fcgi process"
+	"in use; RSS: largest voter.fcgi process; for gopeer, hnd and RSS" \
+	"are the Go peer's one process, and no lighttpd runs"
 printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
 	target conns 'req/s' 'p50 ms' 'p99 ms' '200s' stored other errors \
 	'hnd us' 'lig us' 'nats us' 'all us' busy 'RSS MiB'
@@ -328,14 +384,32 @@ policies=$(for pid in $(voter_pids); do
 done | sort -u | tr '\n' ' ')
 policies=${policies% }
 
+if [ "$peer" != no ]; then
+	start_peer
+	measure 32 "$seconds" 200
+	peer_rps32=$rps peer_p99_32=$p99
+	check_results
+	row gopeer 32
+	measure 128 "$seconds" 200
+	peer_rps128=$rps peer_p99_128=$p99
+	check_results
+	row gopeer 128
+	stop_peer
+fi
+
 echo
 echo "scheduling policy of the voter.fcgi processes: ${policies:-unknown}"
-awk -v a="$suite_rps32" -v b="$empty_rps32" -v c="$suite_p99_32" \
-	-v d="$empty_p99_32" -v e="$suite_rps128" -v f="$empty_rps128" \
-	-v g="$suite_p99_128" -v h="$empty_p99_128" 'BEGIN {
-	printf "suite/empty: 32 conns %.0f%% of req/s, p99 %.2fx; " \
-	    "128 conns %.0f%% of req/s, p99 %.2fx\n",
-	    100 * a / b, c / d, 100 * e / f, g / h }'
+ratio_line suite/empty "$suite_rps32" "$empty_rps32" "$suite_p99_32" \
+	"$empty_p99_32" "$suite_rps128" "$empty_rps128" "$suite_p99_128" \
+	"$empty_p99_128"
+if [ "$peer" != no ]; then
+	ratio_line suite/gopeer "$suite_rps32" "$peer_rps32" "$suite_p99_32" \
+		"$peer_p99_32" "$suite_rps128" "$peer_rps128" \
+		"$suite_p99_128" "$peer_p99_128"
+	ratio_line gopeer/empty "$peer_rps32" "$empty_rps32" "$peer_p99_32" \
+		"$empty_p99_32" "$peer_rps128" "$empty_rps128" \
+		"$peer_p99_128" "$empty_p99_128"
+fi
 # With the cores as busy as in the empty responder's run, 90% of its req/s
 # leaves the suite 1/0.9 of the empty responder's CPU per request.
 awk -v a="$empty_all32" -v b="$suite_all32" -v c="$suite_nats32" \

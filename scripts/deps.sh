@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that building, testing and the demo need,
-# when any of them is missing.  Needs root (or sudo) only to install.
+# when any of them is missing; with the argument "bench", also those of the
+# benchmark's Go peer.  Needs root (or sudo) only to install.
 set -eu
 
 packages="gcc make pkg-config libc6-dev libfcgi-dev libjson-c-dev \
@@ -10,6 +11,9 @@ apache2 libapache2-mod-fcgid spawn-fcgi nginx"
 # The auth tests make certificates with openssl and credentials with
 # python3; the fuzz targets need clang and its libFuzzer runtime.
 packages="$packages openssl python3 clang libclang-rt-14-dev"
+if [ "${1:-}" = bench ]; then
+	packages="$packages golang-go golang-github-nats-io-go-nats-dev"
+fi
 
 missing=""
 for p in $packages; do
