@@ -341,6 +341,12 @@ echo "versions: $(lighttpd -v 2>&1 | head -n 1 | cut -d ' ' -f 1)," \
 	"nats.c $(pkg-config --modversion libnats 2>/dev/null || echo '?')," \
 	"libfcgi $(dpkg-query -W -f '${Version}' libfcgi0ldbl 2>/dev/null ||
 	echo '?')"
+if [ "$peer" != no ]; then
+	echo "Go peer: $(go version "$build/bench/go_peer" 2>/dev/null |
+		sed 's/.*: //' || echo '?'), nats.go" \
+		"$(dpkg-query -W -f '${Version}' \
+		golang-github-nats-io-go-nats-dev 2>/dev/null || echo '?')"
+fi
 echo "settings: /voter max-procs ${procs:-as in sample}," \
 	"PHOTOVOTE_THREADS ${threads:-as in sample}; 200 B" \
 	"Voter.VoterRegistered bodies; ${seconds} s per row"
@@ -349,8 +355,11 @@ echo "other: responses with a status other than 200; errors: connection" \
 	"errors, unparsable and unanswered responses"
 echo "CPU/req: CPU time per request in microseconds (handlers, lighttpd," \
 	"nats-server, all processes of the machine); busy: share of the cores" \
-	"in use; RSS: largest voter.fcgi process; for gopeer, hnd and RSS" \
-	"are the Go peer's one process, and no lighttpd runs"
+	"in use; RSS: largest voter.fcgi process"
+if [ "$peer" != no ]; then
+	echo "gopeer: hnd and RSS are the Go peer's one process, and no" \
+		"lighttpd runs"
+fi
 printf '%-6s %5s %8s %7s %7s %8s %8s %5s %6s %7s %7s %7s %7s %5s %7s\n' \
 	target conns 'req/s' 'p50 ms' 'p99 ms' '200s' stored other errors \
 	'hnd us' 'lig us' 'nats us' 'all us' busy 'RSS MiB'

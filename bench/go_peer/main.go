@@ -1,9 +1,12 @@
 // Command go_peer is the benchmark's comparison peer: a Go net/http server
 // with nats.go that serves POST /voter/ as voter.fcgi does, without a web
-// server in front.  It checks a Voter.VoterRegistered event (UTF-8, no
-// unknown fields, ids, name and e-mail address), publishes it
-// compactly to JetStream with the suite's headers, and answers 200 with
-// {} once the broker has acknowledged it.  Each request's goroutine waits
+// server in front.  It checks a Voter.VoterRegistered event about as the
+// suite does (valid UTF-8, one JSON object, no unknown fields, ids, name,
+// e-mail address), publishes it compactly to JetStream with the suite's
+// headers, and answers 200 with {} once the broker has acknowledged it.
+// Unlike the suite it matches keys regardless of case, keeps the last of
+// duplicate keys, accepts an escaped unpaired surrogate as U+FFFD, counts
+// only white space as blank, and uses ids as received.  Each request's goroutine waits
 // for its own PubAck.  nats.go's flusher goroutine writes without a delay
 // of its own, so the publishes made before it runs share one write.
 //
@@ -82,10 +85,40 @@ func validName(s string) bool {
 	return true
 }
 
+// validEmail applies the suite's rules: one @-sign, a dot-atom of at
+// most 64 bytes before it, and dot-separated labels of letters, digits
+// and '-' (or non-ASCII) after it.
 func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	return len(s) <= 254 && at > 0 && at < len(s)-1 &&
-		!strings.ContainsAny(s, " \t\r\n")
+	at := strings.IndexByte(s, '@')
+	if len(s) > 254 || at < 1 || at > 64 ||
+		strings.IndexByte(s[at+1:], '@') >= 0 ||
+		strings.IndexByte(s[at+1:], '.') < 0 {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	local := s[:at]
+	if local[0] == '.' || local[len(local)-1] == '.' ||
+		strings.Contains(local, "..") ||
+		strings.ContainsAny(local, "()<>[]:;,\\\"") {
+		return false
+	}
+	for _, label := range strings.Split(s[at+1:], ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if c < 0x80 && c != '-' && !('0' <= c && c <= '9') &&
+				!('a' <= c|0x20 && c|0x20 <= 'z') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func valid(e *voterRegistered) bool {
@@ -117,11 +150,12 @@ func handler(js nats.JetStreamContext, stream, producer string) http.HandlerFunc
 			return
 		}
 
-		// encoding/json would replace invalid UTF-8 instead of refusing it.
+		// encoding/json would replace invalid UTF-8 instead of rejecting it.
 		var e voterRegistered
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
-		if !utf8.Valid(body) || dec.Decode(&e) != nil || !valid(&e) {
+		if !utf8.Valid(body) || dec.Decode(&e) != nil ||
+			dec.Decode(new(json.RawMessage)) != io.EOF || !valid(&e) {
 			reply(w, 422, `{"detail":"invalid event"}`)
 			return
 		}
