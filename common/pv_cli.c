@@ -248,12 +248,14 @@ print_settings(const pv_config *cfg)
 static int
 check(const pv_aggregate *agg, char *const *envp)
 {
+	char warning[PV_CONFIG_WARNING_MAX];
 	pv_logger log;
 	pv_config cfg;
 	pv_app app;
 	pv_buf report;
 	pv_error err;
 	pv_status st;
+	int i;
 
 	pv_log_init(&log, agg->name, STDERR_FILENO);
 	pv_error_clear(&err);
@@ -264,9 +266,9 @@ check(const pv_aggregate *agg, char *const *envp)
 	}
 	log.level = cfg.log_level;
 	print_settings(&cfg);
-	if (cfg.env_file_world_readable)
-		printf("warning: %s is readable by other users; it may hold "
-		    "secrets\n", cfg.env_file);
+	for (i = 0; pv_config_file_warning(&cfg, i, warning, sizeof(warning));
+	    i++)
+		printf("warning: %s\n", warning);
 
 	if (pv_app_init(&app, agg, &cfg, &log, &err) != PV_OK) {
 		fprintf(stderr, "start: %s\n", err.text);

@@ -461,6 +461,37 @@ check_connect_string(const char *name, const char *value, pv_error *err)
 	return PV_OK;
 }
 
+/* Returns the setting that copy_string takes a value from: name or fallback. */
+static const char *
+source_name(const source *src, const char *name, const char *fallback_name)
+{
+	const char *value = lookup(src, name);
+
+	return value != NULL && value[0] != '\0' ? name : fallback_name;
+}
+
+/*
+ * Checks that a user comes with a password, naming the pair the operator
+ * set: NATS_USER and NATS_PASSWORD, or the old service's MEMPHIS_USERNAME
+ * and MEMPHIS_PASSWORD.
+ */
+static pv_status
+check_user_password(const pv_config *cfg, const source *src, pv_error *err)
+{
+	const char *set;
+
+	if ((cfg->password != NULL) == (cfg->user != NULL))
+		return PV_OK;
+	set = cfg->user != NULL ?
+	    source_name(src, "NATS_USER", "MEMPHIS_USERNAME") :
+	    source_name(src, "NATS_PASSWORD", "MEMPHIS_PASSWORD");
+	if (strncmp(set, "MEMPHIS_", 8) == 0)
+		return pv_error_set(err, PV_ERR_CONFIG, "MEMPHIS_USERNAME and "
+		    "MEMPHIS_PASSWORD must be set together");
+	return pv_error_set(err, PV_ERR_CONFIG, "NATS_USER and "
+	    "NATS_PASSWORD must be set together");
+}
+
 static pv_status
 load_credentials(pv_config *cfg, const source *src, pv_error *err)
 {
@@ -482,14 +513,14 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    err)) != PV_OK)
 		return st;
 
-	if ((st = check_connect_string("NATS_USER", cfg->user, err)) != PV_OK ||
-	    (st = check_connect_string("NATS_PASSWORD", cfg->password,
-	    err)) != PV_OK ||
+	if ((st = check_connect_string(source_name(src, "NATS_USER",
+	    "MEMPHIS_USERNAME"), cfg->user, err)) != PV_OK ||
+	    (st = check_connect_string(source_name(src, "NATS_PASSWORD",
+	    "MEMPHIS_PASSWORD"), cfg->password, err)) != PV_OK ||
 	    (st = check_connect_string("NATS_TOKEN", cfg->token, err)) != PV_OK)
 		return st;
-	if ((cfg->password != NULL) != (cfg->user != NULL))
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_USER and "
-		    "NATS_PASSWORD must be set together");
+	if ((st = check_user_password(cfg, src, err)) != PV_OK)
+		return st;
 	/* nats.c would use one and silently drop the others. */
 	if ((cfg->user != NULL) + (cfg->token != NULL) +
 	    (cfg->creds_file != NULL) > 1)
@@ -701,6 +732,32 @@ pv_config_requires_tls(const pv_config *cfg)
 {
 	return cfg->ca_file != NULL || cfg->cert_file != NULL ||
 	    pv_config_has_tls_urls(cfg);
+}
+
+bool
+pv_config_file_warning(const pv_config *cfg, int index, char *out,
+	size_t size)
+{
+	const char *path[3], *holds[3];
+	int n = 0;
+
+	if (cfg->env_file_world_readable) {
+		path[n] = cfg->env_file;
+		holds[n++] = "it may hold secrets";
+	}
+	if (cfg->creds_file_world_readable) {
+		path[n] = cfg->creds_file;
+		holds[n++] = "it holds the NKey seed (NATS_CREDS)";
+	}
+	if (cfg->key_file_world_readable) {
+		path[n] = cfg->key_file;
+		holds[n++] = "it holds the TLS private key (NATS_KEY)";
+	}
+	if (index < 0 || index >= n)
+		return false;
+	snprintf(out, size, "%s is readable by other users; %s", path[index],
+	    holds[index]);
+	return true;
 }
 
 bool

@@ -87,4 +87,16 @@ bool pv_config_has_tls_urls(const pv_config *cfg);
 /* Returns true when a server URL contains user info ("user@", "u:p@"). */
 bool pv_config_url_has_user_info(const pv_config *cfg);
 
+/* Size of a pv_config_file_warning text: a path of PATH_MAX bytes fits. */
+#define PV_CONFIG_WARNING_MAX	4200
+
+/*
+ * Writes to out the warning number index (from 0) about a file of cfg
+ * that contains secrets and that other users may read: the .env file,
+ * NATS_CREDS, NATS_KEY.  Returns false, writing nothing, when there is
+ * no such warning.
+ */
+bool pv_config_file_warning(const pv_config *cfg, int index, char *out,
+	size_t size);
+
 #endif

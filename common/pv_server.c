@@ -444,7 +444,9 @@ on_wake_signal(int sig)
 static int
 load_settings(server *srv, const pv_aggregate *agg)
 {
+	char warning[PV_CONFIG_WARNING_MAX];
 	pv_error err;
+	int i;
 
 	pv_error_clear(&err);
 	if (pv_config_load(&srv->cfg, agg->name, environ, &err) != PV_OK) {
@@ -461,17 +463,9 @@ load_settings(server *srv, const pv_aggregate *agg)
 		    "there is no syslog socket (/dev/log) yet; logging to "
 		    "standard error as well");
 
-	if (srv->cfg.env_file_world_readable)
-		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
-		    "users; it may hold secrets", srv->cfg.env_file);
-	if (srv->cfg.creds_file_world_readable)
-		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
-		    "users; it holds the NKey seed (NATS_CREDS)",
-		    srv->cfg.creds_file);
-	if (srv->cfg.key_file_world_readable)
-		pv_log(&srv->log, PV_LOG_WARNING, "%s is readable by other "
-		    "users; it holds the TLS private key (NATS_KEY)",
-		    srv->cfg.key_file);
+	for (i = 0; pv_config_file_warning(&srv->cfg, i, warning,
+	    sizeof(warning)); i++)
+		pv_log(&srv->log, PV_LOG_WARNING, "%s", warning);
 	return PV_EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,6 +152,23 @@ Test(cli, check_shows_scheduling)
 	    sizeof(out)), 69, "%s", out);
 	cr_expect(strstr(out, "scheduling   SCHED_IDLE (as started)") != NULL,
 	    "%s", out);
+}
+
+Test(cli, check_warns_readable_creds)
+{
+	char path[] = "/tmp/pv-cli-creds-XXXXXX", env[256], out[4096];
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fchmod(fd, 0644), 0);
+	close(fd);
+	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500 NATS_CREDS=%s", path);
+	run(env, "--check", NULL, out, sizeof(out));
+	unlink(path);
+	cr_expect(strstr(out, "warning: /tmp/pv-cli-creds-") != NULL, "%s", out);
+	cr_expect(strstr(out, "is readable by other users; it holds the NKey "
+	    "seed (NATS_CREDS)") != NULL, "%s", out);
 }
 
 Test(cli, check_names_url_credentials)

@@ -262,7 +262,7 @@ Test(config, environment_wins_over_env_file)
 Test(config, world_readable_env_file)
 {
 	const char *path = write_env_file("NATS_TOKEN=t\n", 0644);
-	char setting[96];
+	char setting[96], warning[PV_CONFIG_WARNING_MAX];
 	char *envp[] = { setting, NULL };
 	pv_config cfg;
 	pv_error err;
@@ -270,8 +270,60 @@ Test(config, world_readable_env_file)
 	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert(cfg.env_file_world_readable);
+	cr_assert(pv_config_file_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_assert(strstr(warning, path) != NULL, "%s", warning);
+	cr_assert(strstr(warning, "readable by other users") != NULL, "%s",
+	    warning);
+	cr_assert_not(pv_config_file_warning(&cfg, 1, warning,
+	    sizeof(warning)));
 	pv_config_free(&cfg);
 	unlink(path);
+}
+
+Test(config, world_readable_secret_files)
+{
+	const char *path = write_env_file("secret\n", 0644);
+	char creds_setting[96], key_setting[96];
+	char warning[PV_CONFIG_WARNING_MAX];
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", creds_setting, NULL };
+	char *tls_envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_CERT=/etc/hostname", key_setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(creds_setting, sizeof(creds_setting), "NATS_CREDS=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_file_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_assert(strstr(warning, "NATS_CREDS") != NULL, "%s", warning);
+	cr_assert_not(pv_config_file_warning(&cfg, 1, warning,
+	    sizeof(warning)));
+	pv_config_free(&cfg);
+
+	snprintf(key_setting, sizeof(key_setting), "NATS_KEY=%s", path);
+	cr_assert_eq(load(&cfg, tls_envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_file_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_assert(strstr(warning, "NATS_KEY") != NULL, "%s", warning);
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+Test(config, memphis_user_without_password)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "MEMPHIS_HOST=127.0.0.1:4222", "MEMPHIS_USERNAME=pv", NULL };
+	char *password_envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "MEMPHIS_PASSWORD=pw", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "MEMPHIS_USERNAME and MEMPHIS_PASSWORD") !=
+	    NULL, "%s", err.text);
+	cr_assert(strstr(err.text, "NATS_USER") == NULL, "%s", err.text);
+
+	cr_assert_eq(load(&cfg, password_envp, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "MEMPHIS_USERNAME and MEMPHIS_PASSWORD") !=
+	    NULL, "%s", err.text);
 }
 
 Test(config, missing_explicit_env_file)
@@ -329,6 +381,7 @@ Test(config, bad_values_name_setting)
 		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
 		{ "NATS_USER=u", "NATS_PASSWORD" },
+		{ "MEMPHIS_USERNAME=a\"b", "MEMPHIS_USERNAME" },
 		{ "MEMPHIS_HOST=bad host:xx", "host name or host:port" },
 		{ "NATS_TOKEN=a\"b", "NATS_TOKEN" },
 		{ "NATS_TOKEN=a\\b", "NATS_TOKEN" },
