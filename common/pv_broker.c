@@ -159,6 +159,27 @@ connect_timeout_ms(const pv_config *cfg)
 	return ms > PV_CONNECT_TIMEOUT_MIN_MS ? ms : PV_CONNECT_TIMEOUT_MIN_MS;
 }
 
+pv_status
+pv_broker_open_library(pv_publisher *pub, pv_error *err)
+{
+	natsStatus s;
+
+	if (pub->library_open)
+		return PV_OK;
+
+	/*
+	 * No spinning on nats.c's locks (its default is 2000 tries): with
+	 * more threads than cores a spinning waiter burns the time that the
+	 * holder needs.  (nats.c opens the library itself, with the default,
+	 * the first time it records an error, so this comes first.)
+	 */
+	s = nats_Open(0);
+	if (s != NATS_OK)
+		return pv_broker_failure(err, "opening the NATS library", s);
+	pub->library_open = true;
+	return PV_OK;
+}
+
 /*
  * Builds the connection options.  Reconnects never stop (a negative
  * limit), and a first connect that fails goes on in the background, so a
@@ -173,15 +194,11 @@ build_options(pv_publisher *pub, pv_error *err)
 	const pv_config *cfg = pub->cfg;
 	natsOptions *o = NULL;
 	natsStatus s;
+	pv_status st;
 
-	/*
-	 * No spinning on nats.c's locks (its default is 2000 tries): with
-	 * more threads than cores a spinning waiter burns the time that the
-	 * holder needs.  Only the first call opens the library.
-	 */
-	s = nats_Open(0);
-	if (s == NATS_OK)
-		s = natsOptions_Create(&o);
+	if ((st = pv_broker_open_library(pub, err)) != PV_OK)
+		return st;
+	s = natsOptions_Create(&o);
 	if (s == NATS_OK)
 		s = natsOptions_SetServers(o, (const char **)cfg->servers,
 		    cfg->server_count);

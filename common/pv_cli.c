@@ -271,10 +271,12 @@ check(const pv_aggregate *agg, char *const *envp)
 		printf("warning: %s\n", warning);
 
 	if (pv_app_init(&app, agg, &cfg, &log, &err) != PV_OK) {
-		fprintf(stderr, "start: %s\n", err.text);
+		fprintf(stderr, "%s: %s\n", err.status == PV_ERR_CONFIG ?
+		    "configuration" : "start", err.text);
 		pv_config_free(&cfg);
 		pv_log_free(&log);
-		return PV_EXIT_SOFTWARE;
+		return err.status == PV_ERR_CONFIG ? PV_EXIT_CONFIG :
+		    PV_EXIT_SOFTWARE;
 	}
 
 	pv_buf_init(&report);

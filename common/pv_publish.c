@@ -1,6 +1,7 @@
 /* Publishing events and waiting for their PubAcks; see pv_publish.h. */
 #define _GNU_SOURCE		/* sem_clockwait */
 #include "pv_publisher_impl.h"
+#include "pv_creds.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -50,6 +51,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 {
 	pthread_condattr_t attr;
 	pv_publisher *pub;
+	pv_status st;
 	uuid_t id;
 	char text[37];
 	int i;
@@ -96,6 +98,17 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	snprintf(pub->producer, sizeof(pub->producer), "%s-%s",
 	    cfg->aggregate, text);
 
+	/*
+	 * A credentials file that nats.c cannot use is a setting error, so
+	 * it stops the handler at start instead of failing every connect.
+	 */
+	if (cfg->creds_file != NULL &&
+	    ((st = pv_broker_open_library(pub, err)) != PV_OK ||
+	    (st = pv_creds_check(cfg->creds_file, err)) != PV_OK)) {
+		pv_publisher_free(pub, 0);
+		return st;
+	}
+
 	*out = pub;
 	return PV_OK;
 }
@@ -122,7 +135,7 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	if (pub->nc != NULL)
 		natsConnection_Close(pub->nc);
 	pv_broker_drop(pub);
-	opened = pub->opts != NULL;
+	opened = pub->library_open;
 	natsOptions_Destroy(pub->opts);
 	pub->opts = NULL;
 	pthread_rwlock_unlock(&pub->lock);

@@ -37,6 +37,7 @@ struct pv_publisher {
 	/* When each stream vanished (pv_pub_now_ms), or 0. */
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];
 	atomic_bool closing;		/* pv_publisher_free has begun */
+	bool library_open;		/* this publisher called nats_Open */
 
 	/*
 	 * Set when a publish timed out and none succeeded since: the broker
@@ -115,6 +116,13 @@ pv_pub_timespec(int64_t ms)
 }
 
 /* pv_broker.c */
+
+/*
+ * Opens the NATS library once for pub, without spinning on its locks.
+ * Runs before any other nats.c call of pub, from one thread at a time:
+ * pv_publisher_new, or a holder of the write lock.
+ */
+pv_status pv_broker_open_library(pv_publisher *pub, pv_error *err);
 
 /*
  * Takes pub->lock for reading with a usable connection, connecting (or

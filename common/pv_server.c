@@ -496,9 +496,11 @@ run(server *srv, const pv_aggregate *agg)
 
 	pv_error_clear(&err);
 	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {
-		pv_log(&srv->log, PV_LOG_ERROR, "start: %s", err.text);
+		pv_log(&srv->log, PV_LOG_ERROR, "%s: %s", err.status ==
+		    PV_ERR_CONFIG ? "configuration" : "start", err.text);
 		pv_config_free(&srv->cfg);
-		return PV_EXIT_SOFTWARE;
+		return err.status == PV_ERR_CONFIG ? PV_EXIT_CONFIG :
+		    PV_EXIT_SOFTWARE;
 	}
 
 	/*

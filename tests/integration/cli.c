@@ -171,6 +171,32 @@ Test(cli, check_warns_readable_creds)
 	    "seed (NATS_CREDS)") != NULL, "%s", out);
 }
 
+/* A seed whose checksum fails: nats.c could never sign with it. */
+Test(cli, check_rejects_bad_creds_seed)
+{
+	static const char creds[] = "-----BEGIN NATS USER JWT-----\n"
+	    "eyJ0.e30.c2ln\n------END NATS USER JWT------\n\n"
+	    "-----BEGIN USER NKEY SEED-----\n"
+	    "SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CA\n"
+	    "------END USER NKEY SEED------\n";
+	char path[] = "/tmp/pv-cli-creds-XXXXXX", env[256], out[4096];
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, creds, sizeof(creds) - 1),
+	    (ssize_t)sizeof(creds) - 1);
+	close(fd);
+	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
+	    "NATS_CREDS=%s", path);
+	cr_expect_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
+	    out);
+	unlink(path);
+	cr_expect(strstr(out, "configuration: NATS_CREDS: the NKey seed in "
+	    "/tmp/pv-cli-creds-") != NULL, "%s", out);
+	cr_expect(strstr(out, "invalid checksum") != NULL, "%s", out);
+	cr_expect(strstr(out, "SUAAC") == NULL, "%s", out);
+}
+
 Test(cli, check_names_url_credentials)
 {
 	char out[4096];

@@ -1,0 +1,151 @@
+/* The NATS_CREDS check: the file format nats.c reads and the seed. */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "pv_creds.h"
+
+/*
+ * A user NKey seed made from the 32 bytes 1, 2, ... 32 (any 32 bytes are
+ * an ed25519 seed), for tests only, and the same seed with its checksum
+ * broken by its last character.
+ */
+#define TEST_SEED "SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CQ"
+#define BAD_SEED  "SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CA"
+
+/* A JWT is not checked here: any text on its line stands for one. */
+#define CREDS(seed) \
+	"-----BEGIN NATS USER JWT-----\n" \
+	"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.e30.c2ln\n" \
+	"------END NATS USER JWT------\n" \
+	"\n" \
+	"************************* IMPORTANT *************************\n" \
+	"NKEY Seed printed below can be used to sign and prove identity.\n" \
+	"\n" \
+	"-----BEGIN USER NKEY SEED-----\n" \
+	seed "\n" \
+	"------END USER NKEY SEED------\n"
+
+static char path[64];
+
+static void
+open_library(void)
+{
+	cr_assert_eq(nats_Open(0), NATS_OK);
+}
+
+static void
+remove_file(void)
+{
+	if (path[0] != '\0')
+		unlink(path);
+}
+
+TestSuite(creds, .init = open_library, .fini = remove_file);
+
+/* Writes text to a new temporary file, named in path. */
+static void
+write_creds(const char *text, size_t len)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/pv-creds-test-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Checks the file in path; returns the status, the reason in err. */
+static pv_status
+check(pv_error *err)
+{
+	pv_error_clear(err);
+	return pv_creds_check(path, err);
+}
+
+Test(creds, valid_file_passes)
+{
+	static const char text[] = CREDS(TEST_SEED);
+	pv_error err;
+
+	write_creds(text, sizeof(text) - 1);
+	cr_assert_eq(check(&err), PV_OK, "%s", err.text);
+}
+
+Test(creds, crlf_lines_pass)
+{
+	static const char text[] = "-----BEGIN NATS USER JWT-----\r\n"
+	    "eyJ0.e30.c2ln\r\n------END NATS USER JWT------\r\n\r\n"
+	    "-----BEGIN USER NKEY SEED-----\r\n" TEST_SEED "\r\n"
+	    "------END USER NKEY SEED------\r\n";
+	pv_error err;
+
+	write_creds(text, sizeof(text) - 1);
+	cr_assert_eq(check(&err), PV_OK, "%s", err.text);
+}
+
+Test(creds, bad_checksum_named)
+{
+	static const char text[] = CREDS(BAD_SEED);
+	pv_error err;
+
+	write_creds(text, sizeof(text) - 1);
+	cr_assert_eq(check(&err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "NATS_CREDS") != NULL, "%s", err.text);
+	cr_assert(strstr(err.text, "checksum") != NULL, "%s", err.text);
+	cr_assert(strstr(err.text, "SUAAC") == NULL, "seed in \"%s\"",
+	    err.text);
+}
+
+Test(creds, missing_seed_section)
+{
+	static const char text[] = "-----BEGIN NATS USER JWT-----\n"
+	    "eyJ0.e30.c2ln\n------END NATS USER JWT------\n" TEST_SEED "\n";
+	pv_error err;
+
+	write_creds(text, sizeof(text) - 1);
+	cr_assert_eq(check(&err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "no user JWT and NKey seed") != NULL, "%s",
+	    err.text);
+}
+
+Test(creds, not_a_creds_file)
+{
+	static const char text[] = "just some text\n";
+	pv_error err;
+
+	write_creds(text, sizeof(text) - 1);
+	cr_assert_eq(check(&err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "NATS_CREDS") != NULL, "%s", err.text);
+}
+
+Test(creds, oversized_file)
+{
+	size_t len = PV_CREDS_FILE_MAX + 1;
+	char *text = malloc(len);
+	pv_error err;
+
+	cr_assert_not_null(text);
+	memset(text, '\n', len);
+	write_creds(text, len);
+	free(text);
+	cr_assert_eq(check(&err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "larger than 64 KiB") != NULL, "%s",
+	    err.text);
+}
+
+Test(creds, missing_file)
+{
+	pv_error err;
+
+	snprintf(path, sizeof(path), "/nonexistent/pv.creds");
+	cr_assert_eq(check(&err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "cannot open /nonexistent/pv.creds") !=
+	    NULL, "%s", err.text);
+}
