@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Shortest time-out of one connection attempt, in ms. */
@@ -16,6 +17,15 @@
 
 /* Unacknowledged publishes after which the JetStream context is renewed. */
 #define PV_UNACKED_MAX	16
+
+/*
+ * Time after a denied publish during which the health check fails, in
+ * ms, unless a publish succeeds first.  The health check publishes
+ * nothing, so a load balancer that took the handler out sends no publish
+ * that could end the state: it ends by itself, and the next denied
+ * publish starts it again.
+ */
+#define PV_DENIED_HEALTH_MS	30000
 
 /* Broker state changes are logged from nats.c's threads; no blocking. */
 static void
@@ -62,18 +72,46 @@ on_closed(natsConnection *nc, void *closure)
 	pv_log(pub->log, PV_LOG_INFO, "broker connection closed");
 }
 
+/*
+ * Copies to subject (size bytes) the subject of a denied publish, from
+ * the server's words: 'Permissions Violation for Publish to "SUBJECT"'.
+ * Returns false when text is no such denial.
+ */
+static bool
+denied_publish_subject(const char *text, char *subject, size_t size)
+{
+	static const char marker[] = "publish to \"";
+	const char *start = NULL, *end;
+	size_t len;
+
+	for (; *text != '\0' && start == NULL; text++)
+		if (strncasecmp(text, marker, sizeof(marker) - 1) == 0)
+			start = text + sizeof(marker) - 1;
+	if (start == NULL || (end = strchr(start, '"')) == NULL)
+		return false;
+	len = (size_t)(end - start);
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(subject, start, len);
+	subject[len] = '\0';
+	return true;
+}
+
 static void
 on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	void *closure)
 {
 	pv_publisher *pub = closure;
 	const char *text = NULL;
-	char shown[200];
+	char shown[200], subject[256];
 
 	(void)sub;
-	/* The connection's last error contains the server's own words. */
-	if (natsConnection_GetLastError(nc, &text) != NATS_OK ||
-	    text == NULL || text[0] == '\0')
+	/*
+	 * The connection's last error contains the server's own words.  (The
+	 * call returns that error's status, not whether it succeeded.)
+	 */
+	natsConnection_GetLastError(nc, &text);
+	if (text == NULL || text[0] == '\0')
 		text = natsStatus_GetText(s);
 	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
 	if (s == NATS_NOT_PERMITTED) {
@@ -81,9 +119,45 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 		memcpy(pub->denied_text, shown, sizeof(shown));
 		pthread_mutex_unlock(&pub->denied_lock);
 		atomic_store(&pub->denied_ms, (long long)pv_pub_now_ms());
+		if (denied_publish_subject(text, subject, sizeof(subject)))
+			pv_pub_on_denied(pub, subject, shown);
 	}
 	pv_log_limited(pub->log, PV_LOG_ERROR, shown, "broker reported an "
 	    "error: %s", shown);
+}
+
+pv_status
+pv_broker_denied(pv_publisher *pub, pv_error *err, const char *stream)
+{
+	pv_status st;
+
+	pthread_mutex_lock(&pub->denied_lock);
+	st = pv_error_set(err, PV_ERR_BROKER, "the broker denied publishing "
+	    "to stream %s: %s; check the broker user's permissions", stream,
+	    pub->publish_denied_text);
+	pthread_mutex_unlock(&pub->denied_lock);
+	return st;
+}
+
+/*
+ * Fails the health check while the last publish was denied, for up to
+ * PV_DENIED_HEALTH_MS.
+ */
+static pv_status
+check_denied(pv_publisher *pub, pv_error *err)
+{
+	long long denied = atomic_load(&pub->publish_denied_ms);
+	long long ago = pv_pub_now_ms() - denied;
+	pv_status st;
+
+	if (denied == 0 || ago > PV_DENIED_HEALTH_MS)
+		return PV_OK;
+	pthread_mutex_lock(&pub->denied_lock);
+	st = pv_error_set(err, PV_ERR_BROKER, "the broker denied a publish "
+	    "%lld s ago: %s; check the broker user's permissions", ago / 1000,
+	    pub->publish_denied_text);
+	pthread_mutex_unlock(&pub->denied_lock);
+	return st;
 }
 
 pv_status
@@ -547,6 +621,8 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 		pv_log(pub->log, PV_LOG_INFO, "broker answers a ping again");
 	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
 		st = pv_stream_ensure(pub, i, deadline, &err);
+	if (st == PV_OK)
+		st = check_denied(pub, &err);
 
 	wst = write_health(pub, pub->nc, st, &err, out);
 	pthread_rwlock_unlock(&pub->lock);

@@ -22,11 +22,13 @@
 /*
  * One publish waiting for its PubAck.  nats.c hands the acknowledgement
  * to pv_pub_on_ack with the message that was published, so the message
- * pointer identifies the waiter.
+ * pointer identifies the waiter.  A publish the server denies gets no
+ * acknowledgement, only an error naming the subject (pv_pub_on_denied).
  */
 typedef struct ack_waiter {
 	struct ack_waiter *next;	/* in pub->waiters, under ack_lock */
 	const natsMsg *msg;
+	const char *subject;		/* the caller's, for the wait */
 	sem_t answered;			/* posted once the result is in */
 	bool done;
 	natsStatus status;
@@ -34,6 +36,9 @@ typedef struct ack_waiter {
 	bool duplicate;
 	uint64_t sequence;
 } ack_waiter;
+
+/* Size of a subject: stream, election id, aggregate and event class. */
+#define PV_SUBJECT_MAX		256
 
 /* Room for the NATS headers of one event (four short headers). */
 #define PV_HEADERS_MAX		512
@@ -84,6 +89,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	atomic_init(&pub->probe_busy, false);
 	atomic_init(&pub->unacked, 0);
 	atomic_init(&pub->denied_ms, 0);
+	atomic_init(&pub->publish_denied_ms, 0);
 	atomic_init(&pub->auth_failed, false);
 	pthread_mutex_init(&pub->denied_lock, NULL);
 	pthread_mutex_init(&pub->probe_lock, NULL);
@@ -187,6 +193,43 @@ pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 	natsMsg_Destroy(msg);
 }
 
+void
+pv_pub_on_denied(pv_publisher *pub, const char *subject, const char *text)
+{
+	ack_waiter **link, *w, *denied = NULL;
+
+	pthread_mutex_lock(&pub->denied_lock);
+	snprintf(pub->publish_denied_text, sizeof(pub->publish_denied_text),
+	    "%s", text);
+	pthread_mutex_unlock(&pub->denied_lock);
+	atomic_store(&pub->publish_denied_ms, (long long)pv_pub_now_ms());
+
+	/* Permissions go by subject: every waiter on it is denied too. */
+	pthread_mutex_lock(&pub->ack_lock);
+	link = &pub->waiters;
+	while ((w = *link) != NULL) {
+		if (strcmp(w->subject, subject) != 0) {
+			link = &w->next;
+			continue;
+		}
+		*link = w->next;
+		w->status = NATS_NOT_PERMITTED;
+		w->code = 0;
+		w->duplicate = false;
+		w->sequence = 0;
+		w->done = true;
+		w->next = denied;
+		denied = w;
+	}
+	pthread_mutex_unlock(&pub->ack_lock);
+
+	/* A waiter may return once posted, so next is read first. */
+	while ((w = denied) != NULL) {
+		denied = w->next;
+		sem_post(&w->answered);
+	}
+}
+
 /* Subject tokens may hold no '.', white space or wildcards. */
 static bool
 is_subject_token(const char *s)
@@ -200,12 +243,14 @@ is_subject_token(const char *s)
 	return true;
 }
 
+/* Builds the message of m for stream; its subject goes to subject. */
 static pv_status
 build_msg(const pv_publisher *pub, const char *stream,
-	const pv_publish_msg *m, natsMsg **out, pv_error *err)
+	const pv_publish_msg *m, char subject[PV_SUBJECT_MAX], natsMsg **out,
+	pv_error *err)
 {
 	const char *event_class = strrchr(m->event_type, '.');
-	char subject[256], event_type[128];
+	char event_type[128];
 	natsStatus s;
 
 	event_class = event_class != NULL ? event_class + 1 : m->event_type;
@@ -214,7 +259,7 @@ build_msg(const pv_publisher *pub, const char *stream,
 		return pv_error_set(err, PV_ERR_ARG, "event cannot be "
 		    "published: invalid subject token or body size");
 
-	snprintf(subject, sizeof(subject), "%s.%s.%s.%s", stream,
+	snprintf(subject, PV_SUBJECT_MAX, "%s.%s.%s.%s", stream,
 	    m->election_id, pub->cfg->aggregate, event_class);
 	snprintf(event_type, sizeof(event_type), "PhotoVote.Event.%s",
 	    m->event_type);
@@ -255,6 +300,8 @@ publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
 		    "message for %s (stream deleted, JetStream disabled or "
 		    "electing a leader)", stream);
 	}
+	if (s == NATS_NOT_PERMITTED)
+		return pv_broker_denied(pub, err, stream);
 	if (jerr == JS_ERR_MESSAGE_TOO_LARGE)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s rejected "
 		    "the message as too large", stream);
@@ -326,14 +373,16 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	int64_t deadline, pv_error *err)
 {
 	const char *stream = pub->cfg->streams[index];
+	char subject[PV_SUBJECT_MAX];
 	natsMsg *msg = NULL;
 	jsPubOptions po;
 	ack_waiter w;
 	natsStatus s;
 	pv_status st;
 
-	if ((st = build_msg(pub, stream, m, &msg, err)) != PV_OK)
+	if ((st = build_msg(pub, stream, m, subject, &msg, err)) != PV_OK)
 		return st;
+	w.subject = subject;
 
 	/*
 	 * MsgId sets Nats-Msg-Id, and ExpectStream guards against overlaps.
@@ -351,10 +400,12 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 
 	s = publish_and_wait(pub, msg, &po, deadline, &w);
 	msg = NULL;
-	if (s == NATS_OK && !w.done) {
+	/* nats.c keeps a publish it saw no acknowledgement for. */
+	if (s == NATS_OK && (!w.done || w.status == NATS_NOT_PERMITTED))
 		atomic_fetch_add(&pub->unacked, 1);
+	if (s == NATS_OK && !w.done)
 		s = NATS_TIMEOUT;
-	} else if (s == NATS_OK)
+	else if (s == NATS_OK)
 		s = w.status;
 	if (s != NATS_OK) {
 		st = publish_failure(pub, index, s, w.done ? w.code : 0, err);
@@ -451,6 +502,10 @@ note_outcome(pv_publisher *pub, pv_status st, bool probe)
 		if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)
 			pv_log(pub->log, PV_LOG_INFO, "broker acknowledges "
 			    "again");
+		if (atomic_load(&pub->publish_denied_ms) != 0 &&
+		    atomic_exchange(&pub->publish_denied_ms, 0) != 0)
+			pv_log(pub->log, PV_LOG_INFO, "broker permits "
+			    "publishing again");
 	} else if (st == PV_ERR_TIMEOUT &&
 	    atomic_compare_exchange_strong(&pub->stalled_since_ms, &none,
 	    (long long)pv_pub_now_ms())) {

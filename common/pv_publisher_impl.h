@@ -74,6 +74,13 @@ struct pv_publisher {
 	atomic_llong denied_ms;		/* when it came (pv_pub_now_ms), or 0 */
 
 	/*
+	 * The last publish the server denied: when (pv_pub_now_ms), 0 once
+	 * a publish succeeded since, and the server's words (denied_lock).
+	 */
+	atomic_llong publish_denied_ms;
+	char publish_denied_text[200];
+
+	/*
 	 * The last creation of each stream that failed for a lasting reason:
 	 * when (pv_pub_now_ms, 0 for never) and why.
 	 */
@@ -146,6 +153,13 @@ void pv_broker_drop(pv_publisher *pub);
 pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
 
 /*
+ * Records in err, as PV_ERR_BROKER, that the server denied a publish to
+ * stream, with the server's words.
+ */
+pv_status pv_broker_denied(pv_publisher *pub, pv_error *err,
+	const char *stream);
+
+/*
  * Returns why pub is not connected: "authentication failed" or
  * "reconnecting".
  */
@@ -182,5 +196,15 @@ void pv_stream_lost(pv_publisher *pub, int index);
  */
 void pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 	void *closure);
+
+/*
+ * Ends every publish waiting on subject, which the server denied with
+ * text (its words, escaped), and records the denial for the health
+ * check.  The server sends no acknowledgement for a denied publish, so
+ * the waiters would otherwise wait out the publish time-out.  Runs on a
+ * nats.c thread.
+ */
+void pv_pub_on_denied(pv_publisher *pub, const char *subject,
+	const char *text);
 
 #endif

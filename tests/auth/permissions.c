@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "../harness/pvt_auth.h"
+#include "../harness/pvt_fcgi.h"
 #include "../harness/pvt_proc.h"
 
 #define STREAM "election"
@@ -147,5 +148,40 @@ Test(permissions, denied_publishes_freed)
 	cr_assert_not_null(log);
 	cr_expect_not_null(strstr(log, "renewed the JetStream context after "
 	    "16 unacknowledged publishes"), "%s", log);
+	free(log);
+}
+
+/*
+ * The server rejects a denied publish with an error that names its
+ * subject, and with no acknowledgement.  The request fails at once with
+ * the server's words: with a publish time-out of 30 s, waiting it out
+ * would outlast the test client's 20 s.  The health check then fails.
+ */
+Test(permissions, denied_publish_fails_fast)
+{
+	char *env[] = { site.url_setting, "NATS_USER=looker",
+	    "NATS_PASSWORD=looker-pw", "PHOTOVOTE_CREATE_STREAMS=false",
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=30000", NULL };
+	const char *health[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/voter/health", "GATEWAY_INTERFACE", "CGI/1.1", NULL };
+	char *log, *out = NULL;
+
+	cr_assert(pvt_auth_stream_create(&admin, STREAM));
+	cr_assert(pvt_auth_site_handler(&site, "looker", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID_2), 503);
+
+	cr_assert(pvt_fcgi_request(site.handler.socket_path, health, "", 0,
+	    20000, &out));
+	cr_expect(strncmp(out, "Status: 503", 11) == 0, "%s", out);
+	cr_expect_not_null(strstr(out, "the broker denied a publish"), "%s",
+	    out);
+	free(out);
+
+	log = pvt_auth_read_file(site.handler.log_path);
+	cr_assert_not_null(log);
+	cr_expect_not_null(strstr(log, "the broker denied publishing to "
+	    "stream election: Permissions Violation for Publish to"), "%s",
+	    log);
 	free(log);
 }
