@@ -193,10 +193,30 @@ pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 	natsMsg_Destroy(msg);
 }
 
+/* Returns true when subject is an event subject of pub's streams. */
+static bool
+is_event_subject(const pv_publisher *pub, const char *subject)
+{
+	size_t len;
+	int i;
+
+	for (i = 0; i < pub->cfg->stream_count; i++) {
+		len = strlen(pub->cfg->streams[i]);
+		if (strncmp(subject, pub->cfg->streams[i], len) == 0 &&
+		    subject[len] == '.')
+			return true;
+	}
+	return false;
+}
+
 void
 pv_pub_on_denied(pv_publisher *pub, const char *subject, const char *text)
 {
 	ack_waiter **link, *w, *denied = NULL;
+
+	/* A denied JetStream API call is reported where it is made. */
+	if (!is_event_subject(pub, subject))
+		return;
 
 	pthread_mutex_lock(&pub->denied_lock);
 	snprintf(pub->publish_denied_text, sizeof(pub->publish_denied_text),

@@ -200,7 +200,7 @@ void pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 /*
  * Ends every publish waiting on subject, which the server denied with
  * text (its words, escaped), and records the denial for the health
- * check.  The server sends no acknowledgement for a denied publish, so
+ * check.  Does nothing for a subject outside pub's streams.  The server sends no acknowledgement for a denied publish, so
  * the waiters would otherwise wait out the publish time-out.  Runs on a
  * nats.c thread.
  */
