@@ -104,13 +104,18 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	pv_publisher *pub = closure;
 	const char *text = NULL;
 	char shown[200], subject[256];
+	natsStatus last = NATS_OK;
 
 	(void)sub;
 	/*
-	 * The connection's last error contains the server's own words.  (The
-	 * call returns that error's status, not whether it succeeded.)
+	 * nats.c hands each callback the server's words for its own error in
+	 * the thread's last error.  The connection's last error is shared and
+	 * may already hold the next one.  (Both calls return the error's
+	 * status, not whether they succeeded.)
 	 */
-	natsConnection_GetLastError(nc, &text);
+	text = nats_GetLastError(&last);
+	if (last != s || text == NULL || text[0] == '\0')
+		natsConnection_GetLastError(nc, &text);
 	if (text == NULL || text[0] == '\0')
 		text = natsStatus_GetText(s);
 	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);

@@ -13,62 +13,69 @@
 
 #include <nats/nats.h>
 
-/* Lines kept from a credentials file; nsc writes about a dozen. */
-#define PV_CREDS_LINES_MAX	256
+/* Longest NKey seed copied for nats_Sign; a user seed has 58 characters. */
+#define PV_SEED_MAX		128
 
-/* Returns true for a line that starts and ends with "---". */
+/*
+ * Returns true for a line that nats.c takes as a section boundary: it
+ * ends with "---" and has three dashes in a row before those.
+ */
 static bool
-is_dash_line(const char *line)
+is_dash_line(const char *line, size_t len)
 {
-	size_t len = strlen(line);
+	size_t i, run = 0;
 
-	return len >= 6 && strncmp(line, "---", 3) == 0 &&
-	    strcmp(line + len - 3, "---") == 0;
-}
-
-/*
- * Splits text into its non-empty lines in place, ending each at '\r' or
- * '\n'.  Returns the number of lines stored in lines, at most max.
- */
-static size_t
-split_lines(char *text, char **lines, size_t max)
-{
-	size_t n = 0;
-	char *p = text;
-
-	while (*p != '\0' && n < max) {
-		while (*p == '\r' || *p == '\n')
-			p++;
-		if (*p == '\0')
-			break;
-		lines[n++] = p;
-		p += strcspn(p, "\r\n");
-		if (*p != '\0')
-			*p++ = '\0';
+	if (len < 6 || memcmp(line + len - 3, "---", 3) != 0)
+		return false;
+	for (i = 0; i + 3 < len; i++) {
+		run = line[i] == '-' ? run + 1 : 0;
+		if (run == 3)
+			return true;
 	}
-	return n;
+	return false;
 }
 
 /*
- * Finds the first two sections as nats.c does: a line of dashes, one
- * value line, and another line of dashes.  Sets section[0] (the JWT) and
- * section[1] (the seed), or leaves them NULL.
+ * Returns the next non-empty line at *pos and its length in *len, and
+ * moves *pos past it, or returns NULL at the end of the text.  Lines end
+ * at '\r' or '\n'.
  */
-static void
-find_sections(char **lines, size_t n, char *section[2])
+static const char *
+next_line(const char **pos, size_t *len)
 {
-	size_t i = 0, found = 0;
+	const char *line = *pos + strspn(*pos, "\r\n");
 
-	section[0] = section[1] = NULL;
-	while (i < n && found < 2) {
-		if (!is_dash_line(lines[i])) {
-			i++;
+	*len = strcspn(line, "\r\n");
+	*pos = line + *len;
+	return *len > 0 ? line : NULL;
+}
+
+/*
+ * Finds the first two sections as nats.c 3.4.1 does: a boundary line,
+ * one value line, and another boundary line.  Sets value[0] and len[0]
+ * to the JWT, value[1] and len[1] to the seed.  Returns how many of the
+ * two it found.
+ */
+static int
+find_sections(const char *text, const char *value[2], size_t len[2])
+{
+	const char *pos = text, *line, *candidate;
+	size_t line_len, candidate_len;
+	int found = 0;
+
+	while (found < 2 && (line = next_line(&pos, &line_len)) != NULL) {
+		if (!is_dash_line(line, line_len))
 			continue;
+		candidate = next_line(&pos, &candidate_len);
+		if (candidate == NULL)
+			break;
+		line = next_line(&pos, &line_len);
+		if (line != NULL && is_dash_line(line, line_len)) {
+			value[found] = candidate;
+			len[found++] = candidate_len;
 		}
-		if (i + 2 < n && is_dash_line(lines[i + 2]))
-			section[found++] = lines[i + 1];
-		i += 3;
 	}
+	return found;
 }
 
 /*
@@ -121,29 +128,35 @@ read_creds(const char *path, char **out, size_t *size, pv_error *err)
 pv_status
 pv_creds_check(const char *path, pv_error *err)
 {
-	char *lines[PV_CREDS_LINES_MAX], *section[2];
+	const char *value[2];
+	char seed[PV_SEED_MAX];
 	unsigned char *signature = NULL;
 	char *text = NULL;
 	const char *reason;
-	natsStatus last;
-	size_t size = 0;
+	natsStatus s, last;
+	size_t size = 0, len[2];
 	int length = 0;
-	natsStatus s;
 	pv_status st;
 
 	if ((st = read_creds(path, &text, &size, err)) != PV_OK)
 		goto out;
-	find_sections(lines, split_lines(text, lines, PV_CREDS_LINES_MAX),
-	    section);
-	if (section[0] == NULL || section[1] == NULL) {
+	if (find_sections(text, value, len) < 2) {
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: %s has no "
 		    "user JWT and NKey seed, each on one line between two "
 		    "lines of dashes as nsc writes them", path);
 		goto out;
 	}
+	if (len[1] >= sizeof(seed)) {
+		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: the NKey "
+		    "seed in %s is longer than %d characters", path,
+		    PV_SEED_MAX - 1);
+		goto out;
+	}
+	memcpy(seed, value[1], len[1]);
+	seed[len[1]] = '\0';
 
 	/* nats.c's reason names the check that failed, never the seed. */
-	s = nats_Sign(section[1], "photovote-fcgi", &signature, &length);
+	s = nats_Sign(seed, "photovote-fcgi", &signature, &length);
 	if (s != NATS_OK) {
 		reason = nats_GetLastError(&last);
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: the NKey "
@@ -153,6 +166,7 @@ pv_creds_check(const char *path, pv_error *err)
 
 out:
 	free(signature);
+	explicit_bzero(seed, sizeof(seed));
 	if (text != NULL)
 		explicit_bzero(text, size);
 	free(text);

@@ -4,6 +4,7 @@
  * "Broker permissions" lists them.  With PHOTOVOTE_CREATE_STREAMS=false
  * it binds to a stream an administrator created and never creates one.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,4 +185,52 @@ Test(permissions, denied_publish_fails_fast)
 	    "stream election: Permissions Violation for Publish to"), "%s",
 	    log);
 	free(log);
+}
+
+/* One of the parallel requests of denied_publishes_in_parallel. */
+typedef struct denied_post {
+	pthread_t thread;
+	char event_id[32];
+	char election_id[32];
+	int status;
+} denied_post;
+
+static void *
+post_denied(void *arg)
+{
+	denied_post *p = arg;
+
+	p->status = pvt_auth_post_event_to(&site.handler, p->event_id,
+	    p->election_id);
+	return NULL;
+}
+
+/*
+ * Denials of many subjects at once: each request must get the denial of
+ * its own subject, not wait out the 30 s publish time-out (the test
+ * client gives up after 20 s and counts that as status 0).
+ */
+Test(permissions, denied_publishes_in_parallel)
+{
+	char *env[] = { site.url_setting, "NATS_USER=looker",
+	    "NATS_PASSWORD=looker-pw", "PHOTOVOTE_CREATE_STREAMS=false",
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=30000", NULL };
+	denied_post posts[20];
+	int i;
+
+	cr_assert(pvt_auth_stream_create(&admin, STREAM));
+	cr_assert(pvt_auth_site_handler(&site, "looker", env));
+	for (i = 0; i < 20; i++) {
+		snprintf(posts[i].event_id, sizeof(posts[i].event_id),
+		    "01HV6Z3R8Y5A0B9C7D2E4F6E%02d", i);
+		snprintf(posts[i].election_id, sizeof(posts[i].election_id),
+		    "01HV6Z3R8Y5A0B9C7D2E4F6D%02d", i);
+		cr_assert_eq(pthread_create(&posts[i].thread, NULL,
+		    post_denied, &posts[i]), 0);
+	}
+	for (i = 0; i < 20; i++)
+		pthread_join(posts[i].thread, NULL);
+	for (i = 0; i < 20; i++)
+		cr_expect_eq(posts[i].status, 503, "request %d: status %d", i,
+		    posts[i].status);
 }

@@ -326,6 +326,14 @@ pvt_auth_site_close(pvt_auth_site *site)
 int
 pvt_auth_post_event(const pvt_auth_handler *h, const char *event_id)
 {
+	return pvt_auth_post_event_to(h, event_id,
+	    "01HV6Z3R8Y5A0B9C7D2E4F6G8K");
+}
+
+int
+pvt_auth_post_event_to(const pvt_auth_handler *h, const char *event_id,
+	const char *election_id)
+{
 	char body[512], length[16];
 	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
 	    "/voter/", "CONTENT_TYPE", "application/json", "CONTENT_LENGTH",
@@ -334,9 +342,9 @@ pvt_auth_post_event(const pvt_auth_handler *h, const char *event_id)
 	int n, status = 0;
 
 	n = snprintf(body, sizeof(body), "{\"id\":\"%s\",\"voter_id\":"
-	    "\"01HV6Z3R8Y5A0B9C7D2E4F6G8J\",\"election_id\":"
-	    "\"01HV6Z3R8Y5A0B9C7D2E4F6G8K\",\"name\":\"Ada\",\"email\":"
-	    "\"ada@example.com\"}", event_id);
+	    "\"01HV6Z3R8Y5A0B9C7D2E4F6G8J\",\"election_id\":\"%s\","
+	    "\"name\":\"Ada\",\"email\":\"ada@example.com\"}", event_id,
+	    election_id);
 	snprintf(length, sizeof(length), "%d", n);
 	if (pvt_fcgi_request(h->socket_path, params, body, (size_t)n,
 	    FCGI_TIMEOUT_MS, &out) && strncmp(out, "Status: ", 8) == 0)

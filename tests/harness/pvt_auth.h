@@ -106,6 +106,10 @@ void pvt_auth_site_close(pvt_auth_site *site);
  */
 int pvt_auth_post_event(const pvt_auth_handler *h, const char *event_id);
 
+/* The same for an event of election election_id (a ULID). */
+int pvt_auth_post_event_to(const pvt_auth_handler *h, const char *event_id,
+	const char *election_id);
+
 /* Returns a copy of the file at path (NUL-terminated; caller frees). */
 char *pvt_auth_read_file(const char *path);
 

@@ -69,24 +69,48 @@ check(pv_error *err)
 	return pv_creds_check(path, err);
 }
 
-Test(creds, valid_file_passes)
+/*
+ * Layouts nats.c reads: nsc's, CRLF line ends, and any boundary line that
+ * ends with "---" after three other dashes.
+ */
+Test(creds, accepted_layouts)
 {
-	static const char text[] = CREDS(TEST_SEED);
+	static const char *const texts[] = {
+		CREDS(TEST_SEED),
+		"-----BEGIN NATS USER JWT-----\r\n"
+		"eyJ0.e30.c2ln\r\n------END NATS USER JWT------\r\n\r\n"
+		"-----BEGIN USER NKEY SEED-----\r\n" TEST_SEED "\r\n"
+		"------END USER NKEY SEED------\r\n",
+		"  -----BEGIN NATS USER JWT-----\n"
+		"eyJ0.e30.c2ln\n# ---END NATS USER JWT---\n"
+		"\t-----BEGIN USER NKEY SEED-----\n" TEST_SEED "\n"
+		"x ------END USER NKEY SEED------\n",
+	};
 	pv_error err;
+	size_t i;
 
-	write_creds(text, sizeof(text) - 1);
-	cr_assert_eq(check(&err), PV_OK, "%s", err.text);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		write_creds(texts[i], strlen(texts[i]));
+		cr_assert_eq(check(&err), PV_OK, "layout %zu: %s", i, err.text);
+		unlink(path);
+	}
+	path[0] = '\0';
 }
 
-Test(creds, crlf_lines_pass)
+Test(creds, many_lines_before_sections)
 {
-	static const char text[] = "-----BEGIN NATS USER JWT-----\r\n"
-	    "eyJ0.e30.c2ln\r\n------END NATS USER JWT------\r\n\r\n"
-	    "-----BEGIN USER NKEY SEED-----\r\n" TEST_SEED "\r\n"
-	    "------END USER NKEY SEED------\r\n";
+	static const char sections[] = CREDS(TEST_SEED);
+	char *text = malloc(300 * 12 + sizeof(sections));
+	size_t used = 0;
 	pv_error err;
+	int i;
 
-	write_creds(text, sizeof(text) - 1);
+	cr_assert_not_null(text);
+	for (i = 0; i < 300; i++)
+		used += (size_t)sprintf(text + used, "# comment %d\n", i % 10);
+	memcpy(text + used, sections, sizeof(sections) - 1);
+	write_creds(text, used + sizeof(sections) - 1);
+	free(text);
 	cr_assert_eq(check(&err), PV_OK, "%s", err.text);
 }
 
