@@ -125,6 +125,21 @@ read_creds(const char *path, char **out, size_t *size, pv_error *err)
 	return PV_OK;
 }
 
+/*
+ * Returns nats.c's error text without the source location it starts
+ * with, such as "(nkeys.c:83): ".
+ */
+static const char *
+without_location(const char *text)
+{
+	const char *end;
+
+	if (text[0] != '(' || (end = strstr(text, "): ")) == NULL ||
+	    memchr(text, ' ', (size_t)(end - text)) != NULL)
+		return text;
+	return end + 3;
+}
+
 pv_status
 pv_creds_check(const char *path, pv_error *err)
 {
@@ -161,7 +176,8 @@ pv_creds_check(const char *path, pv_error *err)
 		reason = nats_GetLastError(&last);
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: the NKey "
 		    "seed in %s is not valid: %s", path, reason != NULL &&
-		    reason[0] != '\0' ? reason : natsStatus_GetText(s));
+		    reason[0] != '\0' ? without_location(reason) :
+		    natsStatus_GetText(s));
 	}
 
 out:

@@ -122,7 +122,8 @@ Test(creds, bad_checksum_named)
 	write_creds(text, sizeof(text) - 1);
 	cr_assert_eq(check(&err), PV_ERR_CONFIG);
 	cr_assert(strstr(err.text, "NATS_CREDS") != NULL, "%s", err.text);
-	cr_assert(strstr(err.text, "checksum") != NULL, "%s", err.text);
+	cr_assert(strstr(err.text, "is not valid: invalid checksum") != NULL,
+	    "%s", err.text);
 	cr_assert(strstr(err.text, "SUAAC") == NULL, "seed in \"%s\"",
 	    err.text);
 }
