@@ -2,14 +2,13 @@
 #define _DEFAULT_SOURCE		/* explicit_bzero */
 
 #include "pv_creds.h"
+#include "pv_file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/types.h>
 
 #include <nats/nats.h>
 
@@ -79,53 +78,6 @@ find_sections(const char *text, const char *value[2], size_t len[2])
 }
 
 /*
- * Reads path into a new string, failing when it is larger than
- * PV_CREDS_FILE_MAX bytes.  Sets *size to the size of the allocation,
- * which the caller wipes before it frees it, even after a failure.
- */
-static pv_status
-read_creds(const char *path, char **out, size_t *size, pv_error *err)
-{
-	size_t used = 0;
-	ssize_t n = 1;
-	char *text;
-	int fd, read_errno;
-
-	/* read(2) rather than stdio, whose buffer nobody would wipe. */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: cannot "
-		    "open %s: %s", path, strerror(errno));
-	text = malloc(PV_CREDS_FILE_MAX + 2);
-	if (text == NULL) {
-		close(fd);
-		return pv_error_set(err, PV_ERR_NOMEM, "NATS_CREDS: out of "
-		    "memory");
-	}
-	*out = text;
-	*size = PV_CREDS_FILE_MAX + 2;
-	while (used <= PV_CREDS_FILE_MAX && n > 0) {
-		n = read(fd, text + used, PV_CREDS_FILE_MAX + 1 - used);
-		if (n < 0 && errno == EINTR)
-			n = 1;
-		else if (n > 0)
-			used += (size_t)n;
-	}
-	read_errno = errno;
-	close(fd);
-	text[used] = '\0';
-
-	if (n < 0)
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: cannot "
-		    "read %s: %s", path, strerror(read_errno));
-	if (used > PV_CREDS_FILE_MAX)
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: %s is "
-		    "larger than %d KiB; a credentials file is about 1 KiB",
-		    path, PV_CREDS_FILE_MAX / 1024);
-	return PV_OK;
-}
-
-/*
  * Returns nats.c's error text without the source location it starts
  * with, such as "(nkeys.c:83): ".
  */
@@ -150,11 +102,18 @@ pv_creds_check(const char *path, pv_error *err)
 	const char *reason;
 	natsStatus s, last;
 	size_t size = 0, len[2];
-	int length = 0;
+	int length = 0, err_no;
+	pv_error file_err;
+	mode_t mode;
 	pv_status st;
 
-	if ((st = read_creds(path, &text, &size, err)) != PV_OK)
+	/* The file is in memory only here, and wiped before it is freed. */
+	st = pv_file_read(path, PV_CREDS_FILE_MAX, &text, &size, &mode,
+	    &err_no, &file_err);
+	if (st != PV_OK) {
+		st = pv_error_set(err, st, "NATS_CREDS: %s", file_err.text);
 		goto out;
+	}
 	if (find_sections(text, value, len) < 2) {
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: %s has no "
 		    "user JWT and NKey seed, each on one line between two "
@@ -184,7 +143,7 @@ out:
 	free(signature);
 	explicit_bzero(seed, sizeof(seed));
 	if (text != NULL)
-		explicit_bzero(text, size);
+		explicit_bzero(text, size + 1);
 	free(text);
 	return st;
 }

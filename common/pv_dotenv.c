@@ -1,5 +1,6 @@
 /* Parser for .env files; see pv_dotenv.h. */
 #include "pv_dotenv.h"
+#include "pv_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -200,65 +201,27 @@ pv_status
 pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 	size_t max_bytes, bool *world_readable, pv_error *err)
 {
-	struct stat sb;
-	char *text = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd;
+	char *text;
+	size_t len;
+	mode_t mode;
+	int err_no;
 	pv_status st;
 
 	out->entries = NULL;
 	out->count = 0;
 	*world_readable = false;
 
-	/* O_NONBLOCK: opening a FIFO must not hang the start. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT && !must_exist)
-			return PV_OK;
-		return pv_error_set(err, PV_ERR_CONFIG, "%s: cannot open: %s",
-		    path, strerror(errno));
+	st = pv_file_read(path, max_bytes, &text, &len, &mode, &err_no, err);
+	if (st != PV_OK && err_no == ENOENT && !must_exist) {
+		pv_error_clear(err);
+		return PV_OK;
 	}
+	if (st != PV_OK)
+		return st;
+	*world_readable = S_ISREG(mode) && (mode & S_IROTH) != 0;
 
-	/* /dev/null is a way to say "no file"; it reads as empty. */
-	if (fstat(fd, &sb) != 0 || !(S_ISREG(sb.st_mode) ||
-	    S_ISCHR(sb.st_mode))) {
-		st = pv_error_set(err, PV_ERR_CONFIG, "%s: not a regular file",
-		    path);
-		goto out;
-	}
-	if ((uintmax_t)sb.st_size > max_bytes) {
-		st = pv_error_set(err, PV_ERR_CONFIG, "%s: larger than %zu "
-		    "bytes", path, max_bytes);
-		goto out;
-	}
-	*world_readable = S_ISREG(sb.st_mode) && (sb.st_mode & S_IROTH) != 0;
-
-	text = malloc((size_t)sb.st_size + 1);
-	if (text == NULL) {
-		st = pv_error_set(err, PV_ERR_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-
-	/* The file may change under us: stop at the size seen by fstat. */
-	while (got < (size_t)sb.st_size) {
-		n = read(fd, text + got, (size_t)sb.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			st = pv_error_set(err, PV_ERR_CONFIG, "%s: read failed: "
-			    "%s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-
-	st = pv_dotenv_parse(out, text, got, path, err);
-out:
+	st = pv_dotenv_parse(out, text, len, path, err);
 	free(text);
-	close(fd);
 	return st;
 }
 

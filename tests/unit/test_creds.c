@@ -161,7 +161,7 @@ Test(creds, oversized_file)
 	write_creds(text, len);
 	free(text);
 	cr_assert_eq(check(&err), PV_ERR_CONFIG);
-	cr_assert(strstr(err.text, "larger than 64 KiB") != NULL, "%s",
+	cr_assert(strstr(err.text, "larger than 65536 bytes") != NULL, "%s",
 	    err.text);
 }
 
@@ -171,6 +171,6 @@ Test(creds, missing_file)
 
 	snprintf(path, sizeof(path), "/nonexistent/pv.creds");
 	cr_assert_eq(check(&err), PV_ERR_CONFIG);
-	cr_assert(strstr(err.text, "cannot open /nonexistent/pv.creds") !=
-	    NULL, "%s", err.text);
+	cr_assert(strstr(err.text, "NATS_CREDS: /nonexistent/pv.creds: cannot "
+	    "open") != NULL, "%s", err.text);
 }
