@@ -110,7 +110,7 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	/*
 	 * nats.c hands each callback the server's words for its own error in
 	 * the thread's last error.  The connection's last error is shared and
-	 * may already hold the next one.  (Both calls return the error's
+	 * may already contain the next one.  (Both calls return the error's
 	 * status, not whether they succeeded.)
 	 */
 	text = nats_GetLastError(&last);

@@ -263,7 +263,7 @@ is_subject_token(const char *s)
 	return true;
 }
 
-/* Builds the message of m for stream; its subject goes to subject. */
+/* Builds the message of m for stream and writes its subject to subject. */
 static pv_status
 build_msg(const pv_publisher *pub, const char *stream,
 	const pv_publish_msg *m, char subject[PV_SUBJECT_MAX], natsMsg **out,

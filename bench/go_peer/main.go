@@ -3,7 +3,7 @@
 // server in front.  It checks a Voter.VoterRegistered event about as the
 // suite does (valid UTF-8, one JSON object, no unknown fields, ids, name,
 // e-mail address), publishes it compactly to JetStream with the suite's
-// headers, and answers 200 with {} once the broker has acknowledged it.
+// headers, and returns 200 with {} once the broker has acknowledged it.
 // Unlike the suite it matches keys regardless of case, keeps the last of
 // duplicate keys, accepts an escaped unpaired surrogate as U+FFFD, counts
 // only white space as blank, and uses ids as received.  Each request's goroutine waits

@@ -154,17 +154,42 @@ Test(cli, check_shows_scheduling)
 	    "%s", out);
 }
 
-Test(cli, check_warns_readable_creds)
+/*
+ * A credentials file with the user seed made from the bytes 1 to 32, or
+ * with that seed's checksum broken by its last character.
+ */
+#define CREDS(last) "-----BEGIN NATS USER JWT-----\n" \
+	"eyJ0.e30.c2ln\n------END NATS USER JWT------\n\n" \
+	"-----BEGIN USER NKEY SEED-----\n" \
+	"SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5C" last "\n" \
+	"------END USER NKEY SEED------\n"
+
+/*
+ * Writes text to a new file named from template path, with mode, and
+ * sets env to the settings of a --check against no broker with that file
+ * as NATS_CREDS.
+ */
+static void
+write_creds(char *path, const char *text, mode_t mode, char *env,
+	size_t env_size)
 {
-	char path[] = "/tmp/pv-cli-creds-XXXXXX", env[256], out[4096];
 	int fd = mkstemp(path);
 
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(fchmod(fd, 0644), 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	cr_assert_eq(fchmod(fd, mode), 0);
 	close(fd);
-	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
+	snprintf(env, env_size, "NATS_URL=nats://127.0.0.1:1 "
 	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=500 NATS_CREDS=%s", path);
-	run(env, "--check", NULL, out, sizeof(out));
+}
+
+Test(cli, check_warns_readable_creds)
+{
+	char path[] = "/tmp/pv-cli-creds-XXXXXX", env[256], out[4096];
+
+	write_creds(path, CREDS("Q"), 0644, env, sizeof(env));
+	cr_expect_eq(run(env, "--check", NULL, out, sizeof(out)), 69, "%s",
+	    out);
 	unlink(path);
 	cr_expect(strstr(out, "warning: /tmp/pv-cli-creds-") != NULL, "%s", out);
 	cr_expect(strstr(out, "is readable by other users; it holds the NKey "
@@ -174,20 +199,9 @@ Test(cli, check_warns_readable_creds)
 /* A seed whose checksum fails: nats.c could never sign with it. */
 Test(cli, check_rejects_bad_creds_seed)
 {
-	static const char creds[] = "-----BEGIN NATS USER JWT-----\n"
-	    "eyJ0.e30.c2ln\n------END NATS USER JWT------\n\n"
-	    "-----BEGIN USER NKEY SEED-----\n"
-	    "SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CA\n"
-	    "------END USER NKEY SEED------\n";
 	char path[] = "/tmp/pv-cli-creds-XXXXXX", env[256], out[4096];
-	int fd = mkstemp(path);
 
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, creds, sizeof(creds) - 1),
-	    (ssize_t)sizeof(creds) - 1);
-	close(fd);
-	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
-	    "NATS_CREDS=%s", path);
+	write_creds(path, CREDS("A"), 0600, env, sizeof(env));
 	cr_expect_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
 	    out);
 	unlink(path);
