@@ -131,19 +131,6 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 	    "error: %s", shown);
 }
 
-pv_status
-pv_broker_denied(pv_publisher *pub, pv_error *err, const char *stream)
-{
-	pv_status st;
-
-	pthread_mutex_lock(&pub->denied_lock);
-	st = pv_error_set(err, PV_ERR_BROKER, "the broker denied publishing "
-	    "to stream %s: %s; check the broker user's permissions", stream,
-	    pub->publish_denied_text);
-	pthread_mutex_unlock(&pub->denied_lock);
-	return st;
-}
-
 /*
  * Fails the health check while the last publish was denied, for up to
  * PV_DENIED_HEALTH_MS.

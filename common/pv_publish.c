@@ -300,10 +300,13 @@ build_msg(const pv_publisher *pub, const char *stream,
 	return PV_OK;
 }
 
-/* Maps a failed js_PublishMsg to a status and an operator's message. */
+/*
+ * Maps a failed publish to subject to a status and an operator's
+ * message.
+ */
 static pv_status
-publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
-	pv_error *err)
+publish_failure(pv_publisher *pub, int index, const char *subject,
+	natsStatus s, jsErrCode jerr, pv_error *err)
 {
 	const char *stream = pub->cfg->streams[index];
 	char what[128];
@@ -320,8 +323,11 @@ publish_failure(pv_publisher *pub, int index, natsStatus s, jsErrCode jerr,
 		    "message for %s (stream deleted, JetStream disabled or "
 		    "electing a leader)", stream);
 	}
+	/* The server's own words are logged when the denial arrives. */
 	if (s == NATS_NOT_PERMITTED)
-		return pv_broker_denied(pub, err, stream);
+		return pv_error_set(err, PV_ERR_BROKER, "the broker denied "
+		    "publishing to %s (stream %s); check the broker user's "
+		    "permissions", subject, stream);
 	if (jerr == JS_ERR_MESSAGE_TOO_LARGE)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s rejected "
 		    "the message as too large", stream);
@@ -428,7 +434,8 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	else if (s == NATS_OK)
 		s = w.status;
 	if (s != NATS_OK) {
-		st = publish_failure(pub, index, s, w.done ? w.code : 0, err);
+		st = publish_failure(pub, index, subject, s,
+		    w.done ? w.code : 0, err);
 		goto out;
 	}
 	if (w.duplicate)

@@ -153,13 +153,6 @@ void pv_broker_drop(pv_publisher *pub);
 pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
 
 /*
- * Records in err, as PV_ERR_BROKER, that the server denied a publish to
- * stream, with the server's words.
- */
-pv_status pv_broker_denied(pv_publisher *pub, pv_error *err,
-	const char *stream);
-
-/*
  * Returns why pub is not connected: "authentication failed" or
  * "reconnecting".
  */

@@ -182,8 +182,10 @@ Test(permissions, denied_publish_fails_fast)
 	log = pvt_auth_read_file(site.handler.log_path);
 	cr_assert_not_null(log);
 	cr_expect_not_null(strstr(log, "the broker denied publishing to "
-	    "stream election: Permissions Violation for Publish to"), "%s",
-	    log);
+	    "election.01HV6Z3R8Y5A0B9C7D2E4F6G8K.voter.VoterRegistered "
+	    "(stream election)"), "%s", log);
+	cr_expect_not_null(strstr(log, "Permissions Violation for Publish "
+	    "to"), "%s", log);
 	free(log);
 }
 
