@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,20 +406,21 @@ check_file(const char *name, const char *path, bool *world_readable,
 	pv_error *err)
 {
 	struct stat sb;
-	FILE *f;
+	int fd, saved;
 
 	if (path == NULL)
 		return PV_OK;
-	f = fopen(path, "r");
-	if (f == NULL || fstat(fileno(f), &sb) != 0) {
-		int saved = errno;
 
-		if (f != NULL)
-			fclose(f);
+	/* O_NONBLOCK: opening a FIFO would otherwise hang the start. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
 		return pv_error_set(err, PV_ERR_CONFIG, "%s: cannot open "
 		    "%s: %s", name, path, strerror(saved));
 	}
-	fclose(f);
+	close(fd);
 	if (!S_ISREG(sb.st_mode))
 		return pv_error_set(err, PV_ERR_CONFIG, "%s: %s is not a "
 		    "regular file", name, path);

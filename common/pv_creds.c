@@ -120,6 +120,13 @@ pv_creds_check(const char *path, pv_error *err)
 		    "lines of dashes as nsc writes them", path);
 		goto out;
 	}
+	/* nats.c 3.4.1 keeps the '\r' of a CRLF line end in the seed. */
+	if (value[1][len[1]] == '\r') {
+		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: the NKey "
+		    "seed line in %s ends with CRLF, which nats.c 3.4.1 cannot "
+		    "read; convert the file to LF line ends (dos2unix)", path);
+		goto out;
+	}
 	if (len[1] >= sizeof(seed)) {
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: the NKey "
 		    "seed in %s is longer than %d characters", path,

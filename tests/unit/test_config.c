@@ -307,6 +307,24 @@ Test(config, world_readable_secret_files)
 	unlink(path);
 }
 
+/* Opening a FIFO without O_NONBLOCK would block until a writer comes. */
+Test(config, fifo_setting_file_rejected, .timeout = 10)
+{
+	char path[] = "/tmp/pv-config-fifo-XXXXXX", setting[96];
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_not_null(mkdtemp(path));
+	snprintf(setting, sizeof(setting), "NATS_CA=%s/ca.pem", path);
+	cr_assert_eq(mkfifo(setting + strlen("NATS_CA="), 0600), 0);
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "is not a regular file") != NULL, "%s",
+	    err.text);
+	unlink(setting + strlen("NATS_CA="));
+	rmdir(path);
+}
+
 Test(config, memphis_user_without_password)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",

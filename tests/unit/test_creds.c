@@ -70,8 +70,9 @@ check(pv_error *err)
 }
 
 /*
- * Layouts nats.c reads: nsc's, CRLF line ends, and any boundary line that
- * ends with "---" after three other dashes.
+ * Layouts nats.c 3.4.1 reads: nsc's, CRLF line ends except on the seed
+ * line, and any boundary line that ends with "---" after three other
+ * dashes.
  */
 Test(creds, accepted_layouts)
 {
@@ -79,8 +80,8 @@ Test(creds, accepted_layouts)
 		CREDS(TEST_SEED),
 		"-----BEGIN NATS USER JWT-----\r\n"
 		"eyJ0.e30.c2ln\r\n------END NATS USER JWT------\r\n\r\n"
-		"-----BEGIN USER NKEY SEED-----\r\n" TEST_SEED "\r\n"
-		"------END USER NKEY SEED------\r\n",
+		"-----BEGIN USER NKEY SEED-----\n" TEST_SEED "\n"
+		"------END USER NKEY SEED------\n",
 		"  -----BEGIN NATS USER JWT-----\n"
 		"eyJ0.e30.c2ln\n# ---END NATS USER JWT---\n"
 		"\t-----BEGIN USER NKEY SEED-----\n" TEST_SEED "\n"
@@ -112,6 +113,22 @@ Test(creds, many_lines_before_sections)
 	write_creds(text, used + sizeof(sections) - 1);
 	free(text);
 	cr_assert_eq(check(&err), PV_OK, "%s", err.text);
+}
+
+/* nats.c 3.4.1 would sign with the seed and its '\r', which fails. */
+Test(creds, crlf_seed_line_rejected)
+{
+	static const char text[] = "-----BEGIN NATS USER JWT-----\r\n"
+	    "eyJ0.e30.c2ln\r\n------END NATS USER JWT------\r\n\r\n"
+	    "-----BEGIN USER NKEY SEED-----\r\n" TEST_SEED "\r\n"
+	    "------END USER NKEY SEED------\r\n";
+	pv_error err;
+
+	write_creds(text, sizeof(text) - 1);
+	cr_assert_eq(check(&err), PV_ERR_CONFIG);
+	cr_assert(strstr(err.text, "ends with CRLF") != NULL, "%s", err.text);
+	cr_assert(strstr(err.text, "SUAAC") == NULL, "seed in \"%s\"",
+	    err.text);
 }
 
 Test(creds, bad_checksum_named)
