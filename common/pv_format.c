@@ -292,6 +292,9 @@ pv_format_date_time_error(const char *s, size_t len, bool *zone_missing)
 		return "input is too short";
 	if (!read_digits(s, 4, &year))
 		return "invalid character in year";
+	/* Python's datetime, which the consumers use, has no year 0. */
+	if (year == 0)
+		return "year value is outside expected range of 1-9999";
 	if (s[4] != '-' || s[7] != '-')
 		return "invalid date separator, expected `-`";
 	if (!read_digits(s + 5, 2, &month) || month < 1 || month > 12)
@@ -307,9 +310,12 @@ pv_format_date_time_error(const char *s, size_t len, bool *zone_missing)
 		return "hour value is outside expected range of 0-23";
 	if (!read_digits(s + 14, 2, &minute) || minute > 59)
 		return "minute value is outside expected range of 0-59";
-	/* 60 is a leap second. */
-	if (!read_digits(s + 17, 2, &second) || second > 60)
-		return "second value is outside expected range of 0-60";
+	/*
+	 * RFC 3339 allows a leap second (60), but Python's datetime, which
+	 * the consumers use, cannot hold one.
+	 */
+	if (!read_digits(s + 17, 2, &second) || second > 59)
+		return "second value is outside expected range of 0-59";
 
 	if (pos < len && s[pos] == '.') {
 		for (digits = 0; ++pos < len && s[pos] >= '0' &&

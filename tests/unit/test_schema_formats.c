@@ -213,7 +213,8 @@ Test(format_date, accepted)
 	expect_date("2026-05-01T11:00:00-23:59", NULL);
 	expect_date("2024-02-29T00:00:00Z", NULL);
 	expect_date("2000-02-29T00:00:00Z", NULL);
-	expect_date("2026-12-31T23:59:60Z", NULL);
+	expect_date("0001-01-01T00:00:00Z", NULL);
+	expect_date("9999-12-31T23:59:59.999999Z", NULL);
 }
 
 Test(format_date, no_zone)
@@ -241,6 +242,8 @@ Test(format_date, rejected)
 	expect_date("2026-05-01T24:00:00Z", "datetime_parsing");
 	expect_date("2026-05-01T09:60:00Z", "datetime_parsing");
 	expect_date("2026-05-01T09:00:61Z", "datetime_parsing");
+	expect_date("2026-12-31T23:59:60Z", "datetime_parsing");
+	expect_date("0000-01-01T00:00:00Z", "datetime_parsing");
 	expect_date("2026-05-01T09:00:00.Z", "datetime_parsing");
 	expect_date("2026-05-01T09:00:00+24:00", "datetime_parsing");
 	expect_date("2026-05-01T09:00:00+02:60", "datetime_parsing");
