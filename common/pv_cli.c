@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pv_fdlimit.h"
 #include "pv_json.h"
 #include "pv_log.h"
 #include "pv_schema.h"
@@ -55,16 +56,18 @@ print_help(const pv_aggregate *agg)
 	    "  PHOTOVOTE_<AGG>_STREAMS      streams of one aggregate only\n"
 	    "  PHOTOVOTE_CREATE_STREAMS     true: create a missing stream; "
 	    "false: bind only (true)\n"
-	    "  PHOTOVOTE_REPLICAS           replicas of a created stream "
+	    "  PHOTOVOTE_REPLICAS           replicas of a created stream, 1-5 "
 	    "(1)\n"
-	    "  PHOTOVOTE_DUPLICATE_WINDOW   de-duplication window, seconds "
+	    "  PHOTOVOTE_DUPLICATE_WINDOW   de-duplication window, 1-604800 s "
 	    "(120)\n"
-	    "  PHOTOVOTE_PUBLISH_TIMEOUT_MS time to wait for acknowledgements, "
-	    "milliseconds (2000)\n"
-	    "  PHOTOVOTE_MAX_BODY           largest request body, bytes "
-	    "(65536)\n"
-	    "  PHOTOVOTE_THREADS            requests in flight per process "
-	    "(16)\n"
+	    "  PHOTOVOTE_PUBLISH_TIMEOUT_MS acknowledgement time-out, 10-60000 "
+	    "ms (2000)\n"
+	    "  PHOTOVOTE_MAX_BODY           largest request body, 2-1048576 "
+	    "bytes (65536)\n"
+	    "  PHOTOVOTE_THREADS            requests in flight per process, "
+	    "1-256 (16);\n"
+	    "                               needs an open-file limit of about "
+	    "threads + 11\n"
 	    "  PHOTOVOTE_SCHED_BATCH        true: move from SCHED_OTHER to "
 	    "SCHED_BATCH (other\n"
 	    "                               policies stay); false: keep "
@@ -255,6 +258,7 @@ check(const pv_aggregate *agg, char *const *envp)
 	pv_buf report;
 	pv_error err;
 	pv_status st;
+	rlim_t raised_from;
 	int i;
 
 	pv_log_init(&log, agg->name, STDERR_FILENO);
@@ -270,7 +274,9 @@ check(const pv_aggregate *agg, char *const *envp)
 	    i++)
 		printf("warning: %s\n", warning);
 
-	if (pv_app_init(&app, agg, &cfg, &log, &err) != PV_OK) {
+	/* The limit that the handler would raise or fail on at start. */
+	if (pv_fdlimit_ensure(cfg.threads, &raised_from, &err) != PV_OK ||
+	    pv_app_init(&app, agg, &cfg, &log, &err) != PV_OK) {
 		fprintf(stderr, "%s: %s\n", err.status == PV_ERR_CONFIG ?
 		    "configuration" : "start", err.text);
 		pv_config_free(&cfg);

@@ -18,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "pv_cli.h"
+#include "pv_fdlimit.h"
 #include "pv_request.h"
 #include "pv_sched.h"
 
@@ -319,6 +320,7 @@ signal_name(int sig)
 	case SIGTERM: return "SIGTERM";
 	case SIGUSR1: return "SIGUSR1";
 	case SIGINT: return "SIGINT";
+	case SIGHUP: return "SIGHUP";
 	default: return "signal";
 	}
 }
@@ -341,13 +343,42 @@ wait_for_stop(server *srv, const sigset_t *stop_signals)
 	return 0;
 }
 
+/*
+ * Makes sure the open-file limit leaves the broker a descriptor next to
+ * the workers' (pv_fdlimit.h), raising the soft limit if needed.
+ */
+static int
+ensure_fd_limit(server *srv)
+{
+	struct rlimit now;
+	rlim_t old;
+	pv_error err;
+
+	pv_error_clear(&err);
+	if (pv_fdlimit_ensure(srv->cfg.threads, &old, &err) != PV_OK) {
+		pv_log(&srv->log, PV_LOG_ERROR, "%s: %s", err.status ==
+		    PV_ERR_CONFIG ? "configuration" : "start", err.text);
+		return err.status == PV_ERR_CONFIG ? PV_EXIT_CONFIG :
+		    PV_EXIT_SOFTWARE;
+	}
+	if (old != 0 && getrlimit(RLIMIT_NOFILE, &now) == 0)
+		pv_log(&srv->log, PV_LOG_INFO, "raised the open-file limit "
+		    "from %llu to %llu for %d thread(s)",
+		    (unsigned long long)old, (unsigned long long)now.rlim_cur,
+		    srv->cfg.threads);
+	return PV_EXIT_OK;
+}
+
 static int
 serve_fastcgi(server *srv, const sigset_t *stop_signals)
 {
 	struct timespec pause = { 0, 50 * 1000000L };
 	pthread_t *threads;
-	int i, started = 0, sig, grace_ms, waited_ms;
+	int i, started = 0, sig, grace_ms, waited_ms, status;
 
+	status = ensure_fd_limit(srv);
+	if (status != PV_EXIT_OK)
+		return status;
 	threads = calloc((size_t)srv->cfg.threads, sizeof(*threads));
 	if (threads == NULL) {
 		pv_log(&srv->log, PV_LOG_ERROR, "out of memory");
@@ -512,10 +543,13 @@ run(server *srv, const pv_aggregate *agg)
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGUSR1);
 	sigaddset(&stop_signals, SIGINT);
+	/* Sent when the terminal of "spawn-fcgi -n" closes, or to reload. */
+	sigaddset(&stop_signals, SIGHUP);
 	sigemptyset(&blocked);
 	sigaddset(&blocked, SIGTERM);
 	sigaddset(&blocked, SIGUSR1);
 	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
 	sigaddset(&blocked, PV_WAKE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 	memset(&wake, 0, sizeof(wake));

@@ -3,7 +3,8 @@
  *
  * Started by a web server with a listening socket on descriptor 0, it
  * serves FastCGI requests on cfg->threads worker threads until SIGTERM,
- * SIGUSR1 or SIGINT, finishing the requests in hand before it exits.
+ * SIGUSR1, SIGINT or SIGHUP, finishing the requests in hand before it
+ * exits.
  * Started as a CGI program (descriptor 0 is no socket and
  * GATEWAY_INTERFACE is set), it handles the one request in its
  * environment and exits.  Run from a terminal with

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
+
 #include "pvt_fcgi.h"
 #include "pvt_suite.h"
 
@@ -27,6 +29,8 @@ pvt_solo_open(pvt_solo *solo, const char *tag)
 	solo->handler = -1;
 	solo->setting[0] = '\0';
 	solo->start_policy = -1;
+	solo->fd_soft = 0;
+	solo->fd_hard = 0;
 	if (!pvt_tmpdir_make(solo->dir, sizeof(solo->dir), tag))
 		return false;
 	snprintf(solo->socket_path, sizeof(solo->socket_path), "%s/h.sock",
@@ -121,6 +125,21 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 			}
 		}
 
+		if (solo->fd_soft != 0 || solo->fd_hard != 0) {
+			struct rlimit rl;
+
+			getrlimit(RLIMIT_NOFILE, &rl);
+			if (solo->fd_soft != 0)
+				rl.rlim_cur = solo->fd_soft;
+			if (solo->fd_hard != 0)
+				rl.rlim_max = solo->fd_hard;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+				fprintf(stderr, "pvt: setrlimit RLIMIT_NOFILE "
+				    "failed: %s\n", strerror(errno));
+				_exit(126);
+			}
+		}
+
 		/* Nothing of the test process's own leaks into the handler. */
 		for (fd = 3; fd < 1024; fd++)
 			close(fd);
@@ -176,6 +195,52 @@ pvt_solo_answers_404(const pvt_solo *solo, int timeout_ms)
 	    &out) && strstr(out, "Status: 404") != NULL;
 	free(out);
 	return ok;
+}
+
+void
+pvt_solo_store_event(const pvt_solo *solo, int digit)
+{
+	static const char format[] =
+	    "{\"id\":\"5c4ed0a1-7a2b-4c8d-9e6f-0a1b2c3d4e5%d\","
+	    "\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\","
+	    "\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8H\","
+	    "\"name\":\"Ada\",\"email\":\"ada@example.org\"}";
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/voter/", "SCRIPT_NAME", "/voter", "PATH_INFO", "/",
+	    "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
+	    "application/json", "CONTENT_LENGTH", NULL, NULL };
+	pvt_stream_state before = pvt_suite_stream_state(), after;
+	char event[256], length[16], *out = NULL;
+
+	snprintf(event, sizeof(event), format, digit);
+	snprintf(length, sizeof(length), "%zu", strlen(event));
+	params[13] = length;
+	cr_assert(pvt_fcgi_request(solo->socket_path, params, event,
+	    strlen(event), 5000, &out));
+	after = pvt_suite_stream_state();
+	cr_expect(strstr(out, "Status: 200") != NULL, "response: %s", out);
+	cr_expect_eq(after.messages, before.messages + 1, "%llu -> %llu: %s",
+	    (unsigned long long)before.messages,
+	    (unsigned long long)after.messages, out);
+	free(out);
+}
+
+bool
+pvt_solo_log_contains(const pvt_solo *solo, const char *log_name,
+	const char *text)
+{
+	char path[PVT_PATH_MAX + 80], buf[8192];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", solo->dir, log_name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, text) != NULL;
 }
 
 void

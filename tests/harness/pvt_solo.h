@@ -7,6 +7,7 @@
 #define PVT_SOLO_H
 
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "pvt_proc.h"
@@ -19,6 +20,8 @@ typedef struct pvt_solo {
 	pid_t handler;				/* pvt_solo_serve's, or -1 */
 	char setting[64];	/* one more "NAME=value" for the handler, or "" */
 	int start_policy;	/* sched(7) policy it starts under, or -1 */
+	rlim_t fd_soft;		/* its RLIMIT_NOFILE soft limit, or 0 */
+	rlim_t fd_hard;		/* its RLIMIT_NOFILE hard limit, or 0 */
 } pvt_solo;
 
 /* Creates the directory and the listening socket; tag names the directory. */
@@ -29,7 +32,8 @@ bool pvt_solo_valgrind(void);
 
 /*
  * Starts voter.fcgi (from $PV_BUILD) with threads workers,
- * solo->setting in its environment and solo->start_policy, the socket as
+ * solo->setting in its environment, solo->start_policy and the
+ * descriptor limits solo->fd_soft and fd_hard, the socket as
  * its descriptor 0 and its standard error in <dir>/<log_name>, under
  * valgrind when pvt_solo_valgrind().  Returns the pid, or -1.  The caller
  * stops it with pvt_solo_stop or with a signal and pvt_solo_wait_exit.
@@ -68,6 +72,16 @@ bool pvt_solo_serve(pvt_solo *solo, int threads);
  * not count a failure in .fini.
  */
 bool pvt_solo_end(pvt_solo *solo, int timeout_ms);
+
+/*
+ * Posts a VoterRegistered event with an id ending in digit to
+ * solo->handler and expects 200 and one more message in the stream.
+ */
+void pvt_solo_store_event(const pvt_solo *solo, int digit);
+
+/* Returns true when <dir>/<log_name> contains text (in its first 8 KiB). */
+bool pvt_solo_log_contains(const pvt_solo *solo, const char *log_name,
+	const char *text);
 
 /* Copies the end of every log in the directory to stderr. */
 void pvt_solo_print_logs(const pvt_solo *solo);

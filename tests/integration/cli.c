@@ -69,7 +69,7 @@ Test(cli, help_lists_settings)
 	cr_assert_eq(run("", "--help", NULL, out, sizeof(out)), 0);
 	cr_expect(strstr(out, "PHOTOVOTE_PUBLISH_TIMEOUT_MS") != NULL, "%s",
 	    out);
-	cr_expect(strstr(out, "milliseconds (2000)") != NULL, "%s", out);
+	cr_expect(strstr(out, "10-60000 ms (2000)") != NULL, "%s", out);
 	cr_expect(strstr(out, "/voter/health") != NULL, "%s", out);
 }
 
@@ -128,6 +128,19 @@ Test(cli, check_unavailable_without_broker)
 	    sizeof(out)), 69, "%s", out);
 	cr_expect(strstr(out, "\"status\":\"unavailable\"") != NULL, "%s",
 	    out);
+}
+
+/* A hard limit that leaves the broker no descriptor is a setting error. */
+Test(cli, check_rejects_low_fd_limit)
+{
+	char env[256], out[4096];
+
+	snprintf(env, sizeof(env), "NATS_URL=%s PHOTOVOTE_THREADS=16",
+	    getenv(PVT_ENV_NATS_URL));
+	cr_assert_eq(run_with("prlimit --nofile=16:16", env, "--check", NULL,
+	    out, sizeof(out)), 78, "%s", out);
+	cr_expect(strstr(out, "configuration: PHOTOVOTE_THREADS=16 needs ") !=
+	    NULL, "%s", out);
 }
 
 /* The runner's own policy must not decide the output: chrt sets it. */

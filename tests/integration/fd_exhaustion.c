@@ -106,18 +106,7 @@ answers_404(void)
 static bool
 log_contains(void *text)
 {
-	char path[PVT_PATH_MAX + 16], buf[8192];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/handler.log", solo.dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return strstr(buf, text) != NULL;
+	return pvt_solo_log_contains(&solo, "handler.log", text);
 }
 
 /* Returns true when at least *least threads of the handler wait in accept(). */

@@ -22,13 +22,6 @@
 #define WORKERS 2
 #define WAIT_MS 5000
 
-/* A VoterRegistered event; each test gives it an id ending in its digit. */
-static const char event_format[] =
-    "{\"id\":\"5c4ed0a1-7a2b-4c8d-9e6f-0a1b2c3d4e5%d\","
-    "\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\","
-    "\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8H\","
-    "\"name\":\"Ada\",\"email\":\"ada@example.org\"}";
-
 static pvt_solo solo;
 
 static void
@@ -41,30 +34,6 @@ static void
 teardown(void)
 {
 	pvt_solo_close(&solo);
-}
-
-/* Posts the event with id digit to the handler and expects it stored. */
-static void
-store_event(int digit)
-{
-	static const char *params[] = { "REQUEST_METHOD", "POST",
-	    "REQUEST_URI", "/voter/", "SCRIPT_NAME", "/voter", "PATH_INFO",
-	    "/", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
-	    "application/json", "CONTENT_LENGTH", NULL, NULL };
-	pvt_stream_state before = pvt_suite_stream_state(), after;
-	char event[256], length[16], *out = NULL;
-
-	snprintf(event, sizeof(event), event_format, digit);
-	snprintf(length, sizeof(length), "%zu", strlen(event));
-	params[13] = length;
-	cr_assert(pvt_fcgi_request(solo.socket_path, params, event,
-	    strlen(event), WAIT_MS, &out));
-	after = pvt_suite_stream_state();
-	cr_expect(strstr(out, "Status: 200") != NULL, "response: %s", out);
-	cr_expect_eq(after.messages, before.messages + 1, "%llu -> %llu: %s",
-	    (unsigned long long)before.messages,
-	    (unsigned long long)after.messages, out);
-	free(out);
 }
 
 /*
@@ -107,7 +76,7 @@ expect_policy_after_publish(int digit, int policy)
 	int threads;
 
 	cr_assert(pvt_solo_serve(&solo, WORKERS));
-	store_event(digit);
+	pvt_solo_store_event(&solo, digit);
 	threads = expect_policy(policy);
 	cr_expect_geq(threads, 1 + WORKERS + 3, "%d threads", threads);
 	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
@@ -144,7 +113,7 @@ Test(sched_policy, reset_on_fork_moves_to_batch)
 
 	solo.start_policy = SCHED_OTHER | SCHED_RESET_ON_FORK;
 	cr_assert(pvt_solo_serve(&solo, WORKERS));
-	store_event(4);
+	pvt_solo_store_event(&solo, 4);
 	main_policy = sched_getscheduler(solo.handler);
 	cr_expect_eq(main_policy, SCHED_BATCH | SCHED_RESET_ON_FORK,
 	    "main thread: policy %d", main_policy);

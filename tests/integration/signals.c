@@ -1,8 +1,8 @@
 /*
  * Stop signals: a handler started on its own listening socket (as
- * spawn-fcgi or mod_fcgid start it) exits cleanly on SIGTERM, whether idle
- * or in the middle of a request, and never stops a sibling process that
- * shares its socket.
+ * spawn-fcgi or mod_fcgid start it) exits cleanly on SIGTERM, SIGUSR1,
+ * SIGINT and SIGHUP, whether idle or in the middle of a request, and
+ * never stops a sibling process that shares its socket.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -78,19 +78,32 @@ Test(signals, idle_handler_exits_on_sigterm)
 	cr_assert_eq(WEXITSTATUS(status), 0);
 }
 
-Test(signals, sigusr1_also_stops)
+/*
+ * The other stop signals.  A terminal closing under "spawn-fcgi -n"
+ * sends SIGHUP.
+ */
+Test(signals, other_stop_signals_stop)
 {
-	pid_t pid = start_handler("usr1.log");
+	static const int signals[] = { SIGUSR1, SIGINT, SIGHUP };
+	char log_name[32];
+	size_t i;
+	pid_t pid;
 	int status;
 
-	cr_assert(answers_404());
-	cr_assert_eq(kill(pid, SIGUSR1), 0);
-	status = wait_exit(pid, EXIT_DEADLINE_MS);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		snprintf(log_name, sizeof(log_name), "signal-%d.log",
+		    signals[i]);
+		pid = start_handler(log_name);
+		cr_assert(answers_404(), "signal %d", signals[i]);
+		cr_assert_eq(kill(pid, signals[i]), 0);
+		status = wait_exit(pid, EXIT_DEADLINE_MS);
 
-	cr_assert_neq(status, -1, "no exit within %d ms of SIGUSR1",
-	    EXIT_DEADLINE_MS);
-	cr_assert(WIFEXITED(status));
-	cr_assert_eq(WEXITSTATUS(status), 0);
+		cr_assert_neq(status, -1, "no exit within %d ms of signal %d",
+		    EXIT_DEADLINE_MS, signals[i]);
+		cr_assert(WIFEXITED(status), "signal %d: ended by signal %d",
+		    signals[i], WTERMSIG(status));
+		cr_assert_eq(WEXITSTATUS(status), 0, "signal %d", signals[i]);
+	}
 }
 
 Test(signals, sibling_keeps_serving)
