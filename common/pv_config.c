@@ -113,6 +113,36 @@ last_at(const char *s, const char *end)
 }
 
 /*
+ * Returns true for a byte that nats.c 3.4.1 cannot send as a user,
+ * password or token: it copies them into its JSON CONNECT message
+ * without escaping, so a '"' or '\\' there makes the server reject every
+ * login.
+ */
+static bool
+is_unsendable(unsigned char c)
+{
+	return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
+/*
+ * Returns true when the user info of url (before its last '@') has an
+ * unsendable byte.  (nats.c 3.4.1 sends it without percent-decoding.)
+ */
+static bool
+has_unsendable_user_info(const char *url, size_t len)
+{
+	const char *end = url + len, *p = url, *at;
+
+	while (p + 2 < end && memcmp(p, "://", 3) != 0)
+		p++;
+	at = last_at(p, end);
+	for (p += 3; at != NULL && p < at; p++)
+		if (is_unsendable((unsigned char)*p))
+			return true;
+	return false;
+}
+
+/*
  * Accepts "<scheme>://[user:password@]<host>[:<port>[/]]" with the
  * scheme nats:// or tls:// (nats.c 3.4.1 has no WebSocket support) and a
  * port from 1 to 65535.  A path is rejected because a NATS server has
@@ -238,6 +268,11 @@ parse_servers(pv_config *cfg, const char *name, const char *list,
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
 			    "%d has a password but no user name; write "
 			    "user:password@ or set NATS_USER and NATS_PASSWORD",
+			    name, entry);
+		if (has_unsendable_user_info(start, len))
+			return pv_error_set(err, PV_ERR_CONFIG, "%s: the user "
+			    "or password of server URL %d contains '\"', '\\' "
+			    "or a control character, which nats.c cannot send",
 			    name, entry);
 		if (!is_server_url(start, len))
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: server URL "
@@ -445,18 +480,14 @@ check_credential_files(pv_config *cfg, pv_error *err)
 	return PV_OK;
 }
 
-/*
- * nats.c 3.4.1 copies user, password and token into its JSON CONNECT
- * message without escaping them, so a '"' or '\\' there makes the server
- * reject every login.  Such values fail here, by name only.
- */
+/* Rejects a user, password or token that nats.c cannot send, by name only. */
 static pv_status
 check_connect_string(const char *name, const char *value, pv_error *err)
 {
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)value; p != NULL && *p != '\0'; p++)
-		if (*p == '"' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+		if (is_unsendable(*p))
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: contains "
 			    "'\"', '\\' or a control character, which nats.c "
 			    "cannot send", name);

@@ -107,7 +107,7 @@ Test(config, log_settings_survive_failure)
 Test(config, server_list)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
-	    "NATS_URL=nats://a:4222, nats://u:p@b:4223,nats://[::1]:4224",
+	    "NATS_URL=nats://a:4222, nats://u:p%25@b:4223,nats://[::1]:4224",
 	    NULL };
 	pv_config cfg;
 	pv_error err;
@@ -115,7 +115,7 @@ Test(config, server_list)
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert_eq(cfg.server_count, 3);
 	cr_assert_str_eq(cfg.servers[0], "nats://a:4222");
-	cr_assert_str_eq(cfg.servers[1], "nats://u:p@b:4223");
+	cr_assert_str_eq(cfg.servers[1], "nats://u:p%25@b:4223");
 	cr_assert_str_eq(cfg.servers[2], "nats://[::1]:4224");
 	pv_config_free(&cfg);
 }
@@ -395,6 +395,9 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=wss://h:443", "NATS_URL" },
 		{ "NATS_URL=nats://u:p@ss@:4222", "NATS_URL" },
 		{ "NATS_URL=nats://:pw@h:4222", "no user name" },
+		{ "NATS_URL=nats://u:S3c\"ret@h:4222", "nats.c cannot send" },
+		{ "NATS_URL=nats://u\\x:p@h:4222", "nats.c cannot send" },
+		{ "NATS_URL=nats://a:1,nats://u:p\"@h:2", "server URL 2" },
 		{ "NATS_URL=nats://a:1,tls://b:2", "mixes tls://" },
 		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
 		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
