@@ -118,6 +118,7 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
 		natsConnection_GetLastError(nc, &text);
 	if (text == NULL || text[0] == '\0')
 		text = natsStatus_GetText(s);
+	text = pv_log_skip_location(text);
 	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
 	if (s == NATS_NOT_PERMITTED) {
 		pthread_mutex_lock(&pub->denied_lock);
@@ -179,7 +180,7 @@ pv_status
 pv_broker_failure(pv_error *err, const char *what, natsStatus s)
 {
 	natsStatus last = NATS_OK;
-	const char *detail = nats_GetLastError(&last);
+	const char *detail = pv_log_skip_location(nats_GetLastError(&last));
 
 	return pv_error_set(err, PV_ERR_BROKER, "%s failed: %s%s%s", what,
 	    natsStatus_GetText(s), detail != NULL && detail[0] != '\0' ?
@@ -348,11 +349,12 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 	natsStatus last = NATS_OK;
 	const char *detail = nats_GetLastError(&last);
 	char reason[256], servers[512];
-	const char *hint = "";
+	const char *hint = "", *names;
 	bool auth, no_tls;
 
 	if (detail == NULL || detail[0] == '\0')
 		detail = natsStatus_GetText(s);
+	detail = pv_log_skip_location(detail);
 	auth = s == NATS_CONNECTION_AUTH_FAILED || last ==
 	    NATS_CONNECTION_AUTH_FAILED || strstr(detail, "uthoriz") != NULL ||
 	    strstr(detail, "uthentic") != NULL;
@@ -372,11 +374,16 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 		hint = "; set NATS_CA to the CA certificate that signed the "
 		    "broker's certificate";
 
-	if (auth)
+	names = pv_config_credential_names(pub->cfg);
+	if (auth && names != NULL)
 		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",
-		    "broker authentication failed at %s (%s); check NATS_USER "
-		    "and NATS_PASSWORD, NATS_TOKEN or NATS_CREDS", servers,
-		    reason);
+		    "broker authentication failed at %s (%s); check %s",
+		    servers, reason, names);
+	else if (auth)
+		pv_log_limited(pub->log, PV_LOG_ERROR, "connect: auth",
+		    "broker authentication failed at %s (%s); the broker "
+		    "requires credentials: set NATS_USER and NATS_PASSWORD, "
+		    "NATS_TOKEN or NATS_CREDS", servers, reason);
 	else
 		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
 		    "broker not reachable at %s (%s%s); connecting in the "

@@ -31,6 +31,7 @@ typedef struct pv_config {
 	int server_count;
 	char *user;
 	char *password;			/* secret */
+	bool user_from_memphis;		/* MEMPHIS_USERNAME set the user */
 	char *token;			/* secret */
 	char *creds_file;		/* JWT + NKey seed file */
 	char *ca_file;			/* TLS: CA certificates */
@@ -86,6 +87,14 @@ bool pv_config_has_tls_urls(const pv_config *cfg);
 
 /* Returns true when a server URL contains user info ("user@", "u:p@"). */
 bool pv_config_url_has_user_info(const pv_config *cfg);
+
+/*
+ * Returns the static names of the settings that hold the credentials in
+ * use, for a message about a failed login: "NATS_CREDS", "NATS_TOKEN",
+ * "NATS_USER and NATS_PASSWORD", "MEMPHIS_USERNAME and MEMPHIS_PASSWORD"
+ * or "the user info in NATS_URL"; NULL when none is set.
+ */
+const char *pv_config_credential_names(const pv_config *cfg);
 
 /* Size of a pv_config_file_warning text: a path of PATH_MAX bytes fits. */
 #define PV_CONFIG_WARNING_MAX	4200

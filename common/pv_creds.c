@@ -3,6 +3,7 @@
 
 #include "pv_creds.h"
 #include "pv_file.h"
+#include "pv_log.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,21 +78,6 @@ find_sections(const char *text, const char *value[2], size_t len[2])
 	return found;
 }
 
-/*
- * Returns nats.c's error text without the source location it starts
- * with, such as "(nkeys.c:83): ".
- */
-static const char *
-without_location(const char *text)
-{
-	const char *end;
-
-	if (text[0] != '(' || (end = strstr(text, "): ")) == NULL ||
-	    memchr(text, ' ', (size_t)(end - text)) != NULL)
-		return text;
-	return end + 3;
-}
-
 pv_status
 pv_creds_check(const char *path, pv_error *err)
 {
@@ -142,7 +128,7 @@ pv_creds_check(const char *path, pv_error *err)
 		reason = nats_GetLastError(&last);
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_CREDS: the NKey "
 		    "seed in %s is not valid: %s", path, reason != NULL &&
-		    reason[0] != '\0' ? without_location(reason) :
+		    reason[0] != '\0' ? pv_log_skip_location(reason) :
 		    natsStatus_GetText(s));
 	}
 

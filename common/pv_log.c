@@ -240,3 +240,15 @@ pv_log_escape(char *out, size_t out_size, const char *bytes, size_t len,
 	out[o] = '\0';
 	return out;
 }
+
+const char *
+pv_log_skip_location(const char *text)
+{
+	const char *end;
+
+	if (text == NULL || text[0] != '(' ||
+	    (end = strstr(text, "): ")) == NULL ||
+	    memchr(text, ' ', (size_t)(end - text)) != NULL)
+		return text;
+	return end + 3;
+}

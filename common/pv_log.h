@@ -77,4 +77,10 @@ void pv_log_limited(const pv_logger *logger, pv_log_level level,
 char *pv_log_escape(char *out, size_t out_size, const char *bytes, size_t len,
 	size_t max_bytes);
 
+/*
+ * Returns text without the source location that nats.c starts its error
+ * texts with, such as "(conn.c:1905): "; text itself when it has none.
+ */
+const char *pv_log_skip_location(const char *text);
+
 #endif

@@ -84,17 +84,18 @@ expect_logged(const char *text)
 	free(log);
 }
 
-/* Asserts that the handler's log does not contain secret. */
+/* Asserts that the handler's log does not contain text. */
 static void
-expect_secret_not_logged(const char *secret)
+expect_not_logged(const char *text)
 {
-	char *text = pvt_auth_read_file(site.handler.log_path);
+	char *log = pvt_auth_read_file(site.handler.log_path);
 
-	cr_assert_not_null(text);
-	cr_assert_null(strstr(text, secret), "the log shows the secret:\n%s",
-	    text);
-	free(text);
+	cr_assert_not_null(log);
+	cr_assert_null(strstr(log, text), "the log shows \"%s\":\n%s", text,
+	    log);
+	free(log);
 }
+
 
 static void
 expect_stored(const pvt_auth_client *c, uint64_t count)
@@ -137,10 +138,32 @@ Test(auth, wrong_password_503)
 	    "{ user: pv, password: \"pw-secret-1\" } ] }");
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
-	expect_secret_not_logged("wrong-secret-2");
+	expect_not_logged("wrong-secret-2");
 	expect_logged("authentication failed");
 	expect_logged(site.url);
+	expect_logged("check NATS_USER and NATS_PASSWORD");
 	expect_logged("not connected to the broker (authentication failed)");
+
+	/* nats.c's source locations are cut from its error texts. */
+	expect_not_logged(".c:");
+}
+
+/* Settings written for the Memphis service are named as such. */
+Test(auth, memphis_wrong_password_named)
+{
+	char host[3 * PVT_PATH_MAX];
+	char *env[] = { host, "MEMPHIS_USERNAME=pv",
+	    "MEMPHIS_PASSWORD=wrong-secret-6", NULL };
+
+	/* site.url is "nats://127.0.0.1:<port>". */
+	snprintf(host, sizeof(host), "MEMPHIS_HOST=%s",
+	    site.url + strlen("nats://"));
+	start_server("authorization { users = [ "
+	    "{ user: pv, password: \"pw-secret-1\" } ] }");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_not_logged("wrong-secret-6");
+	expect_logged("check MEMPHIS_USERNAME and MEMPHIS_PASSWORD");
 }
 
 Test(auth, url_password_not_logged)
@@ -158,7 +181,7 @@ Test(auth, url_password_not_logged)
 	    "{ user: pv, password: \"pw-secret-1\" } ] }");
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
-	expect_secret_not_logged("wrong-secret-5");
+	expect_not_logged("wrong-secret-5");
 	expect_logged(logged);
 }
 
@@ -180,8 +203,9 @@ Test(auth, wrong_token_503)
 	start_server("authorization { token: \"tok-secret-3\" }");
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
-	expect_secret_not_logged("wrong-token-4");
+	expect_not_logged("wrong-token-4");
 	expect_logged("authentication failed");
+	expect_logged("check NATS_TOKEN");
 }
 
 /* The tls block of a server; verify makes it require client certificates. */
@@ -338,7 +362,7 @@ Test(auth, creds_of_unknown_account_503)
 	/* The seed line of the creds file must not reach the log. */
 	seed = pvt_auth_read_file(path_in(2, "other.creds"));
 	cr_assert_not_null(seed);
-	expect_secret_not_logged(strstr(seed, "\nSU") + 1);
+	expect_not_logged(strstr(seed, "\nSU") + 1);
 	free(seed);
 }
 

@@ -93,3 +93,16 @@ Test(log, escape_untrusted_bytes)
 	cr_assert_str_eq(pv_log_escape(out, 8, "abcdefghij", 10, 64),
 	    "a...");
 }
+
+Test(log, skip_location)
+{
+	cr_assert_str_eq(pv_log_skip_location("(conn.c:1905): Authorization "
+	    "Violation"), "Authorization Violation");
+	cr_assert_str_eq(pv_log_skip_location("(unix/sock.c:58): Timeout"),
+	    "Timeout");
+	cr_assert_str_eq(pv_log_skip_location("(a note): text"),
+	    "(a note): text");
+	cr_assert_str_eq(pv_log_skip_location("Timeout"), "Timeout");
+	cr_assert_str_eq(pv_log_skip_location(""), "");
+	cr_assert_null(pv_log_skip_location(NULL));
+}
