@@ -446,8 +446,9 @@ reject_parse_error(pv_json_parser *parser, const struct body_scan *scan,
 	return reject(v, limit, "Unexpected end of input");
 }
 
-pv_status
-pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
+/* Parses the body after its byte order mark, if any. */
+static pv_status
+parse_object(pv_json_parser *parser, const char *body, size_t len,
 	struct json_object **out, pv_violations *v)
 {
 	struct json_object *obj;
@@ -493,4 +494,22 @@ pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
 
 	*out = obj;
 	return PV_OK;
+}
+
+pv_status
+pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
+	struct json_object **out, pv_violations *v)
+{
+	size_t skip = 0;
+	pv_status st;
+
+	/* Python's json.loads, behind the old service, skips a UTF-8 BOM. */
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	st = parse_object(parser, body + skip, len - skip, out, v);
+
+	/* Offsets count from the start of the body as sent. */
+	if (st == PV_ERR_JSON && v->count > 0 && v->items[0].offset >= 0)
+		v->items[0].offset += (long)skip;
+	return st;
 }

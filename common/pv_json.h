@@ -29,9 +29,11 @@ pv_status pv_json_parser_new(pv_json_parser **out);
 void pv_json_parser_free(pv_json_parser *parser);
 
 /*
- * Parses len bytes of body (which need not be NUL-terminated).  On PV_OK
- * *out is the object, released by the caller with json_object_put.  On
- * PV_ERR_JSON, v holds one json_invalid violation and *out is NULL.
+ * Parses len bytes of body (which need not be NUL-terminated), after one
+ * leading UTF-8 byte order mark.  On PV_OK *out is the object, released
+ * by the caller with json_object_put.  On PV_ERR_JSON, v holds one
+ * json_invalid violation, with its offset counted from the start of
+ * body, and *out is NULL.
  */
 pv_status pv_json_parse_body(pv_json_parser *parser, const char *body,
 	size_t len, struct json_object **out, pv_violations *v);

@@ -1,6 +1,7 @@
 /*
  * Non-ASCII text is stored as raw UTF-8: "Zoë" arrives either raw or as
- * the escape \u00eb and is stored as the bytes 5a 6f c3 ab.
+ * the escape \u00eb and is stored as the bytes 5a 6f c3 ab.  A body may
+ * start with a UTF-8 byte order mark, which is not stored.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,4 +61,17 @@ Test(utf8, escaped_name_stored_raw)
 	    "'voter_id':'01HV6Z3R8Y5A0B9C7D2E4F6VT5',"
 	    "'election_id':'01HV6Z3R8Y5A0B9C7D2E4F6G8H',"
 	    "'name':'Zo\xc3\xab','email':'zoe2@example.org'}");
+}
+
+Test(utf8, byte_order_mark_not_stored)
+{
+	expect_name_stored(
+	    "\xef\xbb\xbf{'id':'4e5f6071-8a9b-4c0d-9e1f-2a3b4c5d6e72',"
+	    "'voter_id':'01HV6Z3R8Y5A0B9C7D2E4F6VT6',"
+	    "'election_id':'01HV6Z3R8Y5A0B9C7D2E4F6G8H',"
+	    "'name':'Zo\xc3\xab','email':'zoe3@example.org'}",
+	    "{'id':'4e5f6071-8a9b-4c0d-9e1f-2a3b4c5d6e72',"
+	    "'voter_id':'01HV6Z3R8Y5A0B9C7D2E4F6VT6',"
+	    "'election_id':'01HV6Z3R8Y5A0B9C7D2E4F6G8H',"
+	    "'name':'Zo\xc3\xab','email':'zoe3@example.org'}");
 }

@@ -74,6 +74,21 @@ Test(json_parse, not_an_object)
 	expect_invalid("   ", 3);
 }
 
+/* One UTF-8 byte order mark is skipped, as Python's json.loads does. */
+Test(json_parse, byte_order_mark)
+{
+	const pv_violation *found;
+
+	expect_valid("\xef\xbb\xbf{\"a\":1}");
+	expect_valid("\xef\xbb\xbf {}");
+	found = expect_invalid("\xef\xbb\xbf", 3);
+	cr_assert_str_eq(found->ctx_error, "Expecting a JSON object");
+	expect_invalid("\xef\xbb\xbf{\"a\":1,}", 10);
+	expect_invalid("\xef\xbb\xbf\xef\xbb\xbf{}", 3);
+	expect_invalid("{\"a\":1}\xef\xbb\xbf", 7);
+	expect_invalid("\xef\xbb{}", 0);
+}
+
 Test(json_parse, trailing_comma)
 {
 	expect_invalid("{\"a\":1,}", 7);
