@@ -49,6 +49,7 @@ on_reconnected(natsConnection *nc, void *closure)
 
 	atomic_store(&pub->auth_failed, false);
 	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+	pv_log_flush_suppressed(pub->log);
 	pv_log(pub->log, PV_LOG_INFO, "broker connection restored to %s",
 	    pv_config_redact_url(shown, sizeof(shown), url));
 }

@@ -19,9 +19,14 @@
 
 #define LIMIT_SLOTS 64
 
+/* Characters of a key kept to name it in a count of held-back lines. */
+#define LIMIT_KEY_SHOWN 120
+
 /* One key's count in the current window; a hash collision shares a slot. */
 typedef struct limit_slot {
 	uint64_t key_hash;
+	char key[LIMIT_KEY_SHOWN + 1];
+	pv_log_level level;
 	time_t window_start;
 	unsigned printed;
 	unsigned suppressed;
@@ -160,7 +165,8 @@ hash_key(const char *key)
  * sets *repeated to the count suppressed in the window that just ended.
  */
 static bool
-limit_allows(pv_log_limiter *limiter, const char *key, unsigned *repeated)
+limit_allows(pv_log_limiter *limiter, const char *key, pv_log_level level,
+	unsigned *repeated)
 {
 	uint64_t h = hash_key(key);
 	limit_slot *slot = &limiter->slots[h % LIMIT_SLOTS];
@@ -173,6 +179,8 @@ limit_allows(pv_log_limiter *limiter, const char *key, unsigned *repeated)
 	    now - slot->window_start >= PV_LOG_LIMIT_WINDOW_S) {
 		*repeated = slot->key_hash == h ? slot->suppressed : 0;
 		slot->key_hash = h;
+		snprintf(slot->key, sizeof(slot->key), "%s", key);
+		slot->level = level;
 		slot->window_start = now;
 		slot->printed = 0;
 		slot->suppressed = 0;
@@ -196,7 +204,7 @@ pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
 	if (level > logger->level)
 		return;
 	if (logger->limiter != NULL &&
-	    !limit_allows(logger->limiter, key, &repeated))
+	    !limit_allows(logger->limiter, key, level, &repeated))
 		return;
 	if (repeated > 0)
 		pv_log(logger, level, "suppressed %u repeat(s) of the "
@@ -205,6 +213,30 @@ pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
 	va_start(ap, fmt);
 	vlog(logger, level, fmt, ap);
 	va_end(ap);
+}
+
+void
+pv_log_flush_suppressed(const pv_logger *logger)
+{
+	limit_slot held[LIMIT_SLOTS];
+	int i, n = 0;
+
+	if (logger->limiter == NULL)
+		return;
+
+	/* Copied out, so that no log line is written under the lock. */
+	pthread_mutex_lock(&logger->limiter->lock);
+	for (i = 0; i < LIMIT_SLOTS; i++) {
+		if (logger->limiter->slots[i].suppressed == 0)
+			continue;
+		held[n++] = logger->limiter->slots[i];
+		logger->limiter->slots[i].suppressed = 0;
+	}
+	pthread_mutex_unlock(&logger->limiter->lock);
+
+	for (i = 0; i < n; i++)
+		pv_log(logger, held[i].level, "suppressed %u repeat(s) of: %s",
+		    held[i].suppressed, held[i].key);
 }
 
 char *

@@ -70,6 +70,14 @@ void pv_log_limited(const pv_logger *logger, pv_log_level level,
 	__attribute__((format(printf, 4, 5)));
 
 /*
+ * Logs how many lines pv_log_limited held back in the current window of
+ * each key, naming the key, and resets those counts.  For the end of a
+ * fault and for stopping: otherwise a count is logged only when its key
+ * appears again.
+ */
+void pv_log_flush_suppressed(const pv_logger *logger);
+
+/*
  * Writes at most max_bytes of untrusted bytes into out (size out_size,
  * always NUL-terminated) with every byte outside printable ASCII, and the
  * backslash, written as \xHH; "..." marks a cut.  Returns out.

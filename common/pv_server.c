@@ -594,6 +594,7 @@ pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 	atomic_init(&srv->running, 0);
 
 	status = run(srv, agg);
+	pv_log_flush_suppressed(&srv->log);
 	if (status == PV_EXIT_OK)
 		pv_log(&srv->log, PV_LOG_INFO, "stopped");
 

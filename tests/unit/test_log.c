@@ -81,6 +81,29 @@ Test(log, repeats_limited_per_key)
 	fclose(file);
 }
 
+Test(log, flush_reports_held_back_lines)
+{
+	FILE *file = tmpfile();
+	pv_logger log;
+	int i;
+
+	pv_log_init(&log, "voter", fileno(file));
+	for (i = 0; i < 12; i++)
+		pv_log_limited(&log, PV_LOG_WARNING, "broker down",
+		    "event %d not stored", i);
+	pv_log_flush_suppressed(&log);
+
+	cr_assert(strstr(contents(file), "warning: suppressed 7 repeat(s) of: "
+	    "broker down") != NULL, "%s", contents(file));
+	cr_assert_eq(count_lines(contents(file)), PV_LOG_LIMIT_BURST + 1);
+
+	/* The count was reset: a second flush adds nothing. */
+	pv_log_flush_suppressed(&log);
+	cr_assert_eq(count_lines(contents(file)), PV_LOG_LIMIT_BURST + 1);
+	pv_log_free(&log);
+	fclose(file);
+}
+
 Test(log, escape_untrusted_bytes)
 {
 	char out[64];
