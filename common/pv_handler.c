@@ -279,6 +279,7 @@ publish_event(const pv_app *app, const exchange *ex,
 	const pv_route *route, struct json_object *event, const pv_buf *out)
 {
 	char event_id[40], election_id[40];
+	const char *outcome;
 	pv_publish_msg msg;
 	pv_error err;
 	pv_status st;
@@ -304,13 +305,18 @@ publish_event(const pv_app *app, const exchange *ex,
 		return 200;
 	}
 
+	/* With several streams, the first ones may have stored it. */
+	outcome = "not stored";
+	if (st == PV_ERR_TIMEOUT)
+		outcome = "not acknowledged in time (it may still be stored)";
+	else if (app->cfg->stream_count > 1)
+		outcome = "not stored in every stream";
+
 	/* During an outage every request fails alike: count, do not flood. */
 	pv_log_limited(app->log, st == PV_ERR_ARG ? PV_LOG_ERROR :
 	    PV_LOG_WARNING, err.text,
 	    "request %s: %s %s: event %s %s: %s", ex->request_id,
-	    route->method, route->path, msg.event_id, st == PV_ERR_TIMEOUT ?
-	    "not acknowledged in time (it may still be stored)" :
-	    "not stored", err.text);
+	    route->method, route->path, msg.event_id, outcome, err.text);
 	if (st == PV_ERR_TIMEOUT)
 		return answer_detail(ex, 503, "Retry-After: 1\r\n",
 		    "Event store did not acknowledge in time; retry with the "

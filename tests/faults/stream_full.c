@@ -5,10 +5,15 @@
  * with 503.  Once the second stream takes messages again, the retries
  * fill it, and the first stream must still hold each id once.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "faults.h"
 
+#include "../harness/pvt_auth.h"
 #include "../harness/pvt_nats.h"
 
 /* Returns the number of messages in stream. */
@@ -31,6 +36,7 @@ Test(faults, stream_full, .timeout = 120)
 	pvt_load *load;
 	pvt_load_stats stats;
 	uint64_t stored;
+	char path[PVT_PATH_MAX + 32], *log;
 
 	load = fault_start_solo(&broker, &web,
 	    "PHOTOVOTE_STREAMS=election,audit");
@@ -45,6 +51,14 @@ Test(faults, stream_full, .timeout = 120)
 	cr_expect_gt(stored, (uint64_t)stats.ok, "stream election holds %llu "
 	    "ids for %d 200 answers: no partial failure happened",
 	    (unsigned long long)stored, stats.ok);
+
+	/* The log does not claim that such an event was not stored at all. */
+	snprintf(path, sizeof(path), "%s/log/handlers.log", web.web_dir);
+	log = pvt_auth_read_file(path);
+	cr_assert_not_null(log, "cannot read %s", path);
+	cr_expect_not_null(strstr(log, "not stored in every stream"), "%s",
+	    log);
+	free(log);
 
 	cr_assert(pvt_stream_set_full(broker.url, "audit", false));
 	fault_wait_recovered(load);
