@@ -438,10 +438,11 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		    w.done ? w.code : 0, err);
 		goto out;
 	}
+	/* Info, not debug: it also shows a client reusing an id. */
 	if (w.duplicate)
-		pv_log(pub->log, PV_LOG_DEBUG, "stream %s already had event %s "
-		    "(sequence %llu)", stream, m->event_id,
-		    (unsigned long long)w.sequence);
+		pv_log(pub->log, PV_LOG_INFO, "stream %s already had event %s "
+		    "(sequence %llu): a retry, or the id of another event",
+		    stream, m->event_id, (unsigned long long)w.sequence);
 	st = PV_OK;
 out:
 	natsMsg_Destroy(msg);
