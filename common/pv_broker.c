@@ -61,6 +61,7 @@ on_connected(natsConnection *nc, void *closure)
 
 	(void)nc;
 	atomic_store(&pub->auth_failed, false);
+	pv_log_flush_suppressed(pub->log);
 	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
 }
 
@@ -461,8 +462,10 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		return pv_broker_failure(err, "creating the JetStream "
 		    "context", s);
 	}
-	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
+	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED) {
+		pv_log_flush_suppressed(pub->log);
 		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+	}
 	return PV_OK;
 }
 

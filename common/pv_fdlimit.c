@@ -1,42 +1,62 @@
 /* The open-file limit of a handler process; see pv_fdlimit.h. */
 #include "pv_fdlimit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 
-/* Descriptors looked at when counting the open ones. */
+/* Descriptors looked at when /proc/self/fd cannot be read. */
 #define PV_FDLIMIT_SCAN_MAX	65536
 
-/* Counts the descriptors open below limit (at most PV_FDLIMIT_SCAN_MAX). */
-static rlim_t
-count_open(rlim_t limit)
+/*
+ * Counts the open descriptors, those above the soft limit included (a
+ * parent may have opened them under a higher one), or returns -1.
+ */
+static long
+count_in_proc(void)
 {
-	rlim_t fd, open = 0;
+	struct dirent *e;
+	long open = 0;
+	DIR *d;
 
-	if (limit == RLIM_INFINITY || limit > PV_FDLIMIT_SCAN_MAX)
-		limit = PV_FDLIMIT_SCAN_MAX;
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			open++;
+	closedir(d);
+
+	/* The directory's own descriptor was listed too. */
+	return open - 1;
+}
+
+static rlim_t
+count_open(void)
+{
+	struct rlimit rl;
+	rlim_t fd, limit, open = 0;
+	long counted = count_in_proc();
+
+	if (counted >= 0)
+		return (rlim_t)counted;
+	limit = PV_FDLIMIT_SCAN_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_max != RLIM_INFINITY && rl.rlim_max < limit)
+		limit = rl.rlim_max;
 	for (fd = 0; fd < limit; fd++)
 		if (fcntl((int)fd, F_GETFD) != -1)
 			open++;
 	return open;
 }
 
-rlim_t
-pv_fdlimit_needed(int threads)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		rl.rlim_cur = PV_FDLIMIT_SCAN_MAX;
-	return count_open(rl.rlim_cur) + (rlim_t)threads + PV_FDLIMIT_SPARE;
-}
-
 pv_status
 pv_fdlimit_ensure(int threads, rlim_t *raised_from, pv_error *err)
 {
 	struct rlimit rl;
-	rlim_t needed = pv_fdlimit_needed(threads), old;
+	rlim_t open = count_open(), old;
+	rlim_t needed = open + (rlim_t)threads + PV_FDLIMIT_SPARE;
 
 	*raised_from = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -46,11 +66,12 @@ pv_fdlimit_ensure(int threads, rlim_t *raised_from, pv_error *err)
 		return PV_OK;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < needed)
 		return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_THREADS=%d "
-		    "needs %llu open files, but the open-file limit (ulimit "
-		    "-n, RLIMIT_NOFILE) is %llu, at most %llu; raise the limit "
-		    "or lower PHOTOVOTE_THREADS", threads,
-		    (unsigned long long)needed,
-		    (unsigned long long)rl.rlim_cur,
+		    "needs %llu open files (%llu open at start, one per "
+		    "thread and %d more), but the open-file limit (ulimit -n, "
+		    "RLIMIT_NOFILE) is %llu, at most %llu; raise the limit or "
+		    "lower PHOTOVOTE_THREADS", threads,
+		    (unsigned long long)needed, (unsigned long long)open,
+		    PV_FDLIMIT_SPARE, (unsigned long long)rl.rlim_cur,
 		    (unsigned long long)rl.rlim_max);
 
 	/* The soft limit may rise up to the hard one without privileges. */

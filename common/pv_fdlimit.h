@@ -20,16 +20,11 @@
 #define PV_FDLIMIT_SPARE	8
 
 /*
- * Returns the descriptors that a process with threads workers needs:
- * those open now, one per worker and PV_FDLIMIT_SPARE.
- */
-rlim_t pv_fdlimit_needed(int threads);
-
-/*
- * Raises the soft RLIMIT_NOFILE of the process to pv_fdlimit_needed when
- * it is lower and the hard limit allows; *raised_from is then the old
- * soft limit, otherwise 0.  Fails with PV_ERR_CONFIG when the hard limit
- * is too low, with the limit, the need and the remedy in err.
+ * Raises the soft RLIMIT_NOFILE of the process when it is lower than the
+ * descriptors open now plus one per worker of threads plus
+ * PV_FDLIMIT_SPARE, and the hard limit allows; *raised_from is then the
+ * old soft limit, otherwise 0.  Fails with PV_ERR_CONFIG when the hard
+ * limit is too low, with the limit, the need and the remedy in err.
  */
 pv_status pv_fdlimit_ensure(int threads, rlim_t *raised_from,
     pv_error *err);

@@ -517,7 +517,7 @@ set_sched_policy(server *srv)
 static int
 run(server *srv, const pv_aggregate *agg)
 {
-	struct sigaction wake;
+	struct sigaction wake, hup;
 	sigset_t stop_signals, blocked;
 	pv_error err;
 
@@ -543,13 +543,18 @@ run(server *srv, const pv_aggregate *agg)
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGUSR1);
 	sigaddset(&stop_signals, SIGINT);
-	/* Sent when the terminal of "spawn-fcgi -n" closes, or to reload. */
-	sigaddset(&stop_signals, SIGHUP);
+	/*
+	 * Sent when the terminal of "spawn-fcgi -n" closes, or to reload;
+	 * unless the handler was started with it ignored, as nohup does.
+	 */
+	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+		sigaddset(&stop_signals, SIGHUP);
 	sigemptyset(&blocked);
 	sigaddset(&blocked, SIGTERM);
 	sigaddset(&blocked, SIGUSR1);
 	sigaddset(&blocked, SIGINT);
-	sigaddset(&blocked, SIGHUP);
+	if (sigismember(&stop_signals, SIGHUP) == 1)
+		sigaddset(&blocked, SIGHUP);
 	sigaddset(&blocked, PV_WAKE_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 	memset(&wake, 0, sizeof(wake));

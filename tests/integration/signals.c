@@ -106,6 +106,33 @@ Test(signals, other_stop_signals_stop)
 	}
 }
 
+/* Started with SIGHUP ignored (nohup), a handler keeps ignoring it. */
+Test(signals, ignored_sighup_stays_ignored)
+{
+	pid_t pid;
+	int status;
+
+	/* Ignored at exec stays ignored in the child. */
+	signal(SIGHUP, SIG_IGN);
+	pid = start_handler("nohup.log");
+	cr_assert(answers_404());
+
+	/*
+	 * A pending SIGHUP would be taken before SIGTERM, which has a
+	 * higher number; an ignored one is dropped when sent.
+	 */
+	cr_assert_eq(kill(pid, SIGHUP), 0);
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	status = wait_exit(pid, EXIT_DEADLINE_MS);
+
+	cr_assert_neq(status, -1, "no exit within %d ms", EXIT_DEADLINE_MS);
+	cr_assert(WIFEXITED(status), "ended by signal %d", WTERMSIG(status));
+	cr_expect(pvt_solo_log_contains(&solo, "nohup.log",
+	    "SIGTERM received"), "SIGTERM did not stop it");
+	cr_expect_not(pvt_solo_log_contains(&solo, "nohup.log",
+	    "SIGHUP received"), "the ignored SIGHUP stopped it");
+}
+
 Test(signals, sibling_keeps_serving)
 {
 	pid_t first = start_handler("first.log");
