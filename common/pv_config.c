@@ -554,8 +554,9 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 		return st;
 	if ((st = check_user_password(cfg, src, err)) != PV_OK)
 		return st;
-	cfg->user_from_memphis = cfg->user != NULL && strcmp(source_name(src,
-	    "NATS_USER", "MEMPHIS_USERNAME"), "MEMPHIS_USERNAME") == 0;
+	snprintf(cfg->user_settings, sizeof(cfg->user_settings), "%s and %s",
+	    source_name(src, "NATS_USER", "MEMPHIS_USERNAME"),
+	    source_name(src, "NATS_PASSWORD", "MEMPHIS_PASSWORD"));
 	/* nats.c would use one and silently drop the others. */
 	if ((cfg->user != NULL) + (cfg->token != NULL) +
 	    (cfg->creds_file != NULL) > 1)
@@ -817,8 +818,7 @@ pv_config_credential_names(const pv_config *cfg)
 	if (cfg->token != NULL)
 		return "NATS_TOKEN";
 	if (cfg->user != NULL)
-		return cfg->user_from_memphis ? "MEMPHIS_USERNAME and "
-		    "MEMPHIS_PASSWORD" : "NATS_USER and NATS_PASSWORD";
+		return cfg->user_settings;
 	if (pv_config_url_has_user_info(cfg))
 		return "the user info in NATS_URL";
 	return NULL;

@@ -31,7 +31,8 @@ typedef struct pv_config {
 	int server_count;
 	char *user;
 	char *password;			/* secret */
-	bool user_from_memphis;		/* MEMPHIS_USERNAME set the user */
+	char user_settings[48];		/* "NATS_USER and NATS_PASSWORD", or
+					   the MEMPHIS_ names they came from */
 	char *token;			/* secret */
 	char *creds_file;		/* JWT + NKey seed file */
 	char *ca_file;			/* TLS: CA certificates */
@@ -89,10 +90,11 @@ bool pv_config_has_tls_urls(const pv_config *cfg);
 bool pv_config_url_has_user_info(const pv_config *cfg);
 
 /*
- * Returns the static names of the settings that hold the credentials in
- * use, for a message about a failed login: "NATS_CREDS", "NATS_TOKEN",
- * "NATS_USER and NATS_PASSWORD", "MEMPHIS_USERNAME and MEMPHIS_PASSWORD"
- * or "the user info in NATS_URL"; NULL when none is set.
+ * Returns the names of the settings that hold the credentials in use,
+ * for a message about a failed login: "NATS_CREDS", "NATS_TOKEN", "the
+ * user info in NATS_URL" or, for a user and password, the two settings
+ * read (such as "MEMPHIS_USERNAME and NATS_PASSWORD"); NULL when none is
+ * set.  The text lives as long as cfg.
  */
 const char *pv_config_credential_names(const pv_config *cfg);
 

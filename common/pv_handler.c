@@ -305,12 +305,9 @@ publish_event(const pv_app *app, const exchange *ex,
 		return 200;
 	}
 
-	/* With several streams, the first ones may have stored it. */
 	outcome = "not stored";
 	if (st == PV_ERR_TIMEOUT)
 		outcome = "not acknowledged in time (it may still be stored)";
-	else if (app->cfg->stream_count > 1)
-		outcome = "not stored in every stream";
 
 	/* During an outage every request fails alike: count, do not flood. */
 	pv_log_limited(app->log, st == PV_ERR_ARG ? PV_LOG_ERROR :

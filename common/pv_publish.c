@@ -438,11 +438,15 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		    w.done ? w.code : 0, err);
 		goto out;
 	}
-	/* Info, not debug: it also shows a client reusing an id. */
+	/*
+	 * Info, not debug: it also shows a client reusing an id.  Limited,
+	 * because after an outage every retry may be one.
+	 */
 	if (w.duplicate)
-		pv_log(pub->log, PV_LOG_INFO, "stream %s already had event %s "
-		    "(sequence %llu): a retry, or the id of another event",
-		    stream, m->event_id, (unsigned long long)w.sequence);
+		pv_log_limited(pub->log, PV_LOG_INFO, "duplicate event",
+		    "stream %s already had event %s (sequence %llu): a retry, "
+		    "or the id of another event", stream, m->event_id,
+		    (unsigned long long)w.sequence);
 	st = PV_OK;
 out:
 	natsMsg_Destroy(msg);
@@ -550,6 +554,22 @@ note_outcome(pv_publisher *pub, pv_status st, bool probe)
 	pthread_mutex_unlock(&pub->probe_lock);
 }
 
+/*
+ * Adds to err that the streams before the one that failed stored the
+ * event, so that "not stored" in the log is not read as all of them.
+ */
+static void
+note_earlier_streams(const pv_publisher *pub, int failed, pv_error *err)
+{
+	char text[PV_ERROR_TEXT_MAX];
+
+	if (err == NULL)
+		return;
+	snprintf(text, sizeof(text), "%s", err->text);
+	pv_error_set(err, err->status, "%s; the %d stream(s) before it, of "
+	    "%d, stored the event", text, failed, pub->cfg->stream_count);
+}
+
 pv_status
 pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 	pv_error *err)
@@ -589,6 +609,8 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 		if (st != PV_OK)
 			break;
 	}
+	if (st != PV_OK && i > 0)
+		note_earlier_streams(pub, i, err);
 	note_outcome(pub, st, probe);
 	if (st == PV_ERR_BROKER || st == PV_ERR_TIMEOUT)
 		drop_reconnect_buffer(pub);

@@ -492,3 +492,45 @@ Test(config, tls_scheme_requires_tls)
 	cr_expect(pv_config_requires_tls(&cfg));
 	pv_config_free(&cfg);
 }
+
+/* A failed login names the settings that were read, whatever their mix. */
+Test(config, credential_names)
+{
+	static const char *const cases[][3] = {
+		{ "NATS_USER=u", "NATS_PASSWORD=p",
+		    "NATS_USER and NATS_PASSWORD" },
+		{ "MEMPHIS_USERNAME=u", "MEMPHIS_PASSWORD=p",
+		    "MEMPHIS_USERNAME and MEMPHIS_PASSWORD" },
+		{ "MEMPHIS_USERNAME=u", "NATS_PASSWORD=p",
+		    "MEMPHIS_USERNAME and NATS_PASSWORD" },
+		{ "NATS_USER=u", "MEMPHIS_PASSWORD=p",
+		    "NATS_USER and MEMPHIS_PASSWORD" },
+		{ "NATS_TOKEN=t", "PHOTOVOTE_LOG=stderr", "NATS_TOKEN" },
+		{ "NATS_URL=nats://u:p@h:4222", "PHOTOVOTE_LOG=stderr",
+		    "the user info in NATS_URL" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+		    (char *)cases[i][0], (char *)cases[i][1], NULL };
+		pv_config cfg;
+		pv_error err;
+
+		cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+		cr_expect_str_eq(pv_config_credential_names(&cfg),
+		    cases[i][2]);
+		pv_config_free(&cfg);
+	}
+}
+
+Test(config, no_credential_names)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_expect_null(pv_config_credential_names(&cfg));
+	pv_config_free(&cfg);
+}
