@@ -230,6 +230,8 @@ reject_event(const pv_app *app, pv_worker *w, const exchange *ex,
 	/* A JSON error has a byte offset; a schema error names a field. */
 	if (first->offset >= 0)
 		snprintf(field, sizeof(field), "byte %ld", first->offset);
+	else if (first->field[0] == '\0')
+		snprintf(field, sizeof(field), "the body");
 	else
 		pv_log_escape(field, sizeof(field), first->field,
 		    strlen(first->field), 64);

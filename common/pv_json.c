@@ -446,6 +446,53 @@ reject_parse_error(pv_json_parser *parser, const struct body_scan *scan,
 	return reject(v, limit, "Unexpected end of input");
 }
 
+/*
+ * Rejects a body that does not start with '{'.  Other JSON fails as
+ * FastAPI's check of the event failed (pv_violations_add_not_object), so
+ * PV_ERR_SCHEMA; anything else is json_invalid.  (json-c's strict mode is
+ * the only check here: the scan of an object's strings does not run.)
+ */
+static pv_status
+reject_non_object(pv_json_parser *parser, const char *body, size_t len,
+	size_t start, pv_violations *v)
+{
+	struct json_object *value;
+	enum json_tokener_error error;
+	size_t end;
+	bool is_null;
+
+	if (start == len)
+		return reject(v, start, "Expecting a JSON object");
+
+	json_tokener_reset(parser->tokener);
+	value = json_tokener_parse_ex(parser->tokener, body, (int)len);
+	error = json_tokener_get_error(parser->tokener);
+	end = json_tokener_get_parse_end(parser->tokener);
+
+	/* A number or literal ends only with the input, which a NUL marks. */
+	if (error == json_tokener_continue) {
+		value = json_tokener_parse_ex(parser->tokener, "", 1);
+		error = json_tokener_get_error(parser->tokener);
+		end = len;
+	}
+	if (error != json_tokener_success) {
+		json_object_put(value);
+		return reject(v, end, end == len ? "Unexpected end of input" :
+		    json_tokener_error_desc(error));
+	}
+
+	/* json-c returns NULL for the JSON null. */
+	is_null = value == NULL;
+	json_object_put(value);
+	end = skip_space(body, end, len);
+	if (end < len)
+		return reject(v, end, "Extra data after the value");
+
+	pv_violations_clear(v);
+	pv_violations_add_not_object(v, is_null);
+	return PV_ERR_SCHEMA;
+}
+
 /* Parses the body after its byte order mark, if any. */
 static pv_status
 parse_object(pv_json_parser *parser, const char *body, size_t len,
@@ -462,7 +509,7 @@ parse_object(pv_json_parser *parser, const char *body, size_t len,
 
 	start = skip_space(body, 0, len);
 	if (start == len || body[start] != '{')
-		return reject(v, start, "Expecting a JSON object");
+		return reject_non_object(parser, body, len, start, v);
 
 	scan_init(&scan, body, len);
 	while (scan_next(&scan) == SCAN_TOP_KEY)
@@ -502,6 +549,14 @@ pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
 {
 	size_t skip = 0;
 	pv_status st;
+
+	/* FastAPI took an empty body for a missing one. */
+	*out = NULL;
+	if (len == 0) {
+		pv_violations_clear(v);
+		pv_violations_add_not_object(v, true);
+		return PV_ERR_SCHEMA;
+	}
 
 	/* Python's json.loads, behind the old service, skips a UTF-8 BOM. */
 	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)

@@ -907,9 +907,7 @@ pv_schema_validate(const pv_schema *schema, struct json_object *body,
 	bool valid = true;
 
 	if (!json_object_is_type(body, json_type_object)) {
-		pv_violations_add(v, "model_attributes_type", NULL, -1,
-		    "Input should be a valid dictionary or object to "
-		    "extract fields from");
+		pv_violations_add_not_object(v, body == NULL);
 		return PV_ERR_SCHEMA;
 	}
 

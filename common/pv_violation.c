@@ -55,6 +55,17 @@ pv_violations_add(pv_violations *v, const char *type, const char *field,
 	va_end(ap);
 }
 
+void
+pv_violations_add_not_object(pv_violations *v, bool is_null)
+{
+	if (is_null)
+		pv_violations_add(v, "missing", NULL, -1, "Field required");
+	else
+		pv_violations_add(v, "model_attributes_type", NULL, -1,
+		    "Input should be a valid dictionary or object to extract "
+		    "fields from");
+}
+
 /* Appends one {"type":...,"loc":[...],"msg":...} entry. */
 static pv_status
 append_item(pv_buf *out, const pv_violation *item)

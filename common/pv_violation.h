@@ -40,6 +40,13 @@ void pv_violations_add(pv_violations *v, const char *type, const char *field,
 	__attribute__((format(printf, 5, 6)));
 
 /*
+ * Appends what pydantic reports, at loc ["body"], for a body that is no
+ * JSON object: "missing" for JSON null (when is_null), otherwise
+ * "model_attributes_type".
+ */
+void pv_violations_add_not_object(pv_violations *v, bool is_null);
+
+/*
  * Writes {"detail":[...]} for v to out (appended).  A json_invalid entry
  * gets loc ["body",<offset>] and ctx {"error":...}.
  */

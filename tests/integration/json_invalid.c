@@ -1,9 +1,10 @@
 /*
- * A body that is not one JSON object gets 422 with one
- * json_invalid entry in FastAPI's shape:
+ * A body that is not valid JSON gets 422 with one json_invalid entry in
+ * FastAPI's shape:
  * {"detail":[{"type":"json_invalid","loc":["body",<byte offset>],
  *   "msg":"JSON decode error","ctx":{"error":"..."}}]}
- * and publishes nothing.
+ * and publishes nothing; valid JSON that is no object, and an empty body,
+ * get the entry FastAPI's model check gave them.
  */
 #include <string.h>
 
@@ -76,9 +77,55 @@ expect_json_invalid(const char *body, long offset)
 	pvt_http_response_free(&resp);
 }
 
-Test(json_invalid, empty_body)
+/*
+ * Valid JSON that is no object, and an empty body, fail as FastAPI's check
+ * of the event model failed, at loc ["body"].
+ */
+static void
+expect_not_object(const char *body, const char *expected)
 {
-	expect_json_invalid("", 0);
+	pvt_http_response resp;
+
+	pvt_suite_send_rejected("POST", "/voter/", "application/json", body,
+	    &resp);
+	cr_expect_eq(resp.status, 422, "status %d, body %s", resp.status,
+	    resp.body);
+	cr_expect_str_eq(resp.body, expected);
+	pvt_http_response_free(&resp);
+}
+
+Test(json_invalid, empty_body_missing)
+{
+	expect_not_object("", "{\"detail\":[{\"type\":\"missing\","
+	    "\"loc\":[\"body\"],\"msg\":\"Field required\"}]}");
+}
+
+Test(json_invalid, null_body_missing)
+{
+	expect_not_object("null", "{\"detail\":[{\"type\":\"missing\","
+	    "\"loc\":[\"body\"],\"msg\":\"Field required\"}]}");
+}
+
+Test(json_invalid, array_and_scalar_bodies)
+{
+	static const char expected[] = "{\"detail\":[{\"type\":"
+	    "\"model_attributes_type\",\"loc\":[\"body\"],\"msg\":\"Input "
+	    "should be a valid dictionary or object to extract fields "
+	    "from\"}]}";
+
+	expect_not_object("[]", expected);
+	expect_not_object("42", expected);
+	expect_not_object(" \"text\" ", expected);
+}
+
+Test(json_invalid, whitespace_body)
+{
+	expect_json_invalid("  ", 2);
+}
+
+Test(json_invalid, truncated_array)
+{
+	expect_json_invalid("[1,", 3);
 }
 
 Test(json_invalid, truncated_object)
@@ -89,16 +136,6 @@ Test(json_invalid, truncated_object)
 Test(json_invalid, trailing_comma)
 {
 	expect_json_invalid("{\"id\":\"x\",}", -1);
-}
-
-Test(json_invalid, array_body)
-{
-	expect_json_invalid("[]", -1);
-}
-
-Test(json_invalid, scalar_body)
-{
-	expect_json_invalid("42", -1);
 }
 
 Test(json_invalid, two_objects)

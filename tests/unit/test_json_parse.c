@@ -60,18 +60,44 @@ Test(json_parse, valid_bodies)
 	expect_valid("{\"a\":\"\\u0000\"}");
 }
 
+/* Parses body and asserts one violation of type at loc ["body"]. */
+static void
+expect_not_object(const char *body, const char *type)
+{
+	pv_violations v;
+	struct json_object *obj = (struct json_object *)1;
+	pv_json_parser *parser;
+
+	cr_assert_eq(pv_json_parser_new(&parser), PV_OK);
+	cr_assert_eq(pv_json_parse_body(parser, body, strlen(body), &obj, &v),
+	    PV_ERR_SCHEMA, "%s", body);
+	cr_assert_null(obj);
+	cr_assert_eq(v.count, 1);
+	cr_assert_str_eq(v.items[0].type, type, "%s", body);
+	cr_assert_str_eq(v.items[0].field, "");
+	pv_json_parser_free(parser);
+}
+
+/* Valid JSON of another type fails as FastAPI's model check failed. */
 Test(json_parse, not_an_object)
 {
 	const pv_violation *found;
 
-	found = expect_invalid("", 0);
+	expect_not_object("", "missing");
+	expect_not_object("null", "missing");
+	expect_not_object(" null\n", "missing");
+	expect_not_object("[1,2]", "model_attributes_type");
+	expect_not_object("\"text\"", "model_attributes_type");
+	expect_not_object("42", "model_attributes_type");
+	expect_not_object("true", "model_attributes_type");
+	expect_not_object("  [ ]", "model_attributes_type");
+
+	found = expect_invalid("   ", 3);
 	cr_assert_str_eq(found->ctx_error, "Expecting a JSON object");
-	expect_invalid("[1,2]", 0);
-	expect_invalid("\"text\"", 0);
-	expect_invalid("42", 0);
-	expect_invalid("null", 0);
-	expect_invalid("  [ ]", 2);
-	expect_invalid("   ", 3);
+	expect_invalid("[1,", 3);
+	expect_invalid("[1]x", 3);
+	expect_invalid("nul", 3);
+	expect_invalid("[1,]", 3);
 }
 
 /* One UTF-8 byte order mark is skipped, as Python's json.loads does. */
