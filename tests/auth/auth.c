@@ -101,9 +101,12 @@ static void
 expect_stored(const pvt_auth_client *c, uint64_t count)
 {
 	uint64_t messages = 0;
+	bool read = pvt_auth_stream_messages(c, STREAM, &messages);
 
-	cr_assert(pvt_auth_stream_messages(c, STREAM, &messages),
-	    "cannot read stream %s", STREAM);
+	/* The server's log gives the reason it refused the test's client. */
+	if (!read)
+		pvt_print_tail(path_in(3, "nats.log"), 4000);
+	cr_assert(read, "cannot read stream %s", STREAM);
 	cr_assert_eq(messages, count, "stream has %llu messages",
 	    (unsigned long long)messages);
 }

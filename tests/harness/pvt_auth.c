@@ -21,10 +21,19 @@
 #define HANDLER_STOP_MS		5000
 #define FCGI_TIMEOUT_MS		20000
 
+/*
+ * Returns true when the server logging to the path arg is ready.  Its own
+ * log shows that, the port does not: a server of another test that took
+ * the same port would accept connections too.
+ */
 static bool
-port_accepts(void *arg)
+server_ready(void *arg)
 {
-	return pvt_tcp_accepts(*(int *)arg);
+	char *log = pvt_auth_read_file(arg);
+	bool ready = log != NULL && strstr(log, "Server is ready") != NULL;
+
+	free(log);
+	return ready;
 }
 
 pid_t
@@ -36,7 +45,8 @@ pvt_auth_server_start(const char *conf_path, const char *log_path, int port)
 	pid = pvt_spawn(argv, log_path);
 	if (pid < 0)
 		return -1;
-	if (!pvt_wait_until(port_accepts, &port, pid, SERVER_START_MS)) {
+	if (!pvt_wait_until(server_ready, (void *)log_path, pid,
+	    SERVER_START_MS) || !pvt_tcp_accepts(port)) {
 		fprintf(stderr, "pvt: nats-server did not start\n");
 		pvt_print_tail(log_path, 4000);
 		pvt_stop(pid, 2000);
