@@ -80,12 +80,8 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	jsStreamInfo_Destroy(si);
 
 	/* Another worker may have created it a moment ago. */
-	if (s == NATS_OK || jerr == JS_ERR_STREAM_NAME_IN_USE) {
-		pv_log(pub->log, PV_LOG_INFO, "created stream %s (subjects %s, "
-		    "file storage, %d replica(s))", name, subject,
-		    pub->cfg->replicas);
+	if (s == NATS_OK || jerr == JS_ERR_STREAM_NAME_IN_USE)
 		return PV_OK;
-	}
 	/* An overlap or a denial lasts until an operator acts. */
 	*lasting = true;
 	if (jerr == JS_ERR_SUBJECTS_OVERLAP)
@@ -139,9 +135,17 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 
 	st = add_stream(pub, pub->cfg->streams[index], deadline, &lasting,
 	    err);
+	/*
+	 * The first requests after a start all find the stream missing and
+	 * create it, which nats-server accepts from each: log it once.
+	 */
 	if (st == PV_OK) {
 		atomic_store(&pub->create_failed_ms[index], 0);
-		atomic_store(&pub->stream_ready[index], true);
+		if (!atomic_exchange(&pub->stream_ready[index], true))
+			pv_log(pub->log, PV_LOG_INFO, "created stream %s "
+			    "(subjects %s.>, file storage, %d replica(s))",
+			    pub->cfg->streams[index], pub->cfg->streams[index],
+			    pub->cfg->replicas);
 		return st;
 	}
 	if (lasting) {
