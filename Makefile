@@ -172,11 +172,16 @@ demo: deps
 # responder behind lighttpd and against a Go peer, about 2.5 minutes; see
 # BENCHMARKS.md.
 BENCH_BIN  := $(BUILD)/bench/pv_load $(BUILD)/bench/empty_responder \
-              $(BUILD)/bench/go_peer
+              $(BUILD)/bench/pv_pubprobe $(BUILD)/bench/go_peer
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS_ALL)
+
+# The publish path alone, linked against the handlers' library.
+$(BUILD)/bench/pv_pubprobe: bench/pv_pubprobe.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 # Built against Debian's Go packages (GOPATH mode): no module download.
 $(BUILD)/bench/go_peer: bench/go_peer/main.go

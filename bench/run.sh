@@ -11,7 +11,10 @@
 # of the handlers, lighttpd, nats-server and the whole machine, the share
 # of the cores in use, and handler RSS; the same for bench/go_peer, a Go
 # net/http server with nats.go that does the handlers' work without a web
-# server in front (BENCH_PEER=no skips it).  Then the CPU time per request
+# server in front (BENCH_PEER=no skips it).  Then bench/pv_pubprobe, the
+# handlers' publish path alone (no HTTP) with as many events in flight as
+# the suite's rows had in the handlers, against the empty responder's
+# p50 and p99 at 32 connections.  Then the CPU time per request
 # that 90% of the empty responder's req/s allows, the empty responder
 # once more, closing connections as the handlers do (PV_BENCH_DETACH), and
 # an estimate of the best share of its req/s any handler could reach.
@@ -22,7 +25,7 @@
 #
 # Usage: bench/run.sh BUILD_DIR
 #   BUILD_DIR has the *.fcgi and bench/pv_load, bench/empty_responder,
-#   bench/go_peer.
+#   bench/pv_pubprobe, bench/go_peer.
 # Environment (all optional):
 #   BENCH_SECONDS        seconds of each main measurement (10)
 #   BENCH_SWEEP_SECONDS  seconds of each other measurement (5)
@@ -278,6 +281,39 @@ measure() {
 	errors=$((errors + unanswered))
 }
 
+# Runs bench/pv_pubprobe, the publish path without HTTP, with $1 broker
+# connections of $2 threads each for $3 seconds.  Sets probe_rate,
+# probe_p50 and probe_p99 (ms); notes a failed publish (failed=1) and an
+# acknowledged event the stream did not gain (mismatch=1).
+measure_probe() {
+	probe_rate='' probe_p50='' probe_p99='' probe_failed='' probe_acked=''
+	before=$(stored_messages)
+	probe_status=0
+	out=$(NATS_URL="nats://127.0.0.1:$nats_port" \
+		PHOTOVOTE_ENV_FILE=/dev/null PHOTOVOTE_STREAMS=election \
+		"$build/bench/pv_pubprobe" "$1" "$2" "$3" \
+		2>"$work/pv_pubprobe.log") || probe_status=$?
+	after=$(stored_messages)
+	for pair in $out; do
+		case $pair in
+		failed=*) probe_failed=${pair#*=} ;;
+		rate=*) probe_rate=${pair#*=} ;;
+		p50_us=*) probe_p50=${pair#*=} ;;
+		p99_us=*) probe_p99=${pair#*=} ;;
+		acknowledged=*) probe_acked=${pair#*=} ;;
+		esac
+	done
+	if [ "$probe_status" -gt 1 ] || [ -z "$probe_acked" ]; then
+		echo "bench: pv_pubprobe failed (exit $probe_status)" >&2
+		cat "$work/pv_pubprobe.log" >&2
+		exit 1
+	fi
+	[ "$probe_failed" -eq 0 ] || failed=1
+	[ "$probe_acked" -eq $((after - before)) ] || mismatch=1
+	probe_p50=$(awk -v u="$probe_p50" 'BEGIN { printf "%.2f", u / 1000 }')
+	probe_p99=$(awk -v u="$probe_p99" 'BEGIN { printf "%.2f", u / 1000 }')
+}
+
 # Notes a response other than 200 or a failed request (failed=1), and a
 # 200 response the stream did not gain (mismatch=1), of the last
 # measurement.  stored is "-" for the empty responder.
@@ -371,6 +407,7 @@ mismatch=0
 start_web "$work/empty" "$procs" "$threads"
 measure 32 "$seconds" 200
 empty_rps32=$rps empty_p99_32=$p99 empty_all32=$all_us stored=-
+empty_p50_32=$p50
 check_results
 row empty 32
 measure 128 "$seconds" 200
@@ -392,6 +429,11 @@ policies=$(for pid in $(voter_pids); do
 	chrt -p "$pid" | sed -n 's/.*current scheduling policy: //p'
 done | sort -u | tr '\n' ' ')
 policies=${policies% }
+# The suite's publishes in flight: PHOTOVOTE_THREADS on each broker
+# connection, one connection per voter.fcgi process.
+probe_conns=$(voter_pids | wc -w)
+probe_threads=$(sed -n 's/.*"PHOTOVOTE_THREADS" => "\([0-9]*\)".*/\1/p' \
+	"$dir/lighttpd.conf" | head -n 1)
 
 if [ "$peer" != no ]; then
 	start_peer
@@ -406,8 +448,20 @@ if [ "$peer" != no ]; then
 	stop_peer
 fi
 
+# The publish path alone, under the suite's scheduling policy, with no
+# web server running: how long a handler's request waits for the broker.
+stop_web
+measure_probe "$probe_conns" "$probe_threads" "$sweep_seconds"
+probe_line="publish path alone (bench/pv_pubprobe, no HTTP, $probe_conns"
+probe_line="$probe_line connection(s) x $probe_threads thread(s),"
+probe_line="$probe_line ${sweep_seconds} s): $probe_rate events/s, p50"
+probe_line="$probe_line $probe_p50 ms, p99 $probe_p99 ms; the empty"
+probe_line="$probe_line responder's whole request at 32 conns: p50"
+probe_line="$probe_line $empty_p50_32 ms, p99 $empty_p99_32 ms"
+
 echo
 echo "scheduling policy of the voter.fcgi processes: ${policies:-unknown}"
+echo "$probe_line"
 ratio_line suite/empty "$suite_rps32" "$empty_rps32" "$suite_p99_32" \
 	"$empty_p99_32" "$suite_rps128" "$empty_rps128" "$suite_p99_128" \
 	"$empty_p99_128"
