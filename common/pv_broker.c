@@ -19,6 +19,12 @@
 #define PV_UNACKED_MAX	16
 
 /*
+ * Shortest time between building a connection and building it again
+ * after nats.c closed it (as it does after bad credentials), in ms.
+ */
+#define PV_RECONNECT_HOLD_MS	1000
+
+/*
  * Time after a denied publish during which the health check fails, in
  * ms, unless a publish succeeds first.  The health check publishes
  * nothing, so a load balancer that took the handler out sends no publish
@@ -71,7 +77,8 @@ on_closed(natsConnection *nc, void *closure)
 	const pv_publisher *pub = closure;
 
 	(void)nc;
-	pv_log(pub->log, PV_LOG_INFO, "broker connection closed");
+	pv_log_limited(pub->log, PV_LOG_INFO, "connect: closed", "broker "
+	    "connection closed");
 }
 
 /*
@@ -442,11 +449,23 @@ connect_locked(pv_publisher *pub, pv_error *err)
 	if (pub->nc != NULL &&
 	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED)
 		return PV_OK;
+
+	/*
+	 * nats.c closes a connection that the server refused twice, as for
+	 * bad credentials: rebuilding it for every request would cost the
+	 * broker two logins per request.
+	 */
+	if (pub->nc != NULL &&
+	    pv_pub_now_ms() - pub->connect_ms < PV_RECONNECT_HOLD_MS)
+		return pv_error_set(err, PV_ERR_BROKER, "not connected to the "
+		    "broker (%s); connecting again at most every %d ms",
+		    pv_broker_down_reason(pub), PV_RECONNECT_HOLD_MS);
 	if (pub->nc != NULL)
 		pv_broker_drop(pub);
 	if (pub->opts == NULL && (st = build_options(pub, err)) != PV_OK)
 		return st;
 
+	pub->connect_ms = pv_pub_now_ms();
 	s = connect_reporting_why(pub);
 	if (s == NATS_NOT_YET_CONNECTED)
 		s = NATS_OK;

@@ -161,23 +161,26 @@ hash_key(const char *key)
 }
 
 /*
- * Counts one occurrence of key.  Returns true when it may be printed, and
- * sets *repeated to the count suppressed in the window that just ended.
+ * Counts one occurrence of key.  Returns true when it may be printed.
+ * When the slot held lines back that were not reported yet (of this key
+ * in the window that just ended, or of another key that shares the
+ * slot), copies that slot to *unreported before reusing it; otherwise
+ * unreported->suppressed is 0.
  */
 static bool
 limit_allows(pv_log_limiter *limiter, const char *key, pv_log_level level,
-	unsigned *repeated)
+	limit_slot *unreported)
 {
 	uint64_t h = hash_key(key);
 	limit_slot *slot = &limiter->slots[h % LIMIT_SLOTS];
 	time_t now = time(NULL);
 	bool allowed;
 
-	*repeated = 0;
+	unreported->suppressed = 0;
 	pthread_mutex_lock(&limiter->lock);
 	if (slot->key_hash != h ||
 	    now - slot->window_start >= PV_LOG_LIMIT_WINDOW_S) {
-		*repeated = slot->key_hash == h ? slot->suppressed : 0;
+		*unreported = *slot;
 		slot->key_hash = h;
 		snprintf(slot->key, sizeof(slot->key), "%s", key);
 		slot->level = level;
@@ -194,21 +197,31 @@ limit_allows(pv_log_limiter *limiter, const char *key, pv_log_level level,
 	return allowed;
 }
 
+/* Logs the count of lines that slot held back, if any. */
+static void
+report_held(const pv_logger *logger, const limit_slot *slot)
+{
+	if (slot->suppressed > 0)
+		pv_log(logger, slot->level, "suppressed %u repeat(s) of: %s",
+		    slot->suppressed, slot->key);
+}
+
 void
 pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
 	const char *fmt, ...)
 {
-	unsigned repeated = 0;
+	limit_slot unreported;
 	va_list ap;
+	bool allowed = true;
 
 	if (level > logger->level)
 		return;
-	if (logger->limiter != NULL &&
-	    !limit_allows(logger->limiter, key, level, &repeated))
+	if (logger->limiter != NULL) {
+		allowed = limit_allows(logger->limiter, key, level, &unreported);
+		report_held(logger, &unreported);
+	}
+	if (!allowed)
 		return;
-	if (repeated > 0)
-		pv_log(logger, level, "suppressed %u repeat(s) of the "
-		    "following message", repeated);
 
 	va_start(ap, fmt);
 	vlog(logger, level, fmt, ap);
@@ -235,8 +248,7 @@ pv_log_flush_suppressed(const pv_logger *logger)
 	pthread_mutex_unlock(&logger->limiter->lock);
 
 	for (i = 0; i < n; i++)
-		pv_log(logger, held[i].level, "suppressed %u repeat(s) of: %s",
-		    held[i].suppressed, held[i].key);
+		report_held(logger, &held[i]);
 }
 
 char *

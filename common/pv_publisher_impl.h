@@ -60,15 +60,21 @@ struct pv_publisher {
 	 */
 	atomic_int unacked;
 
+	/* The last connect attempt was rejected for its credentials. */
+	atomic_bool auth_failed;
+
+	/*
+	 * When the connection was last built (pv_pub_now_ms), or 0; read and
+	 * written with the write lock held.
+	 */
+	long long connect_ms;
+
 	/*
 	 * The server's last permissions violation.  It arrives on a nats.c
 	 * thread while the request that caused it waits for a reply that
 	 * never comes, so a time-out soon after it is reported as denied.
 	 * denied_lock guards denied_text and create_error.
 	 */
-	/* The last connect attempt was rejected for its credentials. */
-	atomic_bool auth_failed;
-
 	pthread_mutex_t denied_lock;
 	char denied_text[200];
 	atomic_llong denied_ms;		/* when it came (pv_pub_now_ms), or 0 */

@@ -151,6 +151,37 @@ Test(auth, wrong_password_503)
 	expect_not_logged(".c:");
 }
 
+/*
+ * Requests after a refused login get 503 without a new login each: nats.c
+ * closes the refused connection, and the handler builds it again at most
+ * once a second.
+ */
+Test(auth, wrong_password_no_login_per_request)
+{
+	char *env[] = { site.url_setting, "NATS_USER=pv",
+	    "NATS_PASSWORD=wrong-secret-7", NULL };
+	char *log;
+	int i, logins = 0;
+	const char *at;
+
+	start_server("authorization { users = [ "
+	    "{ user: pv, password: \"pw-secret-1\" } ] }");
+	start_handler(env);
+	for (i = 0; i < 40; i++)
+		cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503,
+		    "request %d", i);
+
+	log = pvt_auth_read_file(path_in(3, "nats.log"));
+	cr_assert_not_null(log);
+	for (at = log; (at = strstr(at, "authentication error")) != NULL;
+	    at++)
+		logins++;
+	free(log);
+	cr_expect_leq(logins, 12, "%d refused logins for 40 requests",
+	    logins);
+	expect_logged("connecting again at most every");
+}
+
 /* Settings written for the Memphis service are named as such. */
 Test(auth, memphis_wrong_password_named)
 {

@@ -12,7 +12,7 @@
 static char *
 contents(FILE *file)
 {
-	static char text[16384];
+	static char text[262144];
 	size_t n;
 
 	fflush(file);
@@ -100,6 +100,36 @@ Test(log, flush_reports_held_back_lines)
 	/* The count was reset: a second flush adds nothing. */
 	pv_log_flush_suppressed(&log);
 	cr_assert_eq(count_lines(contents(file)), PV_LOG_LIMIT_BURST + 1);
+	pv_log_free(&log);
+	fclose(file);
+}
+
+/*
+ * Keys that share a slot of the limiter take it over from each other;
+ * the lines one held back are still reported.
+ */
+Test(log, held_back_counts_survive_shared_slots)
+{
+	FILE *file = tmpfile();
+	const char *at;
+	char key[16];
+	pv_logger log;
+	unsigned total = 0, n;
+	int i, j;
+
+	pv_log_init(&log, "voter", fileno(file));
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "kind %d", i);
+		for (j = 0; j < PV_LOG_LIMIT_BURST + 2; j++)
+			pv_log_limited(&log, PV_LOG_WARNING, key, "%s", key);
+	}
+	pv_log_flush_suppressed(&log);
+
+	for (at = contents(file); (at = strstr(at, "suppressed ")) != NULL;
+	    at++)
+		if (sscanf(at, "suppressed %u repeat(s) of: kind", &n) == 1)
+			total += n;
+	cr_expect_eq(total, 200 * 2);
 	pv_log_free(&log);
 	fclose(file);
 }
