@@ -67,12 +67,11 @@ pv_fdlimit_ensure(int threads, rlim_t *raised_from, pv_error *err)
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < needed)
 		return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_THREADS=%d "
 		    "needs %llu open files (%llu open at start, one per "
-		    "thread and %d more), but the open-file limit (ulimit -n, "
-		    "RLIMIT_NOFILE) is %llu, at most %llu; raise the limit or "
+		    "thread and %d more), but the hard open-file limit "
+		    "(ulimit -Hn, RLIMIT_NOFILE) is %llu; raise the limit or "
 		    "lower PHOTOVOTE_THREADS", threads,
 		    (unsigned long long)needed, (unsigned long long)open,
-		    PV_FDLIMIT_SPARE, (unsigned long long)rl.rlim_cur,
-		    (unsigned long long)rl.rlim_max);
+		    PV_FDLIMIT_SPARE, (unsigned long long)rl.rlim_max);
 
 	/* The soft limit may rise up to the hard one without privileges. */
 	old = rl.rlim_cur;

@@ -259,12 +259,16 @@ days_in_month(unsigned year, unsigned month)
 	return month == 2 && leap ? 29 : days[month - 1];
 }
 
-/* Checks "Z" or "+HH:MM" / "-HH:MM" making up all of s. */
+/*
+ * Checks "Z" or "+HH:MM" / "-HH:MM" making up all of s, and sets
+ * *offset_min to the zone's offset from UTC in minutes.
+ */
 static const char *
-zone_error(const char *s, size_t len)
+zone_error(const char *s, size_t len, int *offset_min)
 {
 	unsigned hours, minutes;
 
+	*offset_min = 0;
 	if (len == 1 && (s[0] == 'Z' || s[0] == 'z'))
 		return NULL;
 	if (s[0] != '+' && s[0] != '-')
@@ -272,9 +276,27 @@ zone_error(const char *s, size_t len)
 	if (len != 6 || s[3] != ':' || !read_digits(s + 1, 2, &hours) ||
 	    !read_digits(s + 4, 2, &minutes))
 		return "invalid timezone offset, expected +HH:MM or -HH:MM";
-	if (hours > 23 || minutes > 59)
+	if (hours > 23)
 		return "timezone offset must be less than 24 hours";
+	if (minutes > 59)
+		return "timezone offset minutes must be 0-59";
+	*offset_min = (int)(hours * 60 + minutes) * (s[0] == '-' ? -1 : 1);
 	return NULL;
+}
+
+/*
+ * Returns true when the moment leaves the years 1 to 9999 once moved to
+ * UTC, which Python's datetime cannot hold (astimezone fails).
+ */
+static bool
+outside_utc_years(unsigned year, unsigned month, unsigned day,
+	unsigned minute_of_day, int offset_min)
+{
+	int utc = (int)minute_of_day - offset_min;
+
+	if (year == 1 && month == 1 && day == 1 && utc < 0)
+		return true;
+	return year == 9999 && month == 12 && day == 31 && utc >= 24 * 60;
 }
 
 /*
@@ -286,6 +308,8 @@ pv_format_date_time_error(const char *s, size_t len, bool *zone_missing)
 {
 	unsigned year, month, day, hour, minute, second;
 	size_t pos = 19, digits;
+	const char *error;
+	int offset_min;
 
 	*zone_missing = false;
 	if (len < 19)
@@ -329,5 +353,10 @@ pv_format_date_time_error(const char *s, size_t len, bool *zone_missing)
 		*zone_missing = true;
 		return NULL;
 	}
-	return zone_error(s + pos, len - pos);
+	if ((error = zone_error(s + pos, len - pos, &offset_min)) != NULL)
+		return error;
+	if (outside_utc_years(year, month, day, hour * 60 + minute,
+	    offset_min))
+		return "date-time is outside the years 1 to 9999 in UTC";
+	return NULL;
 }

@@ -464,6 +464,11 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 	if (start == len)
 		return reject(v, start, "Expecting a JSON object");
 
+	/* json-c calls any other byte here, a BOM too, invalid UTF-8. */
+	if (strchr("[\"-0123456789tfn", body[start]) == NULL ||
+	    body[start] == '\0')
+		return reject(v, start, "Expecting a value");
+
 	json_tokener_reset(parser->tokener);
 	value = json_tokener_parse_ex(parser->tokener, body, (int)len);
 	error = json_tokener_get_error(parser->tokener);
@@ -528,8 +533,6 @@ parse_object(pv_json_parser *parser, const char *body, size_t len,
 	    len);
 	if (end < len) {
 		json_object_put(obj);
-		if (scan.error != NULL && end == scan.error_offset)
-			return reject(v, end, scan.error);
 		return reject(v, end, "Extra data after the object");
 	}
 

@@ -98,6 +98,14 @@ Test(json_parse, not_an_object)
 	expect_invalid("[1]x", 3);
 	expect_invalid("nul", 3);
 	expect_invalid("[1,]", 3);
+
+	/* Valid UTF-8 that starts no JSON value: a second BOM, a no-break space. */
+	found = expect_invalid("\xef\xbb\xbf\xef\xbb\xbf{}", 3);
+	cr_assert_str_eq(found->ctx_error, "Expecting a value");
+	found = expect_invalid("\xc2\xa0{}", 0);
+	cr_assert_str_eq(found->ctx_error, "Expecting a value");
+	found = expect_invalid("x", 0);
+	cr_assert_str_eq(found->ctx_error, "Expecting a value");
 }
 
 /* One UTF-8 byte order mark is skipped, as Python's json.loads does. */
@@ -123,6 +131,10 @@ Test(json_parse, trailing_comma)
 
 Test(json_parse, trailing_bytes)
 {
+	const pv_violation *found;
+
+	found = expect_invalid("{} x", 3);
+	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
 	expect_invalid("{\"a\":1}x", 7);
 	expect_invalid("{\"a\":1} \n {}", 10);
 	expect_invalid("{\"a\":1}}", 7);

@@ -215,6 +215,8 @@ Test(format_date, accepted)
 	expect_date("2000-02-29T00:00:00Z", NULL);
 	expect_date("0001-01-01T00:00:00Z", NULL);
 	expect_date("9999-12-31T23:59:59.999999Z", NULL);
+	expect_date("0001-01-01T01:00:00+01:00", NULL);
+	expect_date("9999-12-31T22:59:59-01:00", NULL);
 }
 
 Test(format_date, no_zone)
@@ -244,6 +246,8 @@ Test(format_date, rejected)
 	expect_date("2026-05-01T09:00:61Z", "datetime_parsing");
 	expect_date("2026-12-31T23:59:60Z", "datetime_parsing");
 	expect_date("0000-01-01T00:00:00Z", "datetime_parsing");
+	expect_date("0001-01-01T00:59:59+01:00", "datetime_parsing");
+	expect_date("9999-12-31T23:00:00-01:00", "datetime_parsing");
 	expect_date("2026-05-01T09:00:00.Z", "datetime_parsing");
 	expect_date("2026-05-01T09:00:00+24:00", "datetime_parsing");
 	expect_date("2026-05-01T09:00:00+02:60", "datetime_parsing");
