@@ -464,7 +464,7 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 	if (start == len)
 		return reject(v, start, "Expecting a JSON object");
 
-	/* json-c calls any other byte here, a BOM too, invalid UTF-8. */
+	/* json-c reports any other first byte, a BOM too, as invalid UTF-8. */
 	if (strchr("[\"-0123456789tfn", body[start]) == NULL ||
 	    body[start] == '\0')
 		return reject(v, start, "Expecting a value");
