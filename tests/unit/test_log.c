@@ -112,7 +112,7 @@ Test(log, held_back_counts_survive_shared_slots)
 {
 	FILE *file = tmpfile();
 	const char *at;
-	char key[16];
+	char key[24];
 	pv_logger log;
 	unsigned total = 0, n;
 	int i, j;
