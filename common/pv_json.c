@@ -447,10 +447,10 @@ reject_parse_error(pv_json_parser *parser, const struct body_scan *scan,
 }
 
 /*
- * Rejects a body that does not start with '{'.  Other JSON fails as
- * FastAPI's check of the event failed (pv_violations_add_not_object), so
- * PV_ERR_SCHEMA; anything else is json_invalid.  (json-c's strict mode is
- * the only check here: the scan of an object's strings does not run.)
+ * Rejects a body that does not start with '{'.  Other valid JSON fails
+ * as FastAPI's check of the event failed (pv_violations_add_not_object),
+ * so PV_ERR_SCHEMA; anything else is json_invalid, checked by the same
+ * scan and json-c as an object.
  */
 static pv_status
 reject_non_object(pv_json_parser *parser, const char *body, size_t len,
@@ -458,7 +458,8 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 {
 	struct json_object *value;
 	enum json_tokener_error error;
-	size_t end;
+	struct body_scan scan;
+	size_t end, limit;
 	bool is_null;
 
 	if (start == len)
@@ -469,17 +470,29 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 	    body[start] == '\0')
 		return reject(v, start, "Expecting a value");
 
+	/* The scan rejects what strict json-c accepts, as for an object. */
+	scan_init(&scan, body, len);
+	while (scan_next(&scan) == SCAN_TOP_KEY)
+		continue;
+	limit = scan.error != NULL ? scan.error_offset : len;
+
 	json_tokener_reset(parser->tokener);
-	value = json_tokener_parse_ex(parser->tokener, body, (int)len);
+	value = json_tokener_parse_ex(parser->tokener, body, (int)limit);
 	error = json_tokener_get_error(parser->tokener);
 	end = json_tokener_get_parse_end(parser->tokener);
 
 	/* A number or literal ends only with the input, which a NUL marks. */
-	if (error == json_tokener_continue) {
+	if (error == json_tokener_continue && scan.error == NULL) {
+		/* json-c accepts a number cut at the end, such as "1.". */
+		if (strchr("-0123456789", body[start]) != NULL &&
+		    strchr(".eE+-", body[len - 1]) != NULL)
+			return reject(v, len, "Expecting a digit");
 		value = json_tokener_parse_ex(parser->tokener, "", 1);
 		error = json_tokener_get_error(parser->tokener);
 		end = len;
 	}
+	if (error == json_tokener_continue)
+		return reject_parse_error(parser, &scan, limit, v);
 	if (error != json_tokener_success) {
 		json_object_put(value);
 		return reject(v, end, end == len ? "Unexpected end of input" :

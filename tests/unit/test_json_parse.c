@@ -99,6 +99,18 @@ Test(json_parse, not_an_object)
 	expect_invalid("nul", 3);
 	expect_invalid("[1,]", 3);
 
+	/* What strict json-c accepts but JSON does not. */
+	expect_invalid("1.", 2);
+	expect_invalid("1.e5", 2);
+	expect_invalid("-.5", 1);
+	expect_invalid("01", 1);
+	expect_invalid("-Infinity", 1);
+	expect_invalid("[1.]", 3);
+	expect_invalid("\"a\tb\"", 2);
+	expect_invalid("\"\xc0\x80\"", 1);
+	expect_invalid("\"\\ud800\"", 1);
+	expect_invalid_len("\"a\0b\"", 5, 2);
+
 	/* Valid UTF-8 that starts no JSON value: a second BOM, a no-break space. */
 	found = expect_invalid("\xef\xbb\xbf\xef\xbb\xbf{}", 3);
 	cr_assert_str_eq(found->ctx_error, "Expecting a value");
