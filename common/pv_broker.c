@@ -181,8 +181,12 @@ pv_broker_timed_out(pv_publisher *pub, pv_error *err, const char *what)
 const char *
 pv_broker_down_reason(pv_publisher *pub)
 {
-	return atomic_load(&pub->auth_failed) ? "authentication failed" :
-	    "reconnecting";
+	if (atomic_load(&pub->auth_failed))
+		return "authentication failed";
+	if (pub->nc != NULL &&
+	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CLOSED)
+		return "connection closed";
+	return "reconnecting";
 }
 
 pv_status
@@ -324,8 +328,10 @@ pv_broker_drop(pv_publisher *pub)
 	pub->js = NULL;
 	pub->nc = NULL;
 	atomic_store(&pub->unacked, 0);
-	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++)
+	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++) {
 		atomic_store(&pub->stream_ready[i], false);
+		atomic_store(&pub->stream_created[i], false);
+	}
 }
 
 /* Writes the configured broker URLs, without credentials, to out. */
@@ -639,8 +645,10 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 	 * A broker that responds again ends a stall: a load balancer that
 	 * took the handler out sends no publish that could end it.
 	 */
-	else if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)
+	else if (atomic_exchange(&pub->stalled_since_ms, 0) != 0) {
+		pv_log_flush_suppressed(pub->log);
 		pv_log(pub->log, PV_LOG_INFO, "broker answers a ping again");
+	}
 	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
 		st = pv_stream_ensure(pub, i, deadline, &err);
 	if (st == PV_OK)

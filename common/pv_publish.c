@@ -81,6 +81,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	pub->log = log;
 	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++) {
 		atomic_init(&pub->stream_ready[i], false);
+		atomic_init(&pub->stream_created[i], false);
 		atomic_init(&pub->stream_lost_ms[i], 0);
 		atomic_init(&pub->create_failed_ms[i], 0);
 	}
@@ -531,9 +532,11 @@ note_outcome(pv_publisher *pub, pv_status st, bool probe)
 	long long none = 0;
 
 	if (st == PV_OK) {
-		if (atomic_exchange(&pub->stalled_since_ms, 0) != 0)
+		if (atomic_exchange(&pub->stalled_since_ms, 0) != 0) {
+			pv_log_flush_suppressed(pub->log);
 			pv_log(pub->log, PV_LOG_INFO, "broker acknowledges "
 			    "again");
+		}
 		if (atomic_load(&pub->publish_denied_ms) != 0 &&
 		    atomic_exchange(&pub->publish_denied_ms, 0) != 0)
 			pv_log(pub->log, PV_LOG_INFO, "broker permits "

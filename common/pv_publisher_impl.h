@@ -34,6 +34,8 @@ struct pv_publisher {
 	natsConnection *nc;
 	jsCtx *js;
 	atomic_bool stream_ready[PV_CONFIG_STREAMS_MAX];
+	/* The stream's creation was logged since the connection was built. */
+	atomic_bool stream_created[PV_CONFIG_STREAMS_MAX];
 	/* When each stream vanished (pv_pub_now_ms), or 0. */
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];
 	atomic_bool closing;		/* pv_publisher_free has begun */
@@ -159,8 +161,9 @@ void pv_broker_drop(pv_publisher *pub);
 pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
 
 /*
- * Returns why pub is not connected: "authentication failed" or
- * "reconnecting".
+ * Returns why pub is not connected: "authentication failed", "connection
+ * closed" (nats.c gave up on it) or "reconnecting".  The caller holds
+ * pub->lock.
  */
 const char *pv_broker_down_reason(pv_publisher *pub);
 

@@ -141,7 +141,8 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	 */
 	if (st == PV_OK) {
 		atomic_store(&pub->create_failed_ms[index], 0);
-		if (!atomic_exchange(&pub->stream_ready[index], true))
+		atomic_store(&pub->stream_ready[index], true);
+		if (!atomic_exchange(&pub->stream_created[index], true))
 			pv_log(pub->log, PV_LOG_INFO, "created stream %s "
 			    "(subjects %s.>, file storage, %d replica(s))",
 			    pub->cfg->streams[index], pub->cfg->streams[index],
@@ -222,6 +223,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 void
 pv_stream_lost(pv_publisher *pub, int index)
 {
+	atomic_store(&pub->stream_created[index], false);
 	if (atomic_exchange(&pub->stream_ready[index], false))
 		atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
 }
