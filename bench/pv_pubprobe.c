@@ -78,6 +78,7 @@ static void *
 probe_thread_main(void *arg)
 {
 	probe_thread *t = arg;
+	struct timespec pause = { 0, 10 * 1000000L };
 	char event_id[40];
 	pv_publish_msg msg;
 	uint64_t sequence = 0;
@@ -96,11 +97,15 @@ probe_thread_main(void *arg)
 		snprintf(event_id, sizeof(event_id), "%08x-%04x-4%03x-8%03x-"
 		    "%012llx", (unsigned)(t->run->id_prefix >> 32),
 		    (unsigned)(t->run->id_prefix & 0xffff), t->number & 0xfff,
-		    (unsigned)((t->run->id_prefix >> 16) & 0xfff),
+		    (t->number >> 12) & 0xfff,
 		    (unsigned long long)(sequence++ & 0xffffffffffffULL));
 		pv_error_clear(&err);
 		st = pv_publisher_publish(t->publisher, &msg, &err);
 		end = now_us();
+
+		/* A broker that is down fails at once: do not spin. */
+		if (st != PV_OK)
+			nanosleep(&pause, NULL);
 		if (st == PV_OK)
 			t->acknowledged++;
 		if (start < t->run->measure_from_us)
