@@ -649,8 +649,9 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 		pv_log_flush_suppressed(pub->log);
 		pv_log(pub->log, PV_LOG_INFO, "broker answers a ping again");
 	}
+	/* One lookup per stream: a load balancer learns of a deleted one. */
 	for (i = 0; st == PV_OK && i < pub->cfg->stream_count; i++)
-		st = pv_stream_ensure(pub, i, deadline, &err);
+		st = pv_stream_verify(pub, i, deadline, &err);
 	if (st == PV_OK)
 		st = check_denied(pub, &err);
 

@@ -185,6 +185,14 @@ pv_status pv_broker_timed_out(pv_publisher *pub, pv_error *err,
 pv_status pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline,
 	pv_error *err);
 
+/*
+ * Like pv_stream_ensure, but asks the broker about a bound stream too,
+ * for the health check: a stream deleted after it was bound counts as
+ * lost.  The read lock is held.
+ */
+pv_status pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
+	pv_error *err);
+
 /* Clears the binding of stream index: the next publish looks it up. */
 void pv_stream_lost(pv_publisher *pub, int index);
 

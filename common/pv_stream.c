@@ -164,13 +164,45 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	return st;
 }
 
+/*
+ * Looks stream name up before deadline; *si (the caller destroys it) and
+ * *jerr are js_GetStreamInfo's.  Returns NATS_TIMEOUT at once when no
+ * time is left, because a Wait of 0 would mean nats.c's default of 5 s.
+ */
+static natsStatus
+lookup(pv_publisher *pub, const char *name, int64_t deadline,
+	jsStreamInfo **si, jsErrCode *jerr)
+{
+	jsOptions jo;
+
+	jsOptions_Init(&jo);
+	jo.Wait = pv_pub_remaining_ms(deadline);
+	if (jo.Wait <= 0)
+		return NATS_TIMEOUT;
+	return js_GetStreamInfo(si, pub->js, name, &jo, jerr);
+}
+
+/* Fails with why looking stream name up failed, other than not found. */
+static pv_status
+lookup_failure(pv_publisher *pub, const char *name, natsStatus s,
+	jsErrCode jerr, pv_error *err)
+{
+	char what[96];
+
+	if (s == NATS_TIMEOUT) {
+		snprintf(what, sizeof(what), "looking up stream %s", name);
+		return pv_broker_timed_out(pub, err, what);
+	}
+	/* NATS_NO_RESPONDERS here: JetStream is off or has no leader. */
+	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
+	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+}
+
 pv_status
 pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	jsStreamInfo *si = NULL;
-	char what[96];
-	jsOptions jo;
 	jsErrCode jerr = 0;
 	long long lost;
 	natsStatus s;
@@ -178,13 +210,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
 
-	/* A Wait of 0 would mean nats.c's default of 5 s, past the deadline. */
-	jsOptions_Init(&jo);
-	jo.Wait = pv_pub_remaining_ms(deadline);
-	if (jo.Wait <= 0)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to look "
-		    "up stream %s", name);
-	s = js_GetStreamInfo(&si, pub->js, name, &jo, &jerr);
+	s = lookup(pub, name, deadline, &si, &jerr);
 	if (s == NATS_OK && !stream_takes_subjects(name, si)) {
 		jsStreamInfo_Destroy(si);
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
@@ -211,13 +237,32 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		    PV_RECREATE_DELAY_MS);
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
 		return create_stream(pub, index, deadline, err);
-	if (s == NATS_TIMEOUT) {
-		snprintf(what, sizeof(what), "looking up stream %s", name);
-		return pv_broker_timed_out(pub, err, what);
+	return lookup_failure(pub, name, s, jerr, err);
+}
+
+pv_status
+pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
+	pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	if (!atomic_load(&pub->stream_ready[index]))
+		return pv_stream_ensure(pub, index, deadline, err);
+
+	s = lookup(pub, name, deadline, &si, &jerr);
+	jsStreamInfo_Destroy(si);
+	if (s == NATS_OK)
+		return PV_OK;
+
+	/* Deleted since it was bound: bind or create it as at the start. */
+	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
+		pv_stream_lost(pub, index);
+		return pv_stream_ensure(pub, index, deadline, err);
 	}
-	/* NATS_NO_RESPONDERS here: JetStream is off or has no leader. */
-	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
-	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+	return lookup_failure(pub, name, s, jerr, err);
 }
 
 void
