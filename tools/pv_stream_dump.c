@@ -6,11 +6,12 @@
  *   subject: election.01HV6Z3R8Y5A0B9C7D2E4F6G8H.voter.VoterRegistered
  *   Event-Type: PhotoVote.Event.Voter.VoterRegistered
  *   Nats-Msg-Id: 6f1c2a9e-4b3d-4e8a-9c71-0a1b2c3d4e19
- *   body: {"id":...}
+ *   body (168 bytes): {"id":...}
  *
- * Messages are read by sequence with js_GetMsg, so no consumer is
- * created.  Exit status: 0 on success, 1 on a broker error, 2 on a
- * usage error.
+ * Header values and bodies are printed with control characters and
+ * malformed UTF-8 as \xHH.  Messages are read by sequence with
+ * js_GetMsg, so no consumer is created.  Exit status: 0 on success, 1 on
+ * a broker error, 2 on a usage error.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <nats/nats.h>
 
 #include "pv_config.h"
+#include "pv_utf8.h"
 
 /* Time-outs of the connection and of each JetStream request, in ms. */
 #define CONNECT_TIMEOUT_MS 5000
@@ -46,15 +48,53 @@ header_or_dash(natsMsg *msg, const char *key)
 	return value;
 }
 
+/*
+ * Prints len bytes: valid UTF-8 as it is, other bytes (controls, NUL,
+ * malformed sequences) as \xHH.  A message from another producer can
+ * then neither cut the output short, nor forge lines, nor drive the
+ * terminal.
+ */
+static void
+print_escaped(const char *bytes, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)bytes;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		n = pv_utf8_decode(s + i, len - i, &cp);
+		if (n == 0 || pv_utf8_is_control(cp)) {
+			printf("\\x%02x", s[i]);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, n, stdout);
+		i += n;
+	}
+}
+
+static void
+print_header(natsMsg *msg, const char *key)
+{
+	const char *value = header_or_dash(msg, key);
+
+	printf("%s: ", key);
+	print_escaped(value, strlen(value));
+	putchar('\n');
+}
+
 static void
 print_message(natsMsg *msg)
 {
+	int len = natsMsg_GetDataLength(msg);
+
 	printf("seq: %" PRIu64 "\n", natsMsg_GetSequence(msg));
 	printf("subject: %s\n", natsMsg_GetSubject(msg));
-	printf("Event-Type: %s\n", header_or_dash(msg, "Event-Type"));
-	printf("Nats-Msg-Id: %s\n", header_or_dash(msg, "Nats-Msg-Id"));
-	printf("body: %.*s\n\n", natsMsg_GetDataLength(msg),
-	    natsMsg_GetData(msg));
+	print_header(msg, "Event-Type");
+	print_header(msg, "Nats-Msg-Id");
+	printf("body (%d bytes): ", len);
+	print_escaped(natsMsg_GetData(msg), len > 0 ? (size_t)len : 0);
+	fputs("\n\n", stdout);
 }
 
 /* Prints messages first..last; a deleted sequence is skipped. */

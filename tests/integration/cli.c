@@ -11,6 +11,9 @@
 
 #include <criterion/criterion.h>
 
+#include <nats/nats.h>
+
+#include "../harness/pvt_nats.h"
 #include "../harness/pvt_suite.h"
 
 #define VALID_VOTER "{\"id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8A\"," \
@@ -292,6 +295,39 @@ Test(cli, stream_dump_hides_url_password)
 	cr_expect_neq(capture(command, out, sizeof(out)), 0);
 	cr_expect(strstr(out, "nats://***@127.0.0.1:1") != NULL, "%s", out);
 	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
+}
+
+/* Bytes of another producer cannot cut the output short or forge lines. */
+Test(cli, stream_dump_escapes_bodies)
+{
+	static const char body[] = "a\0b\x1b[2J\nseq: 99\r\xff\xc3\xab";
+	const char *url = getenv(PVT_ENV_NATS_URL);
+	char stream[32], subjects[40], command[512], out[4096];
+	const char *subject_list[1] = { subjects };
+	jsStreamConfig sc;
+	pvt_nats *nats;
+	jsCtx *js;
+
+	snprintf(stream, sizeof(stream), "dump_%ld", (long)getpid());
+	snprintf(subjects, sizeof(subjects), "%s.>", stream);
+	cr_assert(pvt_nats_open(&nats, url));
+	js = pvt_nats_jetstream(nats);
+	jsStreamConfig_Init(&sc);
+	sc.Name = stream;
+	sc.Subjects = subject_list;
+	sc.SubjectsLen = 1;
+	cr_assert_eq(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
+	snprintf(subjects, sizeof(subjects), "%s.x", stream);
+	cr_assert_eq(js_Publish(NULL, js, subjects, body, sizeof(body) - 1,
+	    NULL, NULL), NATS_OK);
+	pvt_nats_close(nats);
+
+	snprintf(command, sizeof(command), "%s/pv-stream-dump '%s' %s",
+	    getenv("PV_BUILD"), url, stream);
+	cr_assert_eq(capture(command, out, sizeof(out)), 0, "%s", out);
+	cr_expect(strstr(out, "body (19 bytes): a\\x00b\\x1b[2J\\x0aseq: "
+	    "99\\x0d\\xff\xc3\xab\n") != NULL, "%s", out);
+	cr_expect(strchr(out, '\x1b') == NULL, "%s", out);
 }
 
 Test(cli, bad_setting_names_it)
