@@ -301,12 +301,11 @@ check(const pv_aggregate *agg, char *const *envp)
 	return st == PV_ERR_NOMEM ? PV_EXIT_SOFTWARE : PV_EXIT_UNAVAILABLE;
 }
 
-int
-pv_cli_run(const pv_aggregate *agg, int argc, char **argv, char *const *envp)
+/* Carries out the option in argv; returns its exit status. */
+static int
+run_option(const pv_aggregate *agg, int argc, char **argv,
+	char *const *envp)
 {
-	if (argc < 2)
-		return -1;
-
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		print_help(agg);
 		return PV_EXIT_OK;
@@ -323,4 +322,22 @@ pv_cli_run(const pv_aggregate *agg, int argc, char **argv, char *const *envp)
 	fprintf(stderr, "%s.fcgi: invalid arguments; try --help\n",
 	    agg->name);
 	return PV_EXIT_USAGE;
+}
+
+int
+pv_cli_run(const pv_aggregate *agg, int argc, char **argv, char *const *envp)
+{
+	int status;
+
+	if (argc < 2)
+		return -1;
+	status = run_option(agg, argc, argv, envp);
+
+	/* Output that did not arrive, as on a full disk, is a failure. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s.fcgi: writing to standard output failed: "
+		    "%s\n", agg->name, strerror(errno));
+		return PV_EXIT_SOFTWARE;
+	}
+	return status;
 }

@@ -84,6 +84,17 @@ Test(cli, version_printed)
 	cr_expect(strncmp(out, "photovote-fcgi ", 15) == 0, "%s", out);
 }
 
+/* Output that cannot be written is a failure, not a silent success. */
+Test(cli, full_output_fails)
+{
+	char out[256];
+
+	cr_expect_eq(run("", "--version >/dev/full", NULL, out, sizeof(out)),
+	    70, "%s", out);
+	cr_expect_eq(run("", "--validate VoterRegistered >/dev/full",
+	    VALID_VOTER, out, sizeof(out)), 70, "%s", out);
+}
+
 Test(cli, validate_valid_prints_canonical)
 {
 	char out[1024];
