@@ -514,6 +514,21 @@ set_sched_policy(server *srv)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s", err.text);
 }
 
+/*
+ * Answers the one request of a CGI run that cannot start (a bad setting)
+ * with a JSON 500; the web server would otherwise send its own page.
+ */
+static void
+answer_cgi_start_failure(void)
+{
+	if (getenv("GATEWAY_INTERFACE") == NULL || !FCGX_IsCGI())
+		return;
+	fputs("Status: 500 Internal Server Error\r\n"
+	    "Content-Type: application/json\r\n\r\n"
+	    "{\"detail\":\"Internal Server Error\"}", stdout);
+	fflush(stdout);
+}
+
 static int
 run(server *srv, const pv_aggregate *agg)
 {
@@ -521,14 +536,17 @@ run(server *srv, const pv_aggregate *agg)
 	sigset_t stop_signals, blocked;
 	pv_error err;
 
-	if (load_settings(srv, agg) != PV_EXIT_OK)
+	if (load_settings(srv, agg) != PV_EXIT_OK) {
+		answer_cgi_start_failure();
 		return PV_EXIT_CONFIG;
+	}
 	set_sched_policy(srv);
 
 	pv_error_clear(&err);
 	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {
 		pv_log(&srv->log, PV_LOG_ERROR, "%s: %s", err.status ==
 		    PV_ERR_CONFIG ? "configuration" : "start", err.text);
+		answer_cgi_start_failure();
 		pv_config_free(&srv->cfg);
 		return err.status == PV_ERR_CONFIG ? PV_EXIT_CONFIG :
 		    PV_EXIT_SOFTWARE;

@@ -157,3 +157,24 @@ Test(hosting_cgi_process, no_length_answers_411_and_exits)
 	cr_expect_eq(after.messages, before.messages);
 	free(output);
 }
+
+/* A setting that stops the handler still leaves the client a JSON body. */
+Test(hosting_cgi_process, bad_setting_answers_json_500)
+{
+	char *output;
+	cgi_run run;
+
+	/* The handler inherits the test process's environment. */
+	setenv("PHOTOVOTE_THREADS", "0", 1);
+	cgi_start(&run, "2");
+	cr_assert_gt(write(run.in, "{}", 2), 0);
+	close(run.in);
+	output = cgi_output(&run);
+
+	cr_expect_eq(cgi_wait(&run), 78, "the handler did not exit with 78");
+	cr_expect(strncmp(output, "Status: 500 ", 12) == 0, "output: %s",
+	    output);
+	cr_expect(strstr(output, "\r\n\r\n{\"detail\":\"Internal Server "
+	    "Error\"}") != NULL, "output: %s", output);
+	free(output);
+}
