@@ -50,6 +50,14 @@ response(const char *description, const char *schema_name)
 	return r;
 }
 
+/* The Retry-After header of every 503. */
+static struct json_object *
+retry_after_header(void)
+{
+	return json("{\"Retry-After\":{\"description\":\"Seconds to wait "
+	    "before retrying\",\"schema\":{\"type\":\"integer\"}}}");
+}
+
 static struct json_object *
 responses(void)
 {
@@ -58,16 +66,19 @@ responses(void)
 	    "unavailable, or no acknowledgement in time; the event may have "
 	    "been stored: retry with the same id", "Detail");
 
-	put(busy, "headers", json("{\"Retry-After\":{\"description\":"
-	    "\"Seconds to wait before retrying\",\"schema\":"
-	    "{\"type\":\"integer\"}}}"));
+	struct json_object *allowed = response("Known path, other method",
+	    "Detail");
+
+	put(busy, "headers", retry_after_header());
+	put(allowed, "headers", json("{\"Allow\":{\"description\":"
+	    "\"The methods of the path\",\"schema\":{\"type\":"
+	    "\"string\"}}}"));
 	put(rs, "200", response("Stored: every configured stream "
 	    "acknowledged the event (or already had its id)", "Empty"));
 	put(rs, "400", response("Content-Length invalid or different from "
 	    "the body", "Detail"));
 	put(rs, "404", response("Unknown path", "Detail"));
-	put(rs, "405", response("Known path, other method; the Allow header "
-	    "lists the methods", "Detail"));
+	put(rs, "405", allowed);
 	put(rs, "411", response("No Content-Length", "Detail"));
 	put(rs, "413", response("Body larger than PHOTOVOTE_MAX_BODY",
 	    "Detail"));
@@ -89,12 +100,15 @@ operation(const pv_route *route, const char *summary)
 	struct json_object *content = json_object_new_object();
 	struct json_object *media = json_object_new_object();
 	const char *event_class = strrchr(route->event_type, '.');
+	char description[160];
 
 	event_class = event_class != NULL ? event_class + 1 : route->event_type;
 	put(op, "operationId", json_object_new_string(event_class));
 	put(op, "summary", json_object_new_string(summary));
-	put(op, "description", json_object_new_string("Publishes one "
-	    "PhotoVote.Event.  A trailing slash on the path is optional."));
+	snprintf(description, sizeof(description), "Publishes one "
+	    "PhotoVote.Event.%s event.  A trailing slash on the path is "
+	    "optional.", route->event_type);
+	put(op, "description", json_object_new_string(description));
 
 	put(media, "schema", schema_ref(route->event_type));
 	put(content, "application/json", media);
@@ -159,15 +173,17 @@ add_operator_routes(struct json_object *paths, const char *aggregate)
 {
 	struct json_object *health = json_object_new_object();
 	struct json_object *openapi = json_object_new_object();
-	struct json_object *op, *rs = NULL;
+	struct json_object *op, *unavailable, *rs = NULL;
 	char path[96], id[96];
 
 	snprintf(id, sizeof(id), "%sHealth", aggregate);
 	op = get_operation(id, "Broker connection and stream binding; "
 	    "publishes nothing", "Health");
 	json_object_object_get_ex(op, "responses", &rs);
-	put(rs, "503", response("Broker unavailable, not acknowledging or "
-	    "a stream not bound", "Health"));
+	unavailable = response("Broker unavailable, not acknowledging or a "
+	    "stream not bound", "Health");
+	put(unavailable, "headers", retry_after_header());
+	put(rs, "503", unavailable);
 	put(health, "get", op);
 	snprintf(path, sizeof(path), "/%s/health", aggregate);
 	put(paths, path, health);

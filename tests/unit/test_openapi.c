@@ -136,3 +136,23 @@ Test(openapi, examples_pass_validator)
 	cr_assert_geq(checked, 19);
 	json_object_put(doc);
 }
+
+/* Each operation names its event; the headers clients rely on are there. */
+Test(openapi, descriptions_and_headers)
+{
+	struct json_object *doc = generate(), *post, *health;
+
+	post = member(member(member(doc, "paths"), "/voter/"), "post");
+	cr_expect_str_eq(json_object_get_string(member(post, "description")),
+	    "Publishes one PhotoVote.Event.Voter.VoterRegistered event.  A "
+	    "trailing slash on the path is optional.");
+	cr_expect_not_null(member(member(member(member(post, "responses"),
+	    "405"), "headers"), "Allow"));
+	cr_expect_not_null(member(member(member(member(post, "responses"),
+	    "503"), "headers"), "Retry-After"));
+
+	health = member(member(member(doc, "paths"), "/voter/health"), "get");
+	cr_expect_not_null(member(member(member(member(health, "responses"),
+	    "503"), "headers"), "Retry-After"));
+	json_object_put(doc);
+}
