@@ -200,7 +200,8 @@ install: all
 	install -m 0755 $(HANDLERS) $(BUILD)/pv-stream-dump \
 		$(DESTDIR)$(PREFIX)/lib/photovote-fcgi/
 	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas
-	install -m 0644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
+	install -m 0644 $(SCHEMAS) schemas/README \
+		$(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
 	install -m 0644 $(OPENAPI) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
 	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors
 	install -m 0644 lighttpd-errors/*.html \
@@ -212,7 +213,9 @@ install: all
 		nginx.conf.sample \
 		$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0644 doc/photovote-fcgi.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed 's|/usr/local/|$(PREFIX)/|g' doc/photovote-fcgi.8 \
+		>$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8
 
 # Broker authentication tests: each starts its own nats-server (user and
 # password, token, TLS, mutual TLS, JWT credentials, minimal permissions)
