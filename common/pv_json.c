@@ -218,7 +218,10 @@ scan_string(struct body_scan *s, bool is_key)
 	return SCAN_DONE;
 }
 
-/* Skips digits from pos; a missing digit before the end is an error. */
+/*
+ * Skips digits from pos.  A missing digit is an error, also at the end of
+ * the body, because strict json-c takes "1." and "1e" there for numbers.
+ */
 static enum scan_event
 scan_digits(struct body_scan *s)
 {
@@ -226,7 +229,7 @@ scan_digits(struct body_scan *s)
 
 	while (s->pos < s->len && isdigit(s->body[s->pos]))
 		s->pos++;
-	if (s->pos == start && s->pos < s->len)
+	if (s->pos == start)
 		return scan_fail(s, s->pos, "Expecting a digit");
 	return SCAN_DONE;
 }
@@ -447,6 +450,26 @@ reject_parse_error(pv_json_parser *parser, const struct body_scan *scan,
 }
 
 /*
+ * Scans body for what strict json-c accepts but JSON does not, then has
+ * json-c parse it up to the first byte the scan rejected, so the earlier
+ * of the two errors is the one reported.  Returns json-c's result, and
+ * sets *limit to the bytes json-c read and *keys to the top-level keys.
+ */
+static struct json_object *
+scan_and_parse(pv_json_parser *parser, const char *body, size_t len,
+	struct body_scan *scan, size_t *limit, size_t *keys)
+{
+	*keys = 0;
+	scan_init(scan, body, len);
+	while (scan_next(scan) == SCAN_TOP_KEY)
+		(*keys)++;
+
+	*limit = scan->error != NULL ? scan->error_offset : len;
+	json_tokener_reset(parser->tokener);
+	return json_tokener_parse_ex(parser->tokener, body, (int)*limit);
+}
+
+/*
  * Rejects a body that does not start with '{'.  Other valid JSON fails
  * as FastAPI's check of the event failed (pv_violations_add_not_object),
  * so PV_ERR_SCHEMA; anything else is json_invalid, checked by the same
@@ -459,7 +482,7 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 	struct json_object *value;
 	enum json_tokener_error error;
 	struct body_scan scan;
-	size_t end, limit;
+	size_t end, limit, keys;
 	bool is_null;
 
 	if (start == len)
@@ -470,23 +493,12 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 	    body[start] == '\0')
 		return reject(v, start, "Expecting a value");
 
-	/* The scan rejects what strict json-c accepts, as for an object. */
-	scan_init(&scan, body, len);
-	while (scan_next(&scan) == SCAN_TOP_KEY)
-		continue;
-	limit = scan.error != NULL ? scan.error_offset : len;
-
-	json_tokener_reset(parser->tokener);
-	value = json_tokener_parse_ex(parser->tokener, body, (int)limit);
+	value = scan_and_parse(parser, body, len, &scan, &limit, &keys);
 	error = json_tokener_get_error(parser->tokener);
 	end = json_tokener_get_parse_end(parser->tokener);
 
 	/* A number or literal ends only with the input, which a NUL marks. */
 	if (error == json_tokener_continue && scan.error == NULL) {
-		/* json-c accepts a number cut at the end, such as "1.". */
-		if (strchr("-0123456789", body[start]) != NULL &&
-		    strchr(".eE+-", body[len - 1]) != NULL)
-			return reject(v, len, "Expecting a digit");
 		value = json_tokener_parse_ex(parser->tokener, "", 1);
 		error = json_tokener_get_error(parser->tokener);
 		end = len;
@@ -518,7 +530,7 @@ parse_object(pv_json_parser *parser, const char *body, size_t len,
 {
 	struct json_object *obj;
 	struct body_scan scan;
-	size_t keys = 0, limit, start, end;
+	size_t keys, limit, start, end;
 
 	*out = NULL;
 	pv_violations_clear(v);
@@ -529,15 +541,7 @@ parse_object(pv_json_parser *parser, const char *body, size_t len,
 	if (start == len || body[start] != '{')
 		return reject_non_object(parser, body, len, start, v);
 
-	scan_init(&scan, body, len);
-	while (scan_next(&scan) == SCAN_TOP_KEY)
-		keys++;
-
-	/* json-c reads only up to the first byte the scan rejected, so the
-	 * earlier of the two errors is the one reported. */
-	limit = scan.error != NULL ? scan.error_offset : len;
-	json_tokener_reset(parser->tokener);
-	obj = json_tokener_parse_ex(parser->tokener, body, (int)limit);
+	obj = scan_and_parse(parser, body, len, &scan, &limit, &keys);
 	if (obj == NULL)
 		return reject_parse_error(parser, &scan, limit, v);
 

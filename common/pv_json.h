@@ -31,11 +31,11 @@ void pv_json_parser_free(pv_json_parser *parser);
 /*
  * Parses len bytes of body (which need not be NUL-terminated), after one
  * leading UTF-8 byte order mark.  On PV_OK *out is the object, released
- * by the caller with json_object_put.  Otherwise *out is NULL and v holds
- * one violation: on PV_ERR_JSON a json_invalid one, with its offset
- * counted from the start of body; on PV_ERR_SCHEMA, for an empty body or
- * valid JSON that is no object, the one pydantic reported at loc
- * ["body"] (missing or model_attributes_type).
+ * by the caller with json_object_put.  Otherwise *out is NULL and v
+ * contains one violation.  On PV_ERR_JSON it is json_invalid, with its
+ * offset counted from the start of body.  On PV_ERR_SCHEMA (an empty
+ * body, or valid JSON that is no object) it is what pydantic reported
+ * at loc ["body"]: missing or model_attributes_type.
  */
 pv_status pv_json_parse_body(pv_json_parser *parser, const char *body,
 	size_t len, struct json_object **out, pv_violations *v);

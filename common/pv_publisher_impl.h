@@ -66,8 +66,8 @@ struct pv_publisher {
 	atomic_bool auth_failed;
 
 	/*
-	 * When the connection was last built (pv_pub_now_ms), or 0; read and
-	 * written with the write lock held.
+	 * When the connection was last built (pv_pub_now_ms), or 0.  It is
+	 * read and written with the write lock held.
 	 */
 	long long connect_ms;
 
@@ -186,9 +186,9 @@ pv_status pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline,
 	pv_error *err);
 
 /*
- * Like pv_stream_ensure, but asks the broker about a bound stream too,
- * for the health check: a stream deleted after it was bound counts as
- * lost.  The read lock is held.
+ * Works like pv_stream_ensure, but also looks a bound stream up on the
+ * broker, for the health check: a stream deleted after it was bound
+ * counts as lost.  The read lock is held.
  */
 pv_status pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 	pv_error *err);
@@ -210,9 +210,9 @@ void pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 /*
  * Ends every publish waiting on subject, which the server denied with
  * text (its words, escaped), and records the denial for the health
- * check.  Does nothing for a subject outside pub's streams.  The server sends no acknowledgement for a denied publish, so
- * the waiters would otherwise wait out the publish time-out.  Runs on a
- * nats.c thread.
+ * check.  Does nothing for a subject outside pub's streams.  The server
+ * sends no acknowledgement for a denied publish, so the waiters would
+ * otherwise wait out the publish time-out.  Runs on a nats.c thread.
  */
 void pv_pub_on_denied(pv_publisher *pub, const char *subject,
 	const char *text);

@@ -515,8 +515,8 @@ set_sched_policy(server *srv)
 }
 
 /*
- * Answers the one request of a CGI run that cannot start (a bad setting)
- * with a JSON 500; the web server would otherwise send its own page.
+ * Writes a JSON 500 as the response of a CGI run that cannot start (a
+ * bad setting).  Otherwise the web server sends its own error page.
  */
 static void
 answer_cgi_start_failure(void)
@@ -562,8 +562,8 @@ run(server *srv, const pv_aggregate *agg)
 	sigaddset(&stop_signals, SIGUSR1);
 	sigaddset(&stop_signals, SIGINT);
 	/*
-	 * Sent when the terminal of "spawn-fcgi -n" closes, or to reload;
-	 * unless the handler was started with it ignored, as nohup does.
+	 * Sent when the terminal of "spawn-fcgi -n" closes, or to reload.
+	 * A handler started with it ignored, as under nohup, keeps ignoring it.
 	 */
 	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
 		sigaddset(&stop_signals, SIGHUP);

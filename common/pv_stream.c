@@ -165,9 +165,9 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 }
 
 /*
- * Looks stream name up before deadline; *si (the caller destroys it) and
- * *jerr are js_GetStreamInfo's.  Returns NATS_TIMEOUT at once when no
- * time is left, because a Wait of 0 would mean nats.c's default of 5 s.
+ * Looks stream name up before deadline, setting *si (the caller destroys
+ * it) and *jerr as js_GetStreamInfo does.  Returns NATS_TIMEOUT at once
+ * when no time is left, because a Wait of 0 would mean nats.c's 5 s.
  */
 static natsStatus
 lookup(pv_publisher *pub, const char *name, int64_t deadline,

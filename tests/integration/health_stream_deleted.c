@@ -1,6 +1,6 @@
 /*
- * The health route looks each bound stream up: after the stream is
- * deleted it answers 503 at once, before any publish notices.
+ * The health route looks each bound stream up, so it returns 503 as soon
+ * as the stream is deleted, before any publish notices.
  */
 #include <stdio.h>
 #include <stdlib.h>
