@@ -159,8 +159,9 @@ check-asan:
 check-valgrind: all $(UNIT_BIN) $(INTEG_BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 		$(UNIT_BIN) --jobs 1 --no-early-exit
-	@echo "integration under valgrind: fd_exhaustion is skipped" \
-		"(valgrind keeps descriptors of its own), so one test fewer"
+	@echo "integration under valgrind: the fd_exhaustion test and the two" \
+		"fd_limit tests are skipped (valgrind keeps descriptors of its" \
+		"own), so three tests fewer"
 	PV_BUILD=$(abspath $(BUILD)) PV_SOURCE=$(CURDIR) PV_VALGRIND=1 \
 		$(INTEG_BIN) --jobs 1
 

@@ -329,6 +329,17 @@ scan_string_token(struct body_scan *s)
 	return SCAN_TOP_KEY;
 }
 
+/* Fails at the first byte other than white space after the top-level value. */
+static enum scan_event
+scan_after_value(struct body_scan *s)
+{
+	while (s->pos < s->len && is_json_space(s->body[s->pos]))
+		s->pos++;
+	if (s->pos < s->len)
+		return scan_fail(s, s->pos, "Extra data after the value");
+	return SCAN_DONE;
+}
+
 /* Scans up to the next top-level key, the end of the body or an error. */
 static enum scan_event
 scan_next(struct body_scan *s)
@@ -347,7 +358,7 @@ scan_next(struct body_scan *s)
 			event = scan_open(s, c == '{');
 		else if (c == '}' || c == ']') {
 			scan_close(s);
-			event = SCAN_DONE;
+			event = s->depth == 0 ? scan_after_value(s) : SCAN_DONE;
 		} else if (c == ',') {
 			s->expect_key = s->depth > 0 &&
 			    (s->objects >> (s->depth - 1) & 1);

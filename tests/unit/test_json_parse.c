@@ -147,6 +147,14 @@ Test(json_parse, trailing_bytes)
 
 	found = expect_invalid("{} x", 3);
 	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	found = expect_invalid("{}{}", 2);
+	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	found = expect_invalid("{} 1", 3);
+	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	found = expect_invalid("{}},", 2);
+	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	found = expect_invalid("[1] [2]", 4);
+	cr_assert_str_eq(found->ctx_error, "Extra data after the value");
 	expect_invalid("{\"a\":1}x", 7);
 	expect_invalid("{\"a\":1} \n {}", 10);
 	expect_invalid("{\"a\":1}}", 7);
