@@ -269,6 +269,12 @@ void
 pv_stream_lost(pv_publisher *pub, int index)
 {
 	atomic_store(&pub->stream_created[index], false);
-	if (atomic_exchange(&pub->stream_ready[index], false))
-		atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
+	if (!atomic_exchange(&pub->stream_ready[index], false))
+		return;
+
+	/* Once per loss: events stored before went with the old stream. */
+	atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
+	pv_log(pub->log, PV_LOG_WARNING, "stream %s no longer takes messages "
+	    "(deleted, JetStream disabled or electing a leader); looking it "
+	    "up again before the next publish", pub->cfg->streams[index]);
 }

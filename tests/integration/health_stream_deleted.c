@@ -66,6 +66,8 @@ Test(health_stream_deleted, deleted_stream_fails_health)
 	cr_expect(strstr(out, "Status: 503") != NULL, "after: %s", out);
 	cr_expect(strstr(out, "Retry-After") != NULL, "after: %s", out);
 	free(out);
+	cr_expect(pvt_solo_log_contains(&solo, "handler.log", "no longer "
+	    "takes messages"), "the loss of the stream was not logged");
 
 	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
 	    "cleanly");
