@@ -11,7 +11,7 @@
  * Header values and bodies are printed with control characters and
  * malformed UTF-8 as \xHH.  Messages are read by sequence with
  * js_GetMsg, so no consumer is created.  Exit status: 0 on success, 1 on
- * a broker error, 2 on a usage error.
+ * a broker error or when standard output fails, 2 on a usage error.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -157,6 +157,18 @@ out:
 	return rc;
 }
 
+/* Prints the usage text to OUT and returns CODE, or 1 if writing failed. */
+static int
+usage(FILE *out, int code)
+{
+	fprintf(out, "usage: pv-stream-dump NATS_URL STREAM\n"
+	    "Prints every message of the JetStream stream STREAM: "
+	    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.\n");
+	if (fflush(out) != 0 || ferror(out))
+		return 1;
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -166,12 +178,10 @@ main(int argc, char **argv)
 	natsStatus s;
 	int rc = 1;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: pv-stream-dump NATS_URL STREAM\n"
-		    "Prints every message of the JetStream stream STREAM: "
-		    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.\n");
-		return 2;
-	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		return usage(stdout, 0);
+	if (argc != 3)
+		return usage(stderr, 2);
 
 	s = natsOptions_Create(&opts);
 	if (s == NATS_OK)

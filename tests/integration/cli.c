@@ -308,6 +308,29 @@ Test(cli, stream_dump_hides_url_password)
 	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
 }
 
+/* --help prints usage to standard output, and an extra argument fails. */
+Test(cli, tools_usage)
+{
+	const char *build = getenv("PV_BUILD");
+	char command[512], out[1024];
+
+	snprintf(command, sizeof(command), "%s/pv-stream-dump --help "
+	    "2>/dev/null", build);
+	cr_expect_eq(capture(command, out, sizeof(out)), 0, "%s", out);
+	cr_expect(strncmp(out, "usage: pv-stream-dump", 21) == 0, "%s", out);
+	snprintf(command, sizeof(command), "%s/pv-stream-dump x 2>&1", build);
+	cr_expect_eq(capture(command, out, sizeof(out)), 2, "%s", out);
+
+	snprintf(command, sizeof(command), "%s/pv-openapi --help 2>/dev/null",
+	    build);
+	cr_expect_eq(capture(command, out, sizeof(out)), 0, "%s", out);
+	cr_expect(strncmp(out, "usage: pv-openapi", 17) == 0, "%s", out);
+	snprintf(command, sizeof(command), "%s/pv-openapi out.json 2>&1",
+	    build);
+	cr_expect_eq(capture(command, out, sizeof(out)), 2, "%s", out);
+	cr_expect(strstr(out, "openapi\"") == NULL, "%s", out);
+}
+
 /* Bytes of another producer cannot cut the output short or forge lines. */
 Test(cli, stream_dump_escapes_bodies)
 {
