@@ -197,26 +197,26 @@ bench:
 	sh bench/run.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/photovote-fcgi
+	install -d "$(DESTDIR)$(PREFIX)/lib/photovote-fcgi"
 	install -m 0755 $(HANDLERS) $(BUILD)/pv-stream-dump \
-		$(DESTDIR)$(PREFIX)/lib/photovote-fcgi/
-	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas
+		"$(DESTDIR)$(PREFIX)/lib/photovote-fcgi/"
+	install -d "$(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas"
 	install -m 0644 $(SCHEMAS) schemas/README \
-		$(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/
-	install -m 0644 $(OPENAPI) $(DESTDIR)$(PREFIX)/share/photovote-fcgi/
-	install -d $(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors
+		"$(DESTDIR)$(PREFIX)/share/photovote-fcgi/schemas/"
+	install -m 0644 $(OPENAPI) "$(DESTDIR)$(PREFIX)/share/photovote-fcgi/"
+	install -d "$(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors"
 	install -m 0644 lighttpd-errors/*.html \
-		$(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi
-	install -m 0644 README $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples
+		"$(DESTDIR)$(PREFIX)/share/photovote-fcgi/lighttpd-errors/"
+	install -d "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi"
+	install -m 0644 README "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/"
+	install -d "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples"
 	install -m 0644 lighttpd.conf.sample apache.conf.sample \
 		nginx.conf.sample \
-		$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+		"$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/"
+	install -d "$(DESTDIR)$(PREFIX)/share/man/man8"
 	sed 's|/usr/local/|$(PREFIX)/|g' doc/photovote-fcgi.8 \
-		>$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8
-	chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8
+		>"$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8"
+	chmod 0644 "$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8"
 
 # Broker authentication tests: each starts its own nats-server (user and
 # password, token, TLS, mutual TLS, JWT credentials, minimal permissions)
