@@ -35,6 +35,9 @@
 /* Time the requests in hand get to finish, beyond the publish time-out. */
 #define PV_SHUTDOWN_GRACE_MS 10000
 
+/* The negated return of FCGX_Accept_r when it failed without an errno. */
+#define PV_FCGI_NO_ERRNO 9999
+
 extern char **environ;
 
 typedef struct server {
@@ -224,8 +227,12 @@ accept_error_is_transient(server *srv, int err)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 
+	/*
+	 * A failure without an errno (libfcgi returns -9999) is libfcgi's
+	 * own stop, after which its accept fails for good.
+	 */
 	if (err == EBADF || err == EINVAL || err == ENOTSOCK ||
-	    err == EOPNOTSUPP || err == EFAULT)
+	    err == EOPNOTSUPP || err == EFAULT || err == PV_FCGI_NO_ERRNO)
 		return false;
 	pv_log_limited(&srv->log, PV_LOG_ERROR, "accept", "FCGX_Accept_r "
 	    "failed: %s; trying again", err > 0 ? strerror(err) :
@@ -261,6 +268,7 @@ worker_main(void *arg)
 	int rc;
 
 	/* FCGI_FAIL_ACCEPT_ON_INTR: the wake signal makes accept return. */
+	pv_error_clear(&err);
 	if (pv_worker_init(&w, &err) != PV_OK ||
 	    FCGX_InitRequest(&req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		pv_log(&srv->log, PV_LOG_ERROR, "worker thread: %s",
@@ -286,7 +294,9 @@ worker_main(void *arg)
 		if (rc < 0) {
 			if (!atomic_load(&srv->stopping))
 				pv_log(&srv->log, PV_LOG_ERROR, "FCGX_Accept_r "
-				    "failed: %s", strerror(-rc));
+				    "failed: %s", -rc == PV_FCGI_NO_ERRNO ?
+				    "libfcgi stopped accepting" :
+				    strerror(-rc));
 			break;
 		}
 
@@ -387,13 +397,19 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 
 	atomic_store(&srv->running, srv->cfg.threads);
 	for (i = 0; i < srv->cfg.threads; i++) {
-		if (pthread_create(&threads[i], NULL, worker_main, srv) != 0) {
+		int rc = pthread_create(&threads[i], NULL, worker_main, srv);
+
+		if (rc != 0) {
 			atomic_fetch_sub(&srv->running, srv->cfg.threads - i);
 			pv_log(&srv->log, PV_LOG_ERROR, "pthread_create failed "
-			    "after %d thread(s): %s", i, strerror(errno));
+			    "after %d thread(s): %s", i, strerror(rc));
 			break;
 		}
 		started++;
+	}
+	if (started == 0) {
+		free(threads);
+		return PV_EXIT_SOFTWARE;
 	}
 	pv_log(&srv->log, PV_LOG_INFO, "serving FastCGI with %d thread(s) "
 	    "under %s", started, pv_sched_policy_name());
@@ -429,6 +445,13 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+
+	/* Workers that all ended without a stop signal ended on errors. */
+	if (sig <= 0) {
+		pv_log(&srv->log, PV_LOG_ERROR, "every worker thread ended; "
+		    "exiting");
+		return PV_EXIT_SOFTWARE;
+	}
 	return PV_EXIT_OK;
 }
 
@@ -529,11 +552,40 @@ answer_cgi_start_failure(void)
 	fflush(stdout);
 }
 
+/*
+ * Fills stop_signals with the signals the main thread waits for, and
+ * blocks them and the wake signal in this thread and every thread started
+ * later.  It runs before any thread starts (nats.c starts threads when
+ * NATS_CREDS is set), because a thread that took a SIGTERM would run
+ * libfcgi's handler, which stops accept() but not the process.
+ */
+static void
+block_signals(sigset_t *stop_signals)
+{
+	struct sigaction hup;
+	sigset_t blocked;
+
+	sigemptyset(stop_signals);
+	sigaddset(stop_signals, SIGTERM);
+	sigaddset(stop_signals, SIGUSR1);
+	sigaddset(stop_signals, SIGINT);
+	/*
+	 * Sent when the terminal of "spawn-fcgi -n" closes, or to reload.
+	 * A handler started with it ignored, as under nohup, keeps ignoring it.
+	 */
+	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+		sigaddset(stop_signals, SIGHUP);
+
+	blocked = *stop_signals;
+	sigaddset(&blocked, PV_WAKE_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+}
+
 static int
 run(server *srv, const pv_aggregate *agg)
 {
-	struct sigaction wake, hup;
-	sigset_t stop_signals, blocked;
+	struct sigaction wake;
+	sigset_t stop_signals;
 	pv_error err;
 
 	if (load_settings(srv, agg) != PV_EXIT_OK) {
@@ -541,6 +593,12 @@ run(server *srv, const pv_aggregate *agg)
 		return PV_EXIT_CONFIG;
 	}
 	set_sched_policy(srv);
+
+	/*
+	 * Stop signals reach only sigtimedwait in the main thread.  The wake
+	 * signal is blocked too, except where a worker waits in accept.
+	 */
+	block_signals(&stop_signals);
 
 	pv_error_clear(&err);
 	if (pv_app_init(&srv->app, agg, &srv->cfg, &srv->log, &err) != PV_OK) {
@@ -552,29 +610,6 @@ run(server *srv, const pv_aggregate *agg)
 		    PV_EXIT_SOFTWARE;
 	}
 
-	/*
-	 * Stop signals reach only sigtimedwait in the main thread: every
-	 * thread inherits this mask.  The wake signal is blocked too, except
-	 * where a worker waits in accept.
-	 */
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGUSR1);
-	sigaddset(&stop_signals, SIGINT);
-	/*
-	 * Sent when the terminal of "spawn-fcgi -n" closes, or to reload.
-	 * A handler started with it ignored, as under nohup, keeps ignoring it.
-	 */
-	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
-		sigaddset(&stop_signals, SIGHUP);
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGTERM);
-	sigaddset(&blocked, SIGUSR1);
-	sigaddset(&blocked, SIGINT);
-	if (sigismember(&stop_signals, SIGHUP) == 1)
-		sigaddset(&blocked, SIGHUP);
-	sigaddset(&blocked, PV_WAKE_SIGNAL);
-	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 	memset(&wake, 0, sizeof(wake));
 	wake.sa_handler = on_wake_signal;
 	sigemptyset(&wake.sa_mask);

@@ -4,6 +4,8 @@
  * SIGINT and SIGHUP, whether idle or in the middle of a request, and
  * never stops a sibling process that shares its socket.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +133,84 @@ Test(signals, ignored_sighup_stays_ignored)
 	    "SIGTERM received"), "SIGTERM did not stop it");
 	cr_expect_not(pvt_solo_log_contains(&solo, "nohup.log",
 	    "SIGHUP received"), "the ignored SIGHUP stopped it");
+}
+
+/* A credentials file with the user seed made from the bytes 1 to 32. */
+static const char creds[] = "-----BEGIN NATS USER JWT-----\n"
+	"eyJ0.e30.c2ln\n------END NATS USER JWT------\n\n"
+	"-----BEGIN USER NKEY SEED-----\n"
+	"SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CQ\n"
+	"------END USER NKEY SEED------\n";
+
+/*
+ * Returns how many threads of pid, other than its main thread, leave
+ * signo unblocked, from the SigBlk line of each /proc/<pid>/task/<tid>/
+ * status; -1 if none was read.  The main thread is left out because
+ * sigtimedwait unblocks the signals it waits for.
+ */
+static int
+threads_taking(pid_t pid, int signo)
+{
+	char dir_path[64], path[64 + 256 + 8], line[256];
+	unsigned long long mask;
+	struct dirent *entry;
+	int unblocked = 0, read_count = 0;
+	FILE *status;
+	DIR *tasks;
+
+	snprintf(dir_path, sizeof(dir_path), "/proc/%ld/task", (long)pid);
+	tasks = opendir(dir_path);
+	cr_assert_not_null(tasks, "%s", dir_path);
+	while ((entry = readdir(tasks)) != NULL) {
+		if (entry->d_name[0] == '.' || atol(entry->d_name) == pid)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/status", dir_path,
+		    entry->d_name);
+		status = fopen(path, "r");
+		if (status == NULL)
+			continue;
+		while (fgets(line, sizeof(line), status) != NULL) {
+			if (sscanf(line, "SigBlk: %llx", &mask) != 1)
+				continue;
+			read_count++;
+			if ((mask & (1ULL << (signo - 1))) == 0)
+				unblocked++;
+		}
+		fclose(status);
+	}
+	closedir(tasks);
+	return read_count > 0 ? unblocked : -1;
+}
+
+/*
+ * With NATS_CREDS, nats.c starts its threads before the handler serves.
+ * A stop signal that one of them took would stop libfcgi's accept() and
+ * leave the process running, so no thread may take one.
+ */
+Test(signals, creds_threads_block_stop_signals)
+{
+	const char *path;
+	pid_t pid;
+	int fd, n;
+
+	n = snprintf(solo.setting, sizeof(solo.setting),
+	    "NATS_CREDS=%s/user.creds", solo.dir);
+	cr_assert(n > 0 && (size_t)n < sizeof(solo.setting), "%s", solo.dir);
+	path = solo.setting + strlen("NATS_CREDS=");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0, "%s", path);
+	cr_assert_eq(write(fd, creds, sizeof(creds) - 1),
+	    (ssize_t)sizeof(creds) - 1);
+	close(fd);
+
+	pid = start_handler("creds.log");
+	cr_assert(answers_404());
+
+	cr_expect_eq(threads_taking(pid, SIGTERM), 0);
+	cr_expect_eq(threads_taking(pid, SIGHUP), 0);
+	cr_expect_eq(threads_taking(pid, SIGUSR1), 0);
+	cr_expect_eq(threads_taking(pid, SIGINT), 0);
+	cr_assert(pvt_solo_stop(&solo, pid, EXIT_DEADLINE_MS));
 }
 
 Test(signals, sibling_keeps_serving)
