@@ -118,9 +118,13 @@ parse_value(const char *p, const char *end, char **value)
 		return PV_OK;
 	}
 
-	/* Unquoted: a comment starts at " #", and trailing blanks go. */
+	/*
+	 * Unquoted: a comment starts at a '#' after a blank of the value, so
+	 * a value that starts with '#' is kept whole, as python-dotenv reads
+	 * it.  Trailing blanks go.
+	 */
 	for (stop = p; stop < end; stop++)
-		if (*stop == '#' && (stop == p || is_blank(stop[-1])))
+		if (*stop == '#' && stop > p && is_blank(stop[-1]))
 			break;
 	while (stop > p && is_blank(stop[-1]))
 		stop--;

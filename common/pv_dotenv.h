@@ -4,7 +4,9 @@
  * A line is blank, a comment ("# ..."), or "NAME=value" with an optional
  * "export " prefix.  NAME is [A-Za-z_][A-Za-z0-9_]*.  A value is taken
  * literally in single quotes, with the escapes \n \t \" \\ in double
- * quotes, or unquoted: then trimmed and cut at " #".  Later lines win.
+ * quotes, or unquoted: then trimmed and cut at " #", where the blank
+ * belongs to the value ("A= #x" is "#x", "A=a #x" is "a").  Later lines
+ * win.
  * Any other line is an error naming the file and line (never the value,
  * which may be a secret).
  */

@@ -30,6 +30,20 @@ Test(dotenv, accepted_forms)
 	pv_dotenv_free(&env);
 }
 
+/* A '#' right after "=" and its blanks is data, as python-dotenv reads it. */
+Test(dotenv, leading_hash_kept)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse(&env, "NATS_TOKEN=#s3cret\nB= #b # note\n"
+	    "C=pa #ss\n", &err), PV_OK, "%s", err.text);
+	cr_expect_str_eq(pv_dotenv_get(&env, "NATS_TOKEN"), "#s3cret");
+	cr_expect_str_eq(pv_dotenv_get(&env, "B"), "#b");
+	cr_expect_str_eq(pv_dotenv_get(&env, "C"), "pa");
+	pv_dotenv_free(&env);
+}
+
 Test(dotenv, export_prefix)
 {
 	pv_dotenv env;
