@@ -17,7 +17,8 @@
  * regular file or a character device such as /dev/null.  Sets *mode to
  * the file's mode.  Fails with PV_ERR_CONFIG, the message starting with
  * path, when the file cannot be opened or read or is larger than
- * max_bytes; *err_no is then the errno of a failed open, else 0.
+ * max_bytes; *err_no is then the errno of a failed open, else 0.  Fails
+ * with PV_ERR_NOMEM when memory runs out.
  */
 pv_status pv_file_read(const char *path, size_t max_bytes, char **text,
 	size_t *len, mode_t *mode, int *err_no, pv_error *err);

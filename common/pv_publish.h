@@ -2,10 +2,11 @@
  * JetStream publisher: one NATS connection per process, shared by the
  * worker threads.
  *
- * No nats.c function runs before the first call that needs the broker (a
- * publish or a health check), so a process that a web server forks and
- * execs never inherits library threads.  That call connects (bounded by
- * the publish time-out); nats.c then
+ * The first call that needs the broker (a publish or a health check)
+ * connects, bounded by the publish time-out.  Before it, no nats.c
+ * function runs, except with NATS_CREDS: pv_publisher_new then opens the
+ * library to check the seed, which starts nats.c's threads.  A caller that
+ * waits for signals in one thread blocks them before that call.  nats.c then
  * reconnects on its own without a limit, and a connection that ends up
  * closed is built again by the next publish.  Each configured stream is
  * looked up, or created when missing, before its first publish and again
@@ -52,8 +53,9 @@ pv_status pv_publisher_new(pv_publisher **out, const pv_config *cfg,
  * returned, nats.c keeps no copy of the message to send later: a failure
  * while nats.c reconnects closes the connection, which drops its
  * reconnect buffer.  PV_ERR_TOO_LARGE means the event exceeds the
- * broker's max_payload, which no retry changes.  Safe to call from
- * several threads at once.
+ * broker's max_payload, which no retry changes.  PV_ERR_ARG means the
+ * election id or event type cannot be a subject token, or the body is
+ * over 2 GiB.  Safe to call from several threads at once.
  */
 pv_status pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *msg,
 	pv_error *err);
@@ -64,7 +66,8 @@ pv_status pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *msg,
  * time-out), and appends a JSON report to out:
  * {"status":"ok","broker":"connected","streams":{"election":"bound"}}.
  * Returns PV_OK when healthy, PV_ERR_BROKER or PV_ERR_TIMEOUT otherwise
- * (out then has "status":"unavailable" and a "detail").
+ * (out then has "status":"unavailable" and a "detail"), or PV_ERR_NOMEM
+ * when out could not grow.
  */
 pv_status pv_publisher_health(pv_publisher *pub, pv_buf *out);
 
@@ -73,7 +76,9 @@ const char *pv_publisher_producer(const pv_publisher *pub);
 
 /*
  * Flushes what is buffered (up to timeout_ms), closes the connection and
- * frees pub.  No publish may be running.
+ * frees pub.  When the library was opened, it also waits up to timeout_ms
+ * for nats.c's threads to stop, so it takes up to twice timeout_ms.  No
+ * publish may be running.
  */
 void pv_publisher_free(pv_publisher *pub, int timeout_ms);
 
