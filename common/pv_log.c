@@ -41,6 +41,27 @@ static const char *const level_names[] = {
 	"error", "warning", "info", "debug"
 };
 
+/*
+ * Returns true when fd is the stream systemd connected to the journal: its
+ * device and inode are those in JOURNAL_STREAM ("<dev>:<inode>").
+ */
+static bool
+is_journal_stream(int fd)
+{
+	const char *value = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (value == NULL || sscanf(value, "%llu:%llu%c", &dev, &ino,
+	    &tail) != 2)
+		return false;
+	if (fstat(fd, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 pv_log_init(pv_logger *logger, const char *aggregate, int fd)
 {
@@ -49,6 +70,7 @@ pv_log_init(pv_logger *logger, const char *aggregate, int fd)
 	logger->fd = fd;
 	logger->use_syslog = false;
 	logger->also_fd = false;
+	logger->timestamps = !is_journal_stream(fd);
 
 	/* Without memory the logger still works, only without limits. */
 	logger->limiter = calloc(1, sizeof(*logger->limiter));
@@ -100,6 +122,24 @@ log_to_syslog(pv_log_level level, const char *fmt, va_list ap)
 	syslog(priorities[level], "%s", message);
 }
 
+/* Writes the current UTC time and a blank to out; returns its length. */
+static int
+format_time(char *out, size_t size)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t len;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0 ||
+	    gmtime_r(&now.tv_sec, &tm) == NULL)
+		return 0;
+	len = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (len == 0)
+		return 0;
+	return (int)len + snprintf(out + len, size - len, ".%03ldZ ",
+	    now.tv_nsec / 1000000);
+}
+
 static void
 vlog(const pv_logger *logger, pv_log_level level, const char *fmt,
 	va_list ap)
@@ -117,8 +157,10 @@ vlog(const pv_logger *logger, pv_log_level level, const char *fmt,
 			return;
 	}
 
-	head = snprintf(line, sizeof(line), "%s[%ld]: %s: ", logger->name,
-	    (long)getpid(), level_names[level]);
+	head = logger->timestamps ? format_time(line, sizeof(line)) : 0;
+	head += snprintf(line + head, sizeof(line) - (size_t)head,
+	    "%s[%ld]: %s: ", logger->name, (long)getpid(),
+	    level_names[level]);
 	if (head < 0 || (size_t)head >= sizeof(line))
 		return;
 

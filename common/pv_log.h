@@ -1,10 +1,12 @@
 /*
  * Logging to standard error or syslog, one line per call.
  *
- * On standard error each line is "photovote-<aggregate>[<pid>]: <level>:
- * <message>" and goes out in a single write(2), so lines from threads and
- * from the processes that share the web server's error log do not
- * interleave.  To syslog (facility daemon) the same message goes with the
+ * On standard error each line is "<time> photovote-<aggregate>[<pid>]:
+ * <level>: <message>", the time in UTC as 2026-12-05T10:00:00.123Z, and
+ * goes out in a single write(2), so lines from threads and from the
+ * processes that share the web server's error log do not interleave.
+ * The time is left out when the descriptor is the systemd journal's
+ * stream (JOURNAL_STREAM), which stamps each line itself.  To syslog (facility daemon) the same message goes with the
  * matching priority.  Untrusted
  * bytes are passed through pv_log_escape first.  Secrets are never passed
  * to these functions.
@@ -32,6 +34,7 @@ typedef struct pv_logger {
 	int fd;			/* usually 2 */
 	bool use_syslog;	/* set by pv_log_use_syslog */
 	bool also_fd;		/* syslog had no socket: fd gets lines too */
+	bool timestamps;	/* lines on fd start with the time */
 	pv_log_limiter *limiter; /* owned; NULL: pv_log_limited never limits */
 } pv_logger;
 
@@ -40,8 +43,9 @@ typedef struct pv_logger {
 #define PV_LOG_LIMIT_WINDOW_S	10
 
 /*
- * Sets up logger for aggregate ("voter"); the level starts at INFO.  The
- * caller releases it with pv_log_free.
+ * Sets up logger for aggregate ("voter"); the level starts at INFO, and
+ * lines carry the time unless fd is the stream named by JOURNAL_STREAM.
+ * The caller releases it with pv_log_free.
  */
 void pv_log_init(pv_logger *logger, const char *aggregate, int fd);
 

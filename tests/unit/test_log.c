@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pv_log.h"
@@ -36,13 +37,50 @@ Test(log, line_format)
 {
 	FILE *file = tmpfile();
 	pv_logger log;
+	int year, month, day, hour, minute, second, millis, end = 0;
 	char expected[128];
+	const char *text;
 
 	pv_log_init(&log, "voter", fileno(file));
 	pv_log(&log, PV_LOG_WARNING, "stream %s unavailable", "election");
+	text = contents(file);
+
+	/* 2026-12-05T10:00:00.123Z, then the line. */
+	cr_assert_gt(strlen(text), 25, "%s", text);
+	cr_expect_eq(sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &year,
+	    &month, &day, &hour, &minute, &second, &millis, &end), 7, "%s",
+	    text);
+	cr_expect_eq(end, 24, "%s", text);
+	cr_expect_geq(year, 2026, "%s", text);
+	cr_expect(month >= 1 && month <= 12 && day >= 1 && day <= 31 &&
+	    hour <= 23 && minute <= 59 && second <= 60, "%s", text);
+	cr_expect_eq(text[24], ' ', "%s", text);
 	snprintf(expected, sizeof(expected), "photovote-voter[%ld]: warning: "
 	    "stream election unavailable\n", (long)getpid());
-	cr_assert_str_eq(contents(file), expected);
+	cr_expect_str_eq(text + 25, expected);
+	pv_log_free(&log);
+	fclose(file);
+}
+
+/* journald stamps the lines of its own stream, so they carry no time. */
+Test(log, journal_stream_untimed)
+{
+	FILE *file = tmpfile();
+	char expected[128], stream[64];
+	pv_logger log;
+	struct stat st;
+
+	cr_assert_eq(fstat(fileno(file), &st), 0);
+	snprintf(stream, sizeof(stream), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	cr_assert_eq(setenv("JOURNAL_STREAM", stream, 1), 0);
+	pv_log_init(&log, "voter", fileno(file));
+	unsetenv("JOURNAL_STREAM");
+
+	pv_log(&log, PV_LOG_INFO, "started");
+	snprintf(expected, sizeof(expected), "photovote-voter[%ld]: info: "
+	    "started\n", (long)getpid());
+	cr_expect_str_eq(contents(file), expected);
 	pv_log_free(&log);
 	fclose(file);
 }
