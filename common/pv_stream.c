@@ -45,6 +45,40 @@ stream_takes_subjects(const char *name, const jsStreamInfo *si)
 	return false;
 }
 
+/*
+ * Logs the settings of an existing stream the handler bound to.  Two of
+ * them weaken what a 200 promises and get a warning: a duplicate window
+ * shorter than PHOTOVOTE_DUPLICATE_WINDOW, which stores a late retry
+ * twice, and memory storage, which loses the events when nats-server stops.
+ */
+static void
+log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
+{
+	const jsStreamConfig *sc = si->Config;
+	long long window_s;
+
+	if (sc == NULL) {
+		pv_log(pub->log, PV_LOG_INFO, "bound to stream %s", name);
+		return;
+	}
+	window_s = (long long)(sc->Duplicates / 1000000000LL);
+	pv_log(pub->log, PV_LOG_INFO, "bound to stream %s (%s storage, "
+	    "duplicate window %lld s, %lld replica(s))", name,
+	    sc->Storage == js_MemoryStorage ? "memory" : "file", window_s,
+	    (long long)sc->Replicas);
+
+	if (sc->Duplicates < pub->cfg->duplicate_window_s * 1000000000LL)
+		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps event ids "
+		    "for %lld s, less than PHOTOVOTE_DUPLICATE_WINDOW (%lld "
+		    "s), so a retry after that is stored again; raise the "
+		    "stream's duplicate window", name, window_s,
+		    (long long)pub->cfg->duplicate_window_s);
+	if (sc->Storage == js_MemoryStorage)
+		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps events in "
+		    "memory: they are lost when nats-server stops; use file "
+		    "storage", name);
+}
+
 static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	bool *lasting, pv_error *err)
@@ -218,10 +252,9 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		    "PHOTOVOTE_STREAMS", name, name);
 	}
 	if (s == NATS_OK) {
-		jsStreamInfo_Destroy(si);
 		if (!atomic_exchange(&pub->stream_ready[index], true))
-			pv_log(pub->log, PV_LOG_INFO, "bound to stream %s",
-			    name);
+			log_bound(pub, name, si);
+		jsStreamInfo_Destroy(si);
 		return PV_OK;
 	}
 

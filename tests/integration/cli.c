@@ -133,6 +133,50 @@ Test(cli, check_ready_with_broker)
 	cr_expect(strstr(out, "ready") != NULL, "%s", out);
 }
 
+/*
+ * A stream made by hand with memory storage and a 1 s duplicate window
+ * is used as it is, and --check shows its settings with a warning each.
+ */
+Test(cli, check_warns_weak_stream)
+{
+	const char *url = getenv(PVT_ENV_NATS_URL);
+	char stream[32], subjects[40], env[512], out[4096], line[160];
+	const char *subject_list[1] = { subjects };
+	jsStreamConfig sc;
+	pvt_nats *nats;
+	jsCtx *js;
+	int status;
+
+	snprintf(stream, sizeof(stream), "weak_%ld", (long)getpid());
+	snprintf(subjects, sizeof(subjects), "%s.>", stream);
+	cr_assert(pvt_nats_open(&nats, url));
+	js = pvt_nats_jetstream(nats);
+	jsStreamConfig_Init(&sc);
+	sc.Name = stream;
+	sc.Subjects = subject_list;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_MemoryStorage;
+	sc.Duplicates = 1000000000LL;
+	cr_assert_eq(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
+
+	snprintf(env, sizeof(env), "NATS_URL=%s PHOTOVOTE_STREAMS=%s", url,
+	    stream);
+	status = run(env, "--check", NULL, out, sizeof(out));
+	js_DeleteStream(js, stream, NULL, NULL);
+	pvt_nats_close(nats);
+
+	cr_expect_eq(status, 0, "%s", out);
+	snprintf(line, sizeof(line), "info: bound to stream %s (memory "
+	    "storage, duplicate window 1 s, 1 replica(s))", stream);
+	cr_expect(strstr(out, line) != NULL, "%s", out);
+	snprintf(line, sizeof(line), "warning: stream %s keeps event ids for "
+	    "1 s, less than PHOTOVOTE_DUPLICATE_WINDOW (120 s)", stream);
+	cr_expect(strstr(out, line) != NULL, "%s", out);
+	snprintf(line, sizeof(line), "warning: stream %s keeps events in "
+	    "memory", stream);
+	cr_expect(strstr(out, line) != NULL, "%s", out);
+}
+
 Test(cli, check_unavailable_without_broker)
 {
 	char out[4096];
