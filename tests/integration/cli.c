@@ -134,30 +134,44 @@ Test(cli, check_ready_with_broker)
 }
 
 /*
+ * Adds the stream "<prefix>_<pid>" with subjects "<prefix>_<pid>.>" on the
+ * suite's broker and writes its name to stream (32 bytes); storage and
+ * duplicates_ns as in jsStreamConfig.
+ */
+static void
+add_test_stream(jsCtx *js, const char *prefix, char stream[32],
+	jsStorageType storage, int64_t duplicates_ns)
+{
+	char subjects[40];
+	const char *subject_list[1] = { subjects };
+	jsStreamConfig sc;
+
+	snprintf(stream, 32, "%s_%ld", prefix, (long)getpid());
+	snprintf(subjects, sizeof(subjects), "%s.>", stream);
+	jsStreamConfig_Init(&sc);
+	sc.Name = stream;
+	sc.Subjects = subject_list;
+	sc.SubjectsLen = 1;
+	sc.Storage = storage;
+	sc.Duplicates = duplicates_ns;
+	cr_assert_eq(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
+}
+
+/*
  * A stream made by hand with memory storage and a 1 s duplicate window
  * is used as it is, and --check shows its settings with a warning each.
  */
 Test(cli, check_warns_weak_stream)
 {
 	const char *url = getenv(PVT_ENV_NATS_URL);
-	char stream[32], subjects[40], env[512], out[4096], line[160];
-	const char *subject_list[1] = { subjects };
-	jsStreamConfig sc;
+	char stream[32], env[512], out[4096], line[160];
 	pvt_nats *nats;
 	jsCtx *js;
 	int status;
 
-	snprintf(stream, sizeof(stream), "weak_%ld", (long)getpid());
-	snprintf(subjects, sizeof(subjects), "%s.>", stream);
 	cr_assert(pvt_nats_open(&nats, url));
 	js = pvt_nats_jetstream(nats);
-	jsStreamConfig_Init(&sc);
-	sc.Name = stream;
-	sc.Subjects = subject_list;
-	sc.SubjectsLen = 1;
-	sc.Storage = js_MemoryStorage;
-	sc.Duplicates = 1000000000LL;
-	cr_assert_eq(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
+	add_test_stream(js, "weak", stream, js_MemoryStorage, 1000000000LL);
 
 	snprintf(env, sizeof(env), "NATS_URL=%s PHOTOVOTE_STREAMS=%s", url,
 	    stream);
@@ -381,20 +395,12 @@ Test(cli, stream_dump_escapes_bodies)
 	static const char body[] = "a\0b\x1b[2J\nseq: 99\r\xff\xc3\xab";
 	const char *url = getenv(PVT_ENV_NATS_URL);
 	char stream[32], subjects[40], command[512], out[4096];
-	const char *subject_list[1] = { subjects };
-	jsStreamConfig sc;
 	pvt_nats *nats;
 	jsCtx *js;
 
-	snprintf(stream, sizeof(stream), "dump_%ld", (long)getpid());
-	snprintf(subjects, sizeof(subjects), "%s.>", stream);
 	cr_assert(pvt_nats_open(&nats, url));
 	js = pvt_nats_jetstream(nats);
-	jsStreamConfig_Init(&sc);
-	sc.Name = stream;
-	sc.Subjects = subject_list;
-	sc.SubjectsLen = 1;
-	cr_assert_eq(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
+	add_test_stream(js, "dump", stream, js_FileStorage, 0);
 	snprintf(subjects, sizeof(subjects), "%s.x", stream);
 	cr_assert_eq(js_Publish(NULL, js, subjects, body, sizeof(body) - 1,
 	    NULL, NULL), NATS_OK);
