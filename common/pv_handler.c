@@ -454,9 +454,9 @@ dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 
 	route = find_route(app->aggregate, method, path, allow, sizeof(allow));
 	if (route < 0 && allow[0] == '\0') {
-		pv_log(app->log, PV_LOG_DEBUG, "404 for path %s",
-		    pv_log_escape(shown, sizeof(shown), path, strlen(path),
-		    64));
+		pv_log(app->log, PV_LOG_DEBUG, "request %s: 404 for path %s",
+		    ex->request_id, pv_log_escape(shown, sizeof(shown), path,
+		    strlen(path), 64));
 		return answer_detail(ex, 404, NULL, "Not Found");
 	}
 	if (route < 0) {

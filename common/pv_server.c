@@ -412,7 +412,9 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 		return PV_EXIT_SOFTWARE;
 	}
 	pv_log(&srv->log, PV_LOG_INFO, "serving FastCGI with %d thread(s) "
-	    "under %s", started, pv_sched_policy_name());
+	    "under %s, settings from the environment%s%s", started,
+	    pv_sched_policy_name(), srv->cfg.env_file[0] != '\0' ?
+	    " and " : "", srv->cfg.env_file);
 
 	sig = wait_for_stop(srv, stop_signals);
 	if (sig > 0)

@@ -106,7 +106,10 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 
 		if (pvt_solo_valgrind())
 			*next++ = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
-		if (solo->setting[0] != '\0')
+		/* A PHOTOVOTE_ENV_FILE setting replaces the default /dev/null. */
+		if (strncmp(solo->setting, "PHOTOVOTE_ENV_FILE=", 19) == 0)
+			envp[1] = (char *)solo->setting;
+		else if (solo->setting[0] != '\0')
 			*next = (char *)solo->setting;
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(solo->listener, 0);

@@ -18,7 +18,11 @@ typedef struct pvt_solo {
 	char socket_path[PVT_PATH_MAX + 16];	/* <dir>/h.sock */
 	int listener;				/* -1 when closed */
 	pid_t handler;				/* pvt_solo_serve's, or -1 */
-	char setting[64];	/* one more "NAME=value" for the handler, or "" */
+	/*
+	 * One more "NAME=value" for the handler, or "".  A PHOTOVOTE_ENV_FILE
+	 * setting replaces the default /dev/null.
+	 */
+	char setting[64];
 	int start_policy;	/* sched(7) policy it starts under, or -1 */
 	rlim_t fd_soft;		/* its RLIMIT_NOFILE soft limit, or 0 */
 	rlim_t fd_hard;		/* its RLIMIT_NOFILE hard limit, or 0 */
