@@ -552,6 +552,17 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    "MEMPHIS_PASSWORD"), cfg->password, err)) != PV_OK ||
 	    (st = check_connect_string("NATS_TOKEN", cfg->token, err)) != PV_OK)
 		return st;
+	/*
+	 * User info in a URL would silently win over these in nats.c.  This
+	 * comes before the pair check, which would name the wrong fault.
+	 */
+	if ((cfg->user != NULL || cfg->password != NULL ||
+	    cfg->token != NULL || cfg->creds_file != NULL) &&
+	    pv_config_url_has_user_info(cfg))
+		return pv_error_set(err, PV_ERR_CONFIG, "NATS_URL contains "
+		    "credentials (user@ or user:password@) and NATS_USER, "
+		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS is set too; keep "
+		    "only one");
 	if ((st = check_user_password(cfg, src, err)) != PV_OK)
 		return st;
 	snprintf(cfg->user_settings, sizeof(cfg->user_settings), "%s and %s",
@@ -562,12 +573,19 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    (cfg->creds_file != NULL) > 1)
 		return pv_error_set(err, PV_ERR_CONFIG, "set only one of "
 		    "NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS");
-	/* User info in a URL would silently win over these in nats.c. */
-	if ((cfg->user != NULL || cfg->token != NULL ||
-	    cfg->creds_file != NULL) && pv_config_url_has_user_info(cfg))
+	/*
+	 * User info in a URL would silently win over these in nats.c.  This
+	 * comes before the pair check, which would name the wrong fault.
+	 */
+	if ((cfg->user != NULL || cfg->password != NULL ||
+	    cfg->token != NULL || cfg->creds_file != NULL) &&
+	    pv_config_url_has_user_info(cfg))
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_URL contains "
 		    "credentials (user@ or user:password@) and NATS_USER, "
-		    "NATS_TOKEN or NATS_CREDS is set too; keep only one");
+		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS is set too; keep "
+		    "only one");
+	if ((st = check_user_password(cfg, src, err)) != PV_OK)
+		return st;
 	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CERT and NATS_KEY "
 		    "must be set together");

@@ -352,6 +352,14 @@ Test(cli, url_and_user_credentials_rejected)
 	cr_expect(strstr(out, "NATS_URL contains credentials") != NULL, "%s",
 	    out);
 	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
+
+	/* A password alone names the same conflict, not a missing user. */
+	cr_assert_eq(run("NATS_URL=nats://alice:s3cret@127.0.0.1:1 "
+	    "NATS_PASSWORD=other", "--check", NULL, out, sizeof(out)), 78,
+	    "%s", out);
+	cr_expect(strstr(out, "NATS_URL contains credentials") != NULL, "%s",
+	    out);
+	cr_expect(strstr(out, "NATS_PASSWORD") != NULL, "%s", out);
 }
 
 Test(cli, stream_dump_hides_url_password)
