@@ -135,7 +135,7 @@ parse_value(const char *p, const char *end, char **value)
 static pv_status
 parse_line(pv_dotenv *out, const char *p, const char *end)
 {
-	const char *name;
+	const char *name, *name_end;
 	char *value;
 	pv_status st;
 
@@ -156,13 +156,18 @@ parse_line(pv_dotenv *out, const char *p, const char *end)
 		return PV_ERR_CONFIG;
 	while (p < end && is_name_char(*p))
 		p++;
+	name_end = p;
+
+	/* Blanks around '=' are allowed, as python-dotenv allows them. */
+	while (p < end && is_blank(*p))
+		p++;
 	if (p == end || *p != '=')
 		return PV_ERR_CONFIG;
 
 	st = parse_value(p + 1, end, &value);
 	if (st != PV_OK)
 		return st;
-	st = add_entry(out, name, (size_t)(p - name), value);
+	st = add_entry(out, name, (size_t)(name_end - name), value);
 	if (st != PV_OK)
 		free(value);
 	return st;
@@ -178,6 +183,10 @@ pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 
 	out->entries = NULL;
 	out->count = 0;
+
+	/* A UTF-8 byte order mark, as some Windows editors write, is skipped. */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
 
 	for (; p < end; p = eol + 1, line++) {
 		eol = memchr(p, '\n', (size_t)(end - p));

@@ -225,7 +225,7 @@ Test(config, env_file_invalid_line)
 {
 	const char *path = write_env_file("# broker\nNATS_URL=nats://f:1\n"
 	    "export PHOTOVOTE_REPLICAS=3\n"
-	    "NATS_PASSWORD = hunter2\n", 0600);
+	    "NATS_PASSWORD hunter2\n", 0600);
 	char setting[96];
 	char *envp[] = { setting, NULL };
 	pv_config cfg;

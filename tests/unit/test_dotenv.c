@@ -30,6 +30,19 @@ Test(dotenv, accepted_forms)
 	pv_dotenv_free(&env);
 }
 
+/* Blanks around '=', which python-dotenv accepts, and a byte order mark. */
+Test(dotenv, blanks_and_bom)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse(&env, "\xef\xbb\xbfNATS_URL = nats://h:1\n"
+	    "B\t=x\n", &err), PV_OK, "%s", err.text);
+	cr_expect_str_eq(pv_dotenv_get(&env, "NATS_URL"), "nats://h:1");
+	cr_expect_str_eq(pv_dotenv_get(&env, "B"), "x");
+	pv_dotenv_free(&env);
+}
+
 /* A '#' right after "=" and its blanks is data, as python-dotenv reads it. */
 Test(dotenv, leading_hash_kept)
 {
@@ -58,7 +71,6 @@ Test(dotenv, export_prefix)
 Test(dotenv, rejected_lines)
 {
 	static const char *const cases[] = {
-		"B = x\n",		/* blank before '=' */
 		"1A=x\n",		/* name starts with a digit */
 		"A\n",			/* no '=' */
 		"A='open\n",		/* unterminated quote */
