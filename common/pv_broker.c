@@ -67,6 +67,7 @@ on_connected(natsConnection *nc, void *closure)
 
 	(void)nc;
 	atomic_store(&pub->auth_failed, false);
+	atomic_store(&pub->was_connected, true);
 	pv_log_flush_suppressed(pub->log);
 	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
 }
@@ -74,9 +75,15 @@ on_connected(natsConnection *nc, void *closure)
 static void
 on_closed(natsConnection *nc, void *closure)
 {
-	const pv_publisher *pub = closure;
+	pv_publisher *pub = closure;
 
 	(void)nc;
+	/*
+	 * A connection that never reached the broker closes after each
+	 * failed attempt, whose reason requests already report.
+	 */
+	if (!atomic_load(&pub->was_connected))
+		return;
 	pv_log_limited(pub->log, PV_LOG_INFO, "connect: closed", "broker "
 	    "connection closed");
 }
@@ -472,6 +479,7 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		return st;
 
 	pub->connect_ms = pv_pub_now_ms();
+	atomic_store(&pub->was_connected, false);
 	s = connect_reporting_why(pub);
 	if (s == NATS_NOT_YET_CONNECTED)
 		s = NATS_OK;
@@ -488,6 +496,7 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		    "context", s);
 	}
 	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED) {
+		atomic_store(&pub->was_connected, true);
 		pv_log_flush_suppressed(pub->log);
 		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
 	}

@@ -65,6 +65,9 @@ struct pv_publisher {
 	/* The last connect attempt was rejected for its credentials. */
 	atomic_bool auth_failed;
 
+	/* The current connection reached the broker at least once. */
+	atomic_bool was_connected;
+
 	/*
 	 * When the connection was last built (pv_pub_now_ms), or 0.  It is
 	 * read and written with the write lock held.
