@@ -51,7 +51,10 @@ bool pvt_broker_wait_ready(pvt_broker *broker, int timeout_ms);
 /* Sends SIGKILL and reaps the process: no shutdown, no flush. */
 bool pvt_broker_kill(pvt_broker *broker);
 
-/* Sends SIGSTOP (pause) or SIGCONT (resume) to the running server. */
+/*
+ * Sends SIGSTOP (pause) or SIGCONT (resume) to the running server.  A
+ * pause returns once every thread of the server has stopped.
+ */
 bool pvt_broker_pause(pvt_broker *broker);
 bool pvt_broker_resume(pvt_broker *broker);
 
