@@ -270,7 +270,7 @@ check(const pv_aggregate *agg, char *const *envp)
 	}
 	log.level = cfg.log_level;
 	print_settings(&cfg);
-	for (i = 0; pv_config_file_warning(&cfg, i, warning, sizeof(warning));
+	for (i = 0; pv_config_warning(&cfg, i, warning, sizeof(warning));
 	    i++)
 		printf("warning: %s\n", warning);
 

@@ -504,6 +504,36 @@ source_name(const source *src, const char *name, const char *fallback_name)
 }
 
 /*
+ * Fails when NATS_URL's user info comes with another credential setting,
+ * naming the settings found, MEMPHIS_ ones included.
+ */
+static pv_status
+check_url_credentials_alone(const pv_config *cfg, const source *src,
+	pv_error *err)
+{
+	const char *set[4];
+	int n = 0;
+
+	if (cfg->user != NULL)
+		set[n++] = source_name(src, "NATS_USER", "MEMPHIS_USERNAME");
+	if (cfg->password != NULL)
+		set[n++] = source_name(src, "NATS_PASSWORD",
+		    "MEMPHIS_PASSWORD");
+	if (cfg->token != NULL)
+		set[n++] = "NATS_TOKEN";
+	if (cfg->creds_file != NULL)
+		set[n++] = "NATS_CREDS";
+	if (n == 0)
+		return PV_OK;
+
+	return pv_error_set(err, PV_ERR_CONFIG, "NATS_URL contains "
+	    "credentials (user@ or user:password@), which exclude "
+	    "%s%s%s%s%s%s%s; keep only one", set[0], n > 1 ? ", " : "", n > 1 ? set[1] : "",
+	    n > 2 ? ", " : "", n > 2 ? set[2] : "", n > 3 ? ", " : "",
+	    n > 3 ? set[3] : "");
+}
+
+/*
  * Checks that a user comes with a password, naming the pair the operator
  * set: NATS_USER and NATS_PASSWORD, or the old service's MEMPHIS_USERNAME
  * and MEMPHIS_PASSWORD.
@@ -556,13 +586,8 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	 * User info in a URL would silently win over these in nats.c.  This
 	 * comes before the pair check, which would name the wrong fault.
 	 */
-	if ((cfg->user != NULL || cfg->password != NULL ||
-	    cfg->token != NULL || cfg->creds_file != NULL) &&
-	    pv_config_url_has_user_info(cfg))
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_URL contains "
-		    "credentials (user@ or user:password@) and NATS_USER, "
-		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS is set too; keep "
-		    "only one");
+	if (pv_config_url_has_user_info(cfg))
+		return check_url_credentials_alone(cfg, src, err);
 	if ((st = check_user_password(cfg, src, err)) != PV_OK)
 		return st;
 	snprintf(cfg->user_settings, sizeof(cfg->user_settings), "%s and %s",
@@ -573,19 +598,6 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	    (cfg->creds_file != NULL) > 1)
 		return pv_error_set(err, PV_ERR_CONFIG, "set only one of "
 		    "NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS");
-	/*
-	 * User info in a URL would silently win over these in nats.c.  This
-	 * comes before the pair check, which would name the wrong fault.
-	 */
-	if ((cfg->user != NULL || cfg->password != NULL ||
-	    cfg->token != NULL || cfg->creds_file != NULL) &&
-	    pv_config_url_has_user_info(cfg))
-		return pv_error_set(err, PV_ERR_CONFIG, "NATS_URL contains "
-		    "credentials (user@ or user:password@) and NATS_USER, "
-		    "NATS_PASSWORD, NATS_TOKEN or NATS_CREDS is set too; keep "
-		    "only one");
-	if ((st = check_user_password(cfg, src, err)) != PV_OK)
-		return st;
 	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
 		return pv_error_set(err, PV_ERR_CONFIG, "NATS_CERT and NATS_KEY "
 		    "must be set together");
@@ -647,8 +659,11 @@ load_limits(pv_config *cfg, const source *src, pv_error *err)
 	return PV_OK;
 }
 
-/* Writes path to out, prefixed with the working directory if relative. */
-static void
+/*
+ * Writes path to out, prefixed with the working directory if relative.
+ * Returns false when out holds only the start of the path.
+ */
+static bool
 show_path(char *out, size_t size, const char *path)
 {
 	char cwd[512];
@@ -660,7 +675,8 @@ show_path(char *out, size_t size, const char *path)
 
 	/* Too long with its directory: the path as given. */
 	if (n < 0 || (size_t)n >= size)
-		snprintf(out, size, "%s", path);
+		n = snprintf(out, size, "%s", path);
+	return n >= 0 && (size_t)n < size;
 }
 
 static pv_status
@@ -668,13 +684,18 @@ load_env_file(source *src, pv_config *cfg, pv_error *err)
 {
 	const char *path = lookup(src, "PHOTOVOTE_ENV_FILE");
 	bool explicit = path != NULL && path[0] != '\0';
-	bool world_readable;
+	char full[sizeof(cfg->env_file)];
+	mode_t mode;
 	pv_status st;
 
+	/*
+	 * Read, and named in errors, with its directory: under CGI and
+	 * spawn-fcgi the working directory varies.
+	 */
 	if (!explicit)
 		path = ".env";
-	st = pv_dotenv_read_file(&src->dotenv, path, explicit,
-	    PV_CONFIG_ENV_FILE_MAX, &world_readable, err);
+	st = pv_dotenv_read_file(&src->dotenv, show_path(full, sizeof(full),
+	    path) ? full : path, explicit, PV_CONFIG_ENV_FILE_MAX, &mode, err);
 	if (st != PV_OK) {
 		/* Prefix the setting so the operator knows where to look. */
 		if (explicit) {
@@ -685,11 +706,118 @@ load_env_file(source *src, pv_config *cfg, pv_error *err)
 		}
 		return st;
 	}
-	/* Shown with its directory: under CGI and spawn-fcgi it varies. */
+
 	if (src->dotenv.count > 0 || explicit)
-		show_path(cfg->env_file, sizeof(cfg->env_file), path);
-	cfg->env_file_world_readable = world_readable;
+		memcpy(cfg->env_file, full, sizeof(full));
+	cfg->env_file_world_readable = S_ISREG(mode) && (mode & S_IROTH) != 0;
+	cfg->env_file_world_writable = S_ISREG(mode) &&
+	    (mode & (S_IWGRP | S_IWOTH)) != 0;
 	return PV_OK;
+}
+
+/* The PHOTOVOTE_ settings, besides PHOTOVOTE_<AGGREGATE>_STREAMS. */
+static const char *const photovote_settings[] = {
+	"PHOTOVOTE_CREATE_STREAMS", "PHOTOVOTE_DUPLICATE_WINDOW",
+	"PHOTOVOTE_ENV_FILE", "PHOTOVOTE_LOG", "PHOTOVOTE_LOG_LEVEL",
+	"PHOTOVOTE_MAX_BODY", "PHOTOVOTE_PUBLISH_TIMEOUT_MS",
+	"PHOTOVOTE_REPLICAS", "PHOTOVOTE_SCHED_BATCH", "PHOTOVOTE_STREAMS",
+	"PHOTOVOTE_THREADS",
+};
+
+/*
+ * The aggregates, for PHOTOVOTE_<AGGREGATE>_STREAMS: one environment
+ * may serve all five handlers.
+ */
+static const char *const aggregate_names[] = {
+	"BALLOT", "CANDIDATE", "COMPETITION", "ELECTION", "VOTER",
+};
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+/* Returns true when the len bytes of name are a PHOTOVOTE_ setting. */
+static bool
+is_photovote_setting(const char *name, size_t len)
+{
+	char own[64];
+	size_t i;
+
+	for (i = 0; i < COUNT(photovote_settings); i++)
+		if (strlen(photovote_settings[i]) == len &&
+		    memcmp(photovote_settings[i], name, len) == 0)
+			return true;
+	for (i = 0; i < COUNT(aggregate_names); i++) {
+		snprintf(own, sizeof(own), "PHOTOVOTE_%s_STREAMS",
+		    aggregate_names[i]);
+		if (strlen(own) == len && memcmp(own, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Appends the len bytes of name to the list "A, B" in out (size bytes),
+ * unless it is there already or does not fit.  Bytes other than letters,
+ * digits and '_' are shown as '?', because a name may come from anywhere.
+ */
+static void
+add_name(char *out, size_t size, const char *name, size_t len)
+{
+	char shown[64];
+	size_t i, used = strlen(out);
+	const char *at;
+
+	if (len >= sizeof(shown))
+		len = sizeof(shown) - 1;
+	for (i = 0; i < len; i++)
+		shown[i] = isalnum((unsigned char)name[i]) || name[i] == '_' ?
+		    name[i] : '?';
+	shown[len] = '\0';
+
+	for (at = out; (at = strstr(at, shown)) != NULL; at += len)
+		if ((at == out || at[-1] == ' ') &&
+		    (at[len] == '\0' || at[len] == ','))
+			return;
+	if (used + len + 3 > size)
+		return;
+	snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", shown);
+}
+
+/* Adds name to cfg's unknown settings when it looks like a PHOTOVOTE_ one. */
+static void
+check_name(pv_config *cfg, const char *name, size_t len)
+{
+	if (len >= 10 && strncasecmp(name, "PHOTOVOTE_", 10) == 0 &&
+	    !is_photovote_setting(name, len))
+		add_name(cfg->unknown_settings, sizeof(cfg->unknown_settings),
+		    name, len);
+}
+
+/*
+ * Notes the names that no setting reads (misspelled PHOTOVOTE_ names),
+ * and the .env names that the environment overrides.
+ */
+static void
+scan_names(pv_config *cfg, const source *src)
+{
+	char *const *e;
+	const char *eq;
+	size_t i, len;
+
+	for (e = src->envp; e != NULL && *e != NULL; e++) {
+		eq = strchr(*e, '=');
+		if (eq != NULL)
+			check_name(cfg, *e, (size_t)(eq - *e));
+	}
+	for (i = 0; i < src->dotenv.count; i++) {
+		const char *name = src->dotenv.entries[i].name;
+
+		len = strlen(name);
+		check_name(cfg, name, len);
+		for (e = src->envp; e != NULL && *e != NULL; e++)
+			if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+				add_name(cfg->env_overridden,
+				    sizeof(cfg->env_overridden), name, len);
+	}
 }
 
 pv_status
@@ -723,6 +851,7 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	    &cfg->sched_batch, err)) != PV_OK ||
 	    (st = load_limits(cfg, &src, err)) != PV_OK)
 		goto out;
+	scan_names(cfg, &src);
 out:
 	pv_dotenv_free(&src.dotenv);
 	if (st != PV_OK)
@@ -789,8 +918,7 @@ pv_config_requires_tls(const pv_config *cfg)
 }
 
 bool
-pv_config_file_warning(const pv_config *cfg, int index, char *out,
-	size_t size)
+pv_config_warning(const pv_config *cfg, int index, char *out, size_t size)
 {
 	const char *path[3], *holds[3];
 	int n = 0;
@@ -807,11 +935,32 @@ pv_config_file_warning(const pv_config *cfg, int index, char *out,
 		path[n] = cfg->key_file;
 		holds[n++] = "it holds the TLS private key (NATS_KEY)";
 	}
-	if (index < 0 || index >= n)
-		return false;
-	snprintf(out, size, "%s is readable by other users; %s", path[index],
-	    holds[index]);
-	return true;
+	if (index >= 0 && index < n) {
+		snprintf(out, size, "%s is readable by other users; %s",
+		    path[index], holds[index]);
+		return true;
+	}
+	index -= n;
+
+	if (cfg->env_file_world_writable && index-- == 0) {
+		snprintf(out, size, "%s is writable by its group or other "
+		    "users, who could change the broker and credentials the "
+		    "handler uses; remove their write permission",
+		    cfg->env_file);
+		return true;
+	}
+	if (cfg->env_overridden[0] != '\0' && index-- == 0) {
+		snprintf(out, size, "the environment sets %s, so %s's values "
+		    "for them are not used", cfg->env_overridden,
+		    cfg->env_file);
+		return true;
+	}
+	if (cfg->unknown_settings[0] != '\0' && index-- == 0) {
+		snprintf(out, size, "%s: not a setting of the handlers, so "
+		    "ignored; check the spelling", cfg->unknown_settings);
+		return true;
+	}
+	return false;
 }
 
 bool

@@ -56,6 +56,9 @@ typedef struct pv_config {
 	bool log_to_syslog;		/* PHOTOVOTE_LOG=syslog */
 	char env_file[256];		/* the .env file read, or "" */
 	bool env_file_world_readable;	/* other users may read its secrets */
+	bool env_file_world_writable;	/* others may change its settings */
+	char env_overridden[256];	/* names in both, "A, B", or "" */
+	char unknown_settings[256];	/* PHOTOVOTE_ names not read, or "" */
 } pv_config;
 
 /*
@@ -98,16 +101,18 @@ bool pv_config_url_has_user_info(const pv_config *cfg);
  */
 const char *pv_config_credential_names(const pv_config *cfg);
 
-/* Size of a pv_config_file_warning text: a path of PATH_MAX bytes fits. */
+/* Size of a pv_config_warning text: a path of PATH_MAX bytes fits. */
 #define PV_CONFIG_WARNING_MAX	4200
 
 /*
- * Writes to out the warning number index (from 0) about a file of cfg
- * that contains secrets and that other users may read: the .env file,
- * NATS_CREDS, NATS_KEY.  Returns false, writing nothing, when there is
- * no such warning.
+ * Writes to out the warning number index (from 0) about the settings of
+ * cfg: a file with secrets that other users may read (the .env file,
+ * NATS_CREDS, NATS_KEY), a .env file that they may write, names in the
+ * .env file that the environment overrides, and PHOTOVOTE_ names that are
+ * no setting (misspelled ones).  Returns false, writing nothing, when
+ * there is no such warning.
  */
-bool pv_config_file_warning(const pv_config *cfg, int index, char *out,
+bool pv_config_warning(const pv_config *cfg, int index, char *out,
 	size_t size);
 
 #endif

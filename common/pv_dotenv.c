@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static bool
@@ -212,26 +211,26 @@ pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 
 pv_status
 pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
-	size_t max_bytes, bool *world_readable, pv_error *err)
+	size_t max_bytes, mode_t *mode, pv_error *err)
 {
 	char *text;
 	size_t len;
-	mode_t mode;
 	int err_no;
 	pv_status st;
 
 	out->entries = NULL;
 	out->count = 0;
-	*world_readable = false;
+	*mode = 0;
 
-	st = pv_file_read(path, max_bytes, &text, &len, &mode, &err_no, err);
+	st = pv_file_read(path, max_bytes, &text, &len, mode, &err_no, err);
+	if (st != PV_OK)
+		*mode = 0;
 	if (st != PV_OK && err_no == ENOENT && !must_exist) {
 		pv_error_clear(err);
 		return PV_OK;
 	}
 	if (st != PV_OK)
 		return st;
-	*world_readable = S_ISREG(mode) && (mode & S_IROTH) != 0;
 
 	st = pv_dotenv_parse(out, text, len, path, err);
 	free(text);

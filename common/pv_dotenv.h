@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "pv_status.h"
 
@@ -42,11 +43,12 @@ pv_status pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
  * Reads and parses the file at path, of at most max_bytes.  A missing
  * file is an error only when must_exist is true; otherwise out is empty.
  * A regular file or a character device (/dev/null) is read; a directory,
- * FIFO or socket is an error.  A file that other users can read gets *world_readable set to true so
- * the caller can warn (the file may hold secrets).
+ * FIFO or socket is an error.  Sets *mode to the file's mode, or to 0
+ * when there is no file, so that the caller can warn about a file that
+ * other users may read or write.
  */
 pv_status pv_dotenv_read_file(pv_dotenv *out, const char *path,
-	bool must_exist, size_t max_bytes, bool *world_readable, pv_error *err);
+	bool must_exist, size_t max_bytes, mode_t *mode, pv_error *err);
 
 /* Returns the value of name, or NULL.  The string belongs to dotenv. */
 const char *pv_dotenv_get(const pv_dotenv *dotenv, const char *name);

@@ -519,7 +519,7 @@ load_settings(server *srv, const pv_aggregate *agg)
 		    "there is no syslog socket (/dev/log) yet; logging to "
 		    "standard error as well");
 
-	for (i = 0; pv_config_file_warning(&srv->cfg, i, warning,
+	for (i = 0; pv_config_warning(&srv->cfg, i, warning,
 	    sizeof(warning)); i++)
 		pv_log(&srv->log, PV_LOG_WARNING, "%s", warning);
 	return PV_EXIT_OK;

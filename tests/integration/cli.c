@@ -359,7 +359,15 @@ Test(cli, url_and_user_credentials_rejected)
 	    "%s", out);
 	cr_expect(strstr(out, "NATS_URL contains credentials") != NULL, "%s",
 	    out);
-	cr_expect(strstr(out, "NATS_PASSWORD") != NULL, "%s", out);
+	cr_expect(strstr(out, "which exclude NATS_PASSWORD;") != NULL, "%s",
+	    out);
+
+	/* Settings written for the Memphis service are named as such. */
+	cr_assert_eq(run("NATS_URL=nats://alice:s3cret@127.0.0.1:1 "
+	    "MEMPHIS_USERNAME=bob MEMPHIS_PASSWORD=other", "--check", NULL,
+	    out, sizeof(out)), 78, "%s", out);
+	cr_expect(strstr(out, "which exclude MEMPHIS_USERNAME, "
+	    "MEMPHIS_PASSWORD;") != NULL, "%s", out);
 }
 
 Test(cli, stream_dump_hides_url_password)

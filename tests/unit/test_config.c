@@ -270,12 +270,78 @@ Test(config, world_readable_env_file)
 	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert(cfg.env_file_world_readable);
-	cr_assert(pv_config_file_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
 	cr_assert(strstr(warning, path) != NULL, "%s", warning);
 	cr_assert(strstr(warning, "readable by other users") != NULL, "%s",
 	    warning);
-	cr_assert_not(pv_config_file_warning(&cfg, 1, warning,
+	cr_assert_not(pv_config_warning(&cfg, 1, warning,
 	    sizeof(warning)));
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+/* Another user who can write the .env file could redirect the handler. */
+Test(config, group_writable_env_file)
+{
+	const char *path = write_env_file("NATS_URL=nats://f:1\n", 0620);
+	char setting[96], warning[PV_CONFIG_WARNING_MAX];
+	char *envp[] = { setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_expect(strstr(warning, path) != NULL, "%s", warning);
+	cr_expect(strstr(warning, "is writable by its group or other users")
+	    != NULL, "%s", warning);
+	cr_expect_not(pv_config_warning(&cfg, 1, warning, sizeof(warning)));
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+/* Values of the .env file that the environment replaces are named. */
+Test(config, overridden_env_names)
+{
+	const char *path = write_env_file("NATS_URL=nats://f:1\n"
+	    "PHOTOVOTE_REPLICAS=3\nPHOTOVOTE_THREADS=2\nNATS_URL=nats://g:1\n",
+	    0600);
+	char setting[96], warning[PV_CONFIG_WARNING_MAX], expected[160];
+	char *envp[] = { setting, "NATS_URL=nats://env:2",
+	    "PHOTOVOTE_REPLICAS=", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	snprintf(expected, sizeof(expected), "the environment sets NATS_URL, "
+	    "PHOTOVOTE_REPLICAS, so %s's values for them are not used", path);
+	cr_expect_str_eq(warning, expected);
+	cr_expect_eq(cfg.threads, 2);
+	cr_expect_not(pv_config_warning(&cfg, 1, warning, sizeof(warning)));
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
+/* A misspelled setting would otherwise leave its default in silence. */
+Test(config, unknown_photovote_names)
+{
+	const char *path = write_env_file("photovote_threads=3\n"
+	    "PHOTOVOTE_VOTER_STREAMS=audit\n", 0600);
+	char setting[96], warning[PV_CONFIG_WARNING_MAX];
+	char *envp[] = { setting, "PHOTOVOTE_STREAM=audit",
+	    "PHOTOVOTE_BALLOT_STREAMS=b", "PHOTOVOTE_X\x01=1", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_expect_str_eq(warning, "PHOTOVOTE_STREAM, PHOTOVOTE_X?, "
+	    "photovote_threads: not a setting of the handlers, so ignored; "
+	    "check the spelling");
+	cr_expect_str_eq(cfg.streams[0], "audit");
 	pv_config_free(&cfg);
 	unlink(path);
 }
@@ -293,15 +359,15 @@ Test(config, world_readable_secret_files)
 
 	snprintf(creds_setting, sizeof(creds_setting), "NATS_CREDS=%s", path);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
-	cr_assert(pv_config_file_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
 	cr_assert(strstr(warning, "NATS_CREDS") != NULL, "%s", warning);
-	cr_assert_not(pv_config_file_warning(&cfg, 1, warning,
+	cr_assert_not(pv_config_warning(&cfg, 1, warning,
 	    sizeof(warning)));
 	pv_config_free(&cfg);
 
 	snprintf(key_setting, sizeof(key_setting), "NATS_KEY=%s", path);
 	cr_assert_eq(load(&cfg, tls_envp, &err), PV_OK, "%s", err.text);
-	cr_assert(pv_config_file_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
 	cr_assert(strstr(warning, "NATS_KEY") != NULL, "%s", warning);
 	pv_config_free(&cfg);
 	unlink(path);

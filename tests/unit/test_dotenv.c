@@ -120,22 +120,22 @@ Test(dotenv, missing_optional_file)
 {
 	pv_dotenv env;
 	pv_error err;
-	bool world_readable = true;
+	mode_t mode = 0644;
 
 	cr_assert_eq(pv_dotenv_read_file(&env, "/nonexistent/.env", false,
-	    1024, &world_readable, &err), PV_OK);
+	    1024, &mode, &err), PV_OK);
 	cr_assert_eq(env.count, 0);
-	cr_assert_not(world_readable);
+	cr_assert_eq(mode, 0);
 }
 
 Test(dotenv, directory_rejected)
 {
 	pv_dotenv env;
 	pv_error err;
-	bool world_readable;
+	mode_t mode;
 
-	cr_assert_eq(pv_dotenv_read_file(&env, "/tmp", true, 1024,
-	    &world_readable, &err), PV_ERR_CONFIG);
+	cr_assert_eq(pv_dotenv_read_file(&env, "/tmp", true, 1024, &mode,
+	    &err), PV_ERR_CONFIG);
 	cr_assert(strstr(err.text, "not a regular file") != NULL, "%s",
 	    err.text);
 }
