@@ -210,9 +210,12 @@ install: all
 	install -d "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi"
 	install -m 0644 README "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/"
 	install -d "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples"
-	install -m 0644 lighttpd.conf.sample apache.conf.sample \
-		nginx.conf.sample \
-		"$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/"
+	for f in lighttpd.conf.sample apache.conf.sample nginx.conf.sample; do \
+		sed 's|/usr/local/|$(PREFIX)/|g' $$f \
+			>"$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/$$f" && \
+		chmod 0644 "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/$$f" || \
+		exit 1; \
+	done
 	install -d "$(DESTDIR)$(PREFIX)/share/man/man8"
 	sed 's|/usr/local/|$(PREFIX)/|g' doc/photovote-fcgi.8 \
 		>"$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8"

@@ -88,7 +88,7 @@ Test(install, destdir_and_prefix, .init = setup, .fini = teardown)
 		"share/doc/photovote-fcgi/examples/apache.conf.sample",
 		"share/doc/photovote-fcgi/examples/nginx.conf.sample",
 	};
-	char command[2048], man[16384];
+	char command[2048], text[16384];
 	size_t i;
 
 	/* BUILD names the tree under test, so make rebuilds nothing. */
@@ -107,10 +107,18 @@ Test(install, destdir_and_prefix, .init = setup, .fini = teardown)
 		cr_expect_eq(installed_mode(destdir, files[i]) & 0777, 0644,
 		    "%s", files[i]);
 
-	cr_assert(read_installed(destdir, "share/man/man8/photovote-fcgi.8", man,
-	    sizeof(man)));
-	cr_expect(strstr(man, PREFIX "/lib/photovote-fcgi/") != NULL);
-	cr_expect(strstr(man, "/usr/local/") == NULL);
+	cr_assert(read_installed(destdir, "share/man/man8/photovote-fcgi.8", text,
+	    sizeof(text)));
+	cr_expect(strstr(text, PREFIX "/lib/photovote-fcgi/") != NULL);
+	cr_expect(strstr(text, "/usr/local/") == NULL);
+
+	/* The samples point at the handlers where they were installed. */
+	cr_assert(read_installed(destdir,
+	    "share/doc/photovote-fcgi/examples/lighttpd.conf.sample", text,
+	    sizeof(text)));
+	cr_expect(strstr(text, "var.handler_dir = \"" PREFIX
+	    "/lib/photovote-fcgi\"") != NULL);
+	cr_expect(strstr(text, "/usr/local/") == NULL);
 
 	snprintf(command, sizeof(command), "'%s" PREFIX
 	    "/lib/photovote-fcgi/voter.fcgi' --version >/dev/null", destdir);
