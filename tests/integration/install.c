@@ -107,8 +107,8 @@ Test(install, destdir_and_prefix, .init = setup, .fini = teardown)
 		cr_expect_eq(installed_mode(destdir, files[i]) & 0777, 0644,
 		    "%s", files[i]);
 
-	cr_assert(read_installed(destdir, "share/man/man8/photovote-fcgi.8", text,
-	    sizeof(text)));
+	cr_assert(read_installed(destdir, "share/man/man8/photovote-fcgi.8",
+	    text, sizeof(text)));
 	cr_expect(strstr(text, PREFIX "/lib/photovote-fcgi/") != NULL);
 	cr_expect(strstr(text, "/usr/local/") == NULL);
 
