@@ -228,6 +228,31 @@ pvt_solo_store_event(const pvt_solo *solo, int digit)
 	free(out);
 }
 
+const char *
+pvt_solo_setting_file(pvt_solo *solo, const char *name,
+	const char *file_name, const char *text)
+{
+	size_t len = strlen(text);
+	const char *path;
+	bool written;
+	int n, fd;
+
+	n = snprintf(solo->setting, sizeof(solo->setting), "%s=%s/%s", name,
+	    solo->dir, file_name);
+	if (n < 0 || (size_t)n >= sizeof(solo->setting)) {
+		solo->setting[0] = '\0';
+		return NULL;
+	}
+	path = solo->setting + strlen(name) + 1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return NULL;
+	written = write(fd, text, len) == (ssize_t)len;
+	close(fd);
+	return written ? path : NULL;
+}
+
 bool
 pvt_solo_log_contains(const pvt_solo *solo, const char *log_name,
 	const char *text)

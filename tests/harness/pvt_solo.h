@@ -83,6 +83,14 @@ bool pvt_solo_end(pvt_solo *solo, int timeout_ms);
  */
 void pvt_solo_store_event(const pvt_solo *solo, int digit);
 
+/*
+ * Writes text to the new file <dir>/<file_name> (mode 0600) and sets
+ * solo->setting to "<name>=<that path>".  Returns the path (inside
+ * solo->setting), or NULL when it does not fit or cannot be written.
+ */
+const char *pvt_solo_setting_file(pvt_solo *solo, const char *name,
+	const char *file_name, const char *text);
+
 /* Returns true when <dir>/<log_name> contains text (in its first 8 KiB). */
 bool pvt_solo_log_contains(const pvt_solo *solo, const char *log_name,
 	const char *text);

@@ -3,7 +3,6 @@
  * line and applies it: the file's debug level makes a 404 log a line with
  * the request id.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,17 +50,10 @@ Test(env_file, start_line_names_file, .init = setup, .fini = teardown)
 	    "env-file-test-1", NULL };
 	char line[PVT_PATH_MAX + 96], *out = NULL;
 	const char *path;
-	int fd, n;
 
-	n = snprintf(solo.setting, sizeof(solo.setting),
-	    "PHOTOVOTE_ENV_FILE=%s/h.env", solo.dir);
-	cr_assert(n > 0 && (size_t)n < sizeof(solo.setting), "%s", solo.dir);
-	path = solo.setting + strlen("PHOTOVOTE_ENV_FILE=");
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	cr_assert_geq(fd, 0, "%s", path);
-	cr_assert_eq(write(fd, text, sizeof(text) - 1),
-	    (ssize_t)sizeof(text) - 1);
-	close(fd);
+	path = pvt_solo_setting_file(&solo, "PHOTOVOTE_ENV_FILE", "h.env",
+	    text);
+	cr_assert_not_null(path, "cannot write %s/h.env", solo.dir);
 	cr_assert(pvt_solo_serve(&solo, 2));
 
 	snprintf(line, sizeof(line), "settings from the environment and %s",

@@ -5,7 +5,6 @@
  * never stops a sibling process that shares its socket.
  */
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,19 +188,10 @@ threads_taking(pid_t pid, int signo)
  */
 Test(signals, creds_threads_block_stop_signals)
 {
-	const char *path;
 	pid_t pid;
-	int fd, n;
 
-	n = snprintf(solo.setting, sizeof(solo.setting),
-	    "NATS_CREDS=%s/user.creds", solo.dir);
-	cr_assert(n > 0 && (size_t)n < sizeof(solo.setting), "%s", solo.dir);
-	path = solo.setting + strlen("NATS_CREDS=");
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	cr_assert_geq(fd, 0, "%s", path);
-	cr_assert_eq(write(fd, creds, sizeof(creds) - 1),
-	    (ssize_t)sizeof(creds) - 1);
-	close(fd);
+	cr_assert_not_null(pvt_solo_setting_file(&solo, "NATS_CREDS",
+	    "user.creds", creds), "cannot write %s/user.creds", solo.dir);
 
 	pid = start_handler("creds.log");
 	cr_assert(answers_404());
