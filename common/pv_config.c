@@ -586,8 +586,9 @@ load_credentials(pv_config *cfg, const source *src, pv_error *err)
 	 * User info in a URL would silently win over these in nats.c.  This
 	 * comes before the pair check, which would name the wrong fault.
 	 */
-	if (pv_config_url_has_user_info(cfg))
-		return check_url_credentials_alone(cfg, src, err);
+	if (pv_config_url_has_user_info(cfg) &&
+	    (st = check_url_credentials_alone(cfg, src, err)) != PV_OK)
+		return st;
 	if ((st = check_user_password(cfg, src, err)) != PV_OK)
 		return st;
 	snprintf(cfg->user_settings, sizeof(cfg->user_settings), "%s and %s",

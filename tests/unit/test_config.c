@@ -490,6 +490,18 @@ Test(config, bad_values_name_setting)
 	}
 }
 
+/* Credentials in NATS_URL leave the TLS files checked at start. */
+Test(config, url_credentials_check_tls)
+{
+	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://u:p@h:4222", "NATS_CA=/nonexistent/ca.pem", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, "NATS_CA") != NULL, "%s", err.text);
+}
+
 Test(config, one_credential_kind)
 {
 	char *envp[] = { "PHOTOVOTE_ENV_FILE=/dev/null", "NATS_USER=u",
