@@ -686,29 +686,32 @@ load_env_file(source *src, pv_config *cfg, pv_error *err)
 	const char *path = lookup(src, "PHOTOVOTE_ENV_FILE");
 	bool explicit = path != NULL && path[0] != '\0';
 	char full[sizeof(cfg->env_file)];
+	size_t path_len;
 	mode_t mode;
 	pv_status st;
 
 	/*
-	 * Read, and named in errors, with its directory: under CGI and
-	 * spawn-fcgi the working directory varies.
+	 * Opened as given, because a full path needs search permission on
+	 * every directory above the working one.  Named with its directory,
+	 * because under CGI and spawn-fcgi the working directory varies.
 	 */
 	if (!explicit)
 		path = ".env";
-	st = pv_dotenv_read_file(&src->dotenv, show_path(full, sizeof(full),
-	    path) ? full : path, explicit, PV_CONFIG_ENV_FILE_MAX, &mode, err);
+	show_path(full, sizeof(full), path);
+	st = pv_dotenv_read_file(&src->dotenv, path, explicit,
+	    PV_CONFIG_ENV_FILE_MAX, &mode, err);
 	if (st != PV_OK) {
-		/* Prefix the setting so the operator knows where to look. */
-		if (explicit) {
-			pv_error copy = *err;
+		pv_error copy = *err;
 
-			pv_error_set(err, st, "PHOTOVOTE_ENV_FILE: %s",
-			    copy.text);
-		}
+		/* The message starts with path, replaced by the full one. */
+		path_len = strlen(path);
+		pv_error_set(err, st, "%s%s%s", explicit ? "PHOTOVOTE_ENV_FILE: " :
+		    "", full, strncmp(copy.text, path, path_len) == 0 ?
+		    copy.text + path_len : copy.text);
 		return st;
 	}
 
-	if (src->dotenv.count > 0 || explicit)
+	if (mode != 0 || explicit)
 		memcpy(cfg->env_file, full, sizeof(full));
 	cfg->env_file_world_readable = S_ISREG(mode) && (mode & S_IROTH) != 0;
 	cfg->env_file_world_writable = S_ISREG(mode) &&
@@ -757,29 +760,43 @@ is_photovote_setting(const char *name, size_t len)
 
 /*
  * Appends the len bytes of name to the list "A, B" in out (size bytes),
- * unless it is there already or does not fit.  Bytes other than letters,
- * digits and '_' are shown as '?', because a name may come from anywhere.
+ * unless it is there already.  Bytes other than letters, digits and '_'
+ * are shown as '?', because a name may come from anywhere.  A name of 60
+ * bytes or more is cut and ends in "...".  A list with no room for more
+ * ends in ", ...".
  */
 static void
 add_name(char *out, size_t size, const char *name, size_t len)
 {
+	static const char more[] = ", ...";
+	size_t i, shown_len, used = strlen(out);
 	char shown[64];
-	size_t i, used = strlen(out);
 	const char *at;
 
-	if (len >= sizeof(shown))
-		len = sizeof(shown) - 1;
-	for (i = 0; i < len; i++)
+	shown_len = len < 60 ? len : 57;
+	for (i = 0; i < shown_len; i++)
 		shown[i] = isalnum((unsigned char)name[i]) || name[i] == '_' ?
 		    name[i] : '?';
-	shown[len] = '\0';
+	if (len >= 60) {
+		memcpy(shown + shown_len, "...", 3);
+		shown_len += 3;
+	}
+	shown[shown_len] = '\0';
 
-	for (at = out; (at = strstr(at, shown)) != NULL; at += len)
-		if ((at == out || at[-1] == ' ') &&
-		    (at[len] == '\0' || at[len] == ','))
-			return;
-	if (used + len + 3 > size)
+	if (used >= sizeof(more) - 1 &&
+	    strcmp(out + used - (sizeof(more) - 1), more) == 0)
 		return;
+	for (at = out; (at = strstr(at, shown)) != NULL; at += shown_len)
+		if ((at == out || at[-1] == ' ') &&
+		    (at[shown_len] == '\0' || at[shown_len] == ','))
+			return;
+
+	/* Room is kept for the mark of a full list. */
+	if (used + 2 + shown_len + sizeof(more) > size) {
+		if (used + sizeof(more) <= size)
+			memcpy(out + used, more, sizeof(more));
+		return;
+	}
 	snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", shown);
 }
 

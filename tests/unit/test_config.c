@@ -300,6 +300,33 @@ Test(config, group_writable_env_file)
 	unlink(path);
 }
 
+/* An empty default .env is named in its warnings, with its directory. */
+Test(config, empty_env_file_named)
+{
+	char dir[] = "/tmp/pv-config-dir-XXXXXX", path[64];
+	char warning[PV_CONFIG_WARNING_MAX];
+	char *envp[] = { NULL };
+	pv_config cfg;
+	pv_error err;
+	FILE *file;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/.env", dir);
+	file = fopen(path, "w");
+	cr_assert_not_null(file);
+	fclose(file);
+	cr_assert_eq(chmod(path, 0666), 0);
+	cr_assert_eq(chdir(dir), 0);
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_expect_str_eq(cfg.env_file, path);
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_expect(strncmp(warning, path, strlen(path)) == 0, "%s", warning);
+	pv_config_free(&cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Values of the .env file that the environment replaces are named. */
 Test(config, overridden_env_names)
 {
@@ -344,6 +371,39 @@ Test(config, unknown_photovote_names)
 	cr_expect_str_eq(cfg.streams[0], "audit");
 	pv_config_free(&cfg);
 	unlink(path);
+}
+
+/* A long name is cut, and a list too long for its room ends in "...". */
+Test(config, unknown_names_bounded)
+{
+	static char names[40][80];
+	char *envp[42], long_name[100], warning[PV_CONFIG_WARNING_MAX];
+	pv_config cfg;
+	pv_error err;
+	size_t len;
+	int i;
+
+	memset(long_name, 'L', sizeof(long_name));
+	memcpy(long_name, "PHOTOVOTE_", 10);
+	memcpy(long_name + 90, "=1", 3);
+	envp[0] = "PHOTOVOTE_ENV_FILE=/dev/null";
+	envp[1] = long_name;
+	for (i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof(names[i]), "PHOTOVOTE_UNKNOWN_%02d=1",
+		    i);
+		envp[i + 2] = names[i];
+	}
+	envp[41] = NULL;
+
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_expect(strncmp(warning, "PHOTOVOTE_LLLL", 14) == 0, "%s", warning);
+	cr_expect(strstr(warning, "LLL..., PHOTOVOTE_UNKNOWN_00, ") != NULL,
+	    "%s", warning);
+	len = strlen(cfg.unknown_settings);
+	cr_expect_lt(len, sizeof(cfg.unknown_settings));
+	cr_expect_str_eq(cfg.unknown_settings + len - 5, ", ...");
+	pv_config_free(&cfg);
 }
 
 Test(config, world_readable_secret_files)
