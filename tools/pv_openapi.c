@@ -27,6 +27,8 @@ main(int argc, char **argv)
 		fprintf(help ? stdout : stderr, "usage: pv-openapi\n"
 		    "Writes the OpenAPI document of the five handlers to "
 		    "standard output.\n");
+		if (help && (fflush(stdout) != 0 || ferror(stdout)))
+			return 1;
 		return help ? 0 : 2;
 	}
 

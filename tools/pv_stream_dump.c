@@ -157,14 +157,17 @@ out:
 	return rc;
 }
 
-/* Prints the usage text to OUT and returns CODE, or 1 if writing failed. */
+/*
+ * Prints the usage text to OUT and returns CODE, or 1 when OUT is standard
+ * output and writing failed (the text was the requested output).
+ */
 static int
 usage(FILE *out, int code)
 {
 	fprintf(out, "usage: pv-stream-dump NATS_URL STREAM\n"
 	    "Prints every message of the JetStream stream STREAM: "
 	    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.\n");
-	if (fflush(out) != 0 || ferror(out))
+	if (out == stdout && (fflush(out) != 0 || ferror(out)))
 		return 1;
 	return code;
 }
