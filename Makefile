@@ -72,6 +72,12 @@ $(BUILD)/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Tests also depend on the harness headers, whose structures they share.
+$(BUILD)/obj/tests/%.o: tests/%.c $(wildcard common/*.h) \
+                        $(wildcard tests/harness/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^

@@ -336,8 +336,9 @@ signal_name(int sig)
 }
 
 /*
- * Waits for a stop signal, or for every worker to have ended on its own
- * (the web server closed the listening socket).  Returns the signal, or 0.
+ * Waits for a stop signal, or for every worker to have ended on an error
+ * of its accept(), such as a listening socket that is gone.  Returns the
+ * signal, or 0.
  */
 static int
 wait_for_stop(server *srv, const sigset_t *stop_signals)

@@ -22,7 +22,7 @@ typedef struct pvt_solo {
 	 * One more "NAME=value" for the handler, or "".  A PHOTOVOTE_ENV_FILE
 	 * setting replaces the default /dev/null.
 	 */
-	char setting[64];
+	char setting[PVT_PATH_MAX + 64];
 	int start_policy;	/* sched(7) policy it starts under, or -1 */
 	rlim_t fd_soft;		/* its RLIMIT_NOFILE soft limit, or 0 */
 	rlim_t fd_hard;		/* its RLIMIT_NOFILE hard limit, or 0 */
