@@ -202,6 +202,9 @@ bench:
 	$(MAKE) all $(BENCH_BIN)
 	sh bench/run.sh $(BUILD)
 
+# PREFIX as a sed replacement: '\', '&' and the '|' delimiter escaped.
+PREFIX_SED = $(shell printf '%s\n' '$(PREFIX)' | sed 's/[\\&|]/\\&/g')
+
 install: all
 	install -d "$(DESTDIR)$(PREFIX)/lib/photovote-fcgi"
 	install -m 0755 $(HANDLERS) $(BUILD)/pv-stream-dump \
@@ -217,13 +220,13 @@ install: all
 	install -m 0644 README "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/"
 	install -d "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples"
 	for f in lighttpd.conf.sample apache.conf.sample nginx.conf.sample; do \
-		sed 's|/usr/local/|$(PREFIX)/|g' $$f \
+		sed 's|/usr/local/|$(PREFIX_SED)/|g' $$f \
 			>"$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/$$f" && \
 		chmod 0644 "$(DESTDIR)$(PREFIX)/share/doc/photovote-fcgi/examples/$$f" || \
 		exit 1; \
 	done
 	install -d "$(DESTDIR)$(PREFIX)/share/man/man8"
-	sed 's|/usr/local/|$(PREFIX)/|g' doc/photovote-fcgi.8 \
+	sed 's|/usr/local/|$(PREFIX_SED)/|g' doc/photovote-fcgi.8 \
 		>"$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8"
 	chmod 0644 "$(DESTDIR)$(PREFIX)/share/man/man8/photovote-fcgi.8"
 

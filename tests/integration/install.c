@@ -12,7 +12,7 @@
 
 #include <criterion/criterion.h>
 
-#define PREFIX "/opt/pv test"
+#define PREFIX "/opt/pv &test"
 
 /* The DESTDIR of the test, removed by the fixture even if a check fails. */
 static char destdir[] = "/tmp/pvt-install-XXXXXX";
