@@ -241,6 +241,9 @@ print_settings(const pv_config *cfg)
 		    pv_sched_policy_name());
 	if (cfg->env_file[0] != '\0')
 		printf("  .env file    %s\n", cfg->env_file);
+	else if (cfg->env_file_missing[0] != '\0')
+		printf("  .env file    none (%s not found)\n",
+		    cfg->env_file_missing);
 }
 
 /*
@@ -273,6 +276,11 @@ check(const pv_aggregate *agg, char *const *envp)
 	for (i = 0; pv_config_warning(&cfg, i, warning, sizeof(warning));
 	    i++)
 		printf("warning: %s\n", warning);
+	if (cfg.log_to_syslog && !pv_log_syslog_available())
+		printf("warning: PHOTOVOTE_LOG is syslog, but there is no "
+		    "syslog socket (/dev/log): a handler started now also "
+		    "logs to standard error, which spawn-fcgi without -n "
+		    "discards\n");
 
 	/* The limit that the handler would raise or fail on at start. */
 	if (pv_fdlimit_ensure(cfg.threads, &raised_from, &err) != PV_OK ||

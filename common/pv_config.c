@@ -713,6 +713,8 @@ load_env_file(source *src, pv_config *cfg, pv_error *err)
 
 	if (mode != 0 || explicit)
 		memcpy(cfg->env_file, full, sizeof(full));
+	else
+		memcpy(cfg->env_file_missing, full, sizeof(full));
 	cfg->env_file_world_readable = S_ISREG(mode) && (mode & S_IROTH) != 0;
 	cfg->env_file_world_writable = S_ISREG(mode) &&
 	    (mode & (S_IWGRP | S_IWOTH)) != 0;
@@ -968,14 +970,16 @@ pv_config_warning(const pv_config *cfg, int index, char *out, size_t size)
 		return true;
 	}
 	if (cfg->env_overridden[0] != '\0' && index-- == 0) {
-		snprintf(out, size, "the environment sets %s, so %s's values "
-		    "for them are not used", cfg->env_overridden,
+		snprintf(out, size, "%s: set both in the environment (such as "
+		    "the web server's configuration) and in %s; the "
+		    "environment's values are used", cfg->env_overridden,
 		    cfg->env_file);
 		return true;
 	}
 	if (cfg->unknown_settings[0] != '\0' && index-- == 0) {
-		snprintf(out, size, "%s: not a setting of the handlers, so "
-		    "ignored; check the spelling", cfg->unknown_settings);
+		snprintf(out, size, "%s (in the environment or the .env file): "
+		    "not a setting of the handlers, so ignored; check the "
+		    "spelling", cfg->unknown_settings);
 		return true;
 	}
 	return false;

@@ -55,6 +55,8 @@ typedef struct pv_config {
 	pv_log_level log_level;
 	bool log_to_syslog;		/* PHOTOVOTE_LOG=syslog */
 	char env_file[256];		/* the .env file read, or "" */
+	char env_file_missing[256];	/* the default .env looked for and
+					   not found, or "" */
 	bool env_file_world_readable;	/* other users may read its secrets */
 	bool env_file_world_writable;	/* others may change its settings */
 	char env_overridden[256];	/* names in both, "A, B", or "" */

@@ -94,10 +94,16 @@ pv_log_free(pv_logger *logger)
 }
 
 bool
-pv_log_use_syslog(pv_logger *logger)
+pv_log_syslog_available(void)
 {
 	struct stat st;
 
+	return stat(_PATH_LOG, &st) == 0;
+}
+
+bool
+pv_log_use_syslog(pv_logger *logger)
+{
 	openlog(logger->name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	logger->use_syslog = true;
 
@@ -106,7 +112,7 @@ pv_log_use_syslog(pv_logger *logger)
 	 * glibc's connects again on each call, so a daemon started later gets
 	 * the lines from then on.  fd gets them too, in case none does.
 	 */
-	logger->also_fd = stat(_PATH_LOG, &st) != 0;
+	logger->also_fd = !pv_log_syslog_available();
 	return !logger->also_fd;
 }
 

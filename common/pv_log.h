@@ -59,6 +59,9 @@ void pv_log_free(pv_logger *logger);
  */
 bool pv_log_use_syslog(pv_logger *logger);
 
+/* Returns true when the syslog socket (/dev/log) exists. */
+bool pv_log_syslog_available(void);
+
 void pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

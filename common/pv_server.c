@@ -380,12 +380,30 @@ ensure_fd_limit(server *srv)
 	return PV_EXIT_OK;
 }
 
+/*
+ * Writes where the settings came from to out, naming the .env file read
+ * or the one looked for, and returns out.
+ */
+static const char *
+settings_source(const pv_config *cfg, char *out, size_t size)
+{
+	if (cfg->env_file[0] != '\0')
+		snprintf(out, size, "the environment and %s", cfg->env_file);
+	else if (cfg->env_file_missing[0] != '\0')
+		snprintf(out, size, "the environment (no .env file at %s)",
+		    cfg->env_file_missing);
+	else
+		snprintf(out, size, "the environment");
+	return out;
+}
+
 static int
 serve_fastcgi(server *srv, const sigset_t *stop_signals)
 {
 	struct timespec pause = { 0, 50 * 1000000L };
 	pthread_t *threads;
 	int i, started = 0, sig, grace_ms, waited_ms, status;
+	char source[320];
 
 	status = ensure_fd_limit(srv);
 	if (status != PV_EXIT_OK)
@@ -413,9 +431,8 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 		return PV_EXIT_SOFTWARE;
 	}
 	pv_log(&srv->log, PV_LOG_INFO, "serving FastCGI with %d thread(s) "
-	    "under %s, settings from the environment%s%s", started,
-	    pv_sched_policy_name(), srv->cfg.env_file[0] != '\0' ?
-	    " and " : "", srv->cfg.env_file);
+	    "under %s, settings from %s", started, pv_sched_policy_name(),
+	    settings_source(&srv->cfg, source, sizeof(source)));
 
 	sig = wait_for_stop(srv, stop_signals);
 	if (sig > 0)

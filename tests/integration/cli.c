@@ -202,6 +202,40 @@ Test(cli, check_unavailable_without_broker)
 	    out);
 }
 
+/* A missing default .env is reported with the path that was looked up. */
+Test(cli, check_names_missing_env_file)
+{
+	char dir[] = "/tmp/pv-cli-env-XXXXXX", command[512], out[4096];
+	char expected[96];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(command, sizeof(command), "cd %s && env -i "
+	    "NATS_URL=nats://127.0.0.1:1 PHOTOVOTE_PUBLISH_TIMEOUT_MS=200 "
+	    "%s/voter.fcgi --check 2>&1", dir, getenv("PV_BUILD"));
+	cr_expect_eq(capture(command, out, sizeof(out)), 69, "%s", out);
+	rmdir(dir);
+	snprintf(expected, sizeof(expected), "  .env file    none (%s/.env not "
+	    "found)\n", dir);
+	cr_expect(strstr(out, expected) != NULL, "%s", out);
+}
+
+/* Lines sent to a syslog socket that does not exist would be lost. */
+Test(cli, check_warns_missing_syslog)
+{
+	const char *warning = "warning: PHOTOVOTE_LOG is syslog, but there "
+	    "is no syslog socket (/dev/log)";
+	struct stat st;
+	char out[4096];
+
+	cr_expect_eq(run("NATS_URL=nats://127.0.0.1:1 PHOTOVOTE_LOG=syslog "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=200", "--check", NULL, out,
+	    sizeof(out)), 69, "%s", out);
+	if (stat("/dev/log", &st) == 0)
+		cr_expect(strstr(out, warning) == NULL, "%s", out);
+	else
+		cr_expect(strstr(out, warning) != NULL, "%s", out);
+}
+
 /* A hard limit that leaves the broker no descriptor is a setting error. */
 Test(cli, check_rejects_low_fd_limit)
 {

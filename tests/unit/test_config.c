@@ -333,7 +333,7 @@ Test(config, overridden_env_names)
 	const char *path = write_env_file("NATS_URL=nats://f:1\n"
 	    "PHOTOVOTE_REPLICAS=3\nPHOTOVOTE_THREADS=2\nNATS_URL=nats://g:1\n",
 	    0600);
-	char setting[96], warning[PV_CONFIG_WARNING_MAX], expected[160];
+	char setting[96], warning[PV_CONFIG_WARNING_MAX], expected[256];
 	char *envp[] = { setting, "NATS_URL=nats://env:2",
 	    "PHOTOVOTE_REPLICAS=", NULL };
 	pv_config cfg;
@@ -342,8 +342,10 @@ Test(config, overridden_env_names)
 	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
-	snprintf(expected, sizeof(expected), "the environment sets NATS_URL, "
-	    "PHOTOVOTE_REPLICAS, so %s's values for them are not used", path);
+	snprintf(expected, sizeof(expected), "NATS_URL, PHOTOVOTE_REPLICAS: "
+	    "set both in the environment (such as the web server's "
+	    "configuration) and in %s; the environment's values are used",
+	    path);
 	cr_expect_str_eq(warning, expected);
 	cr_expect_eq(cfg.threads, 2);
 	cr_expect_not(pv_config_warning(&cfg, 1, warning, sizeof(warning)));
@@ -366,8 +368,8 @@ Test(config, unknown_photovote_names)
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
 	cr_expect_str_eq(warning, "PHOTOVOTE_STREAM, PHOTOVOTE_X?, "
-	    "photovote_threads: not a setting of the handlers, so ignored; "
-	    "check the spelling");
+	    "photovote_threads (in the environment or the .env file): not a "
+	    "setting of the handlers, so ignored; check the spelling");
 	cr_expect_str_eq(cfg.streams[0], "audit");
 	pv_config_free(&cfg);
 	unlink(path);
