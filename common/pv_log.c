@@ -17,12 +17,19 @@
 #define _PATH_LOG "/dev/log"
 #endif
 
-#define LIMIT_SLOTS 64
+/*
+ * The limiter's table: a key goes to one of LIMIT_SETS sets by its hash,
+ * and takes one of the set's LIMIT_WAYS slots, so that a few keys with
+ * the same set do not push each other out.
+ */
+#define LIMIT_SETS 64
+#define LIMIT_WAYS 4
+#define LIMIT_SLOTS (LIMIT_SETS * LIMIT_WAYS)
 
 /* Characters of a key kept to name it in a count of held-back lines. */
 #define LIMIT_KEY_SHOWN 120
 
-/* One key's count in the current window; a hash collision shares a slot. */
+/* One key's count in the current window; window_start 0: slot unused. */
 typedef struct limit_slot {
 	uint64_t key_hash;
 	char key[LIMIT_KEY_SHOWN + 1];
@@ -35,7 +42,23 @@ typedef struct limit_slot {
 struct pv_log_limiter {
 	pthread_mutex_t lock;
 	limit_slot slots[LIMIT_SLOTS];
+
+	/* Lines of all keys in the current window, counts included. */
+	time_t window_start;
+	unsigned printed;
+
+	/* Held-back lines whose count found no room in the window's lines. */
+	unsigned overflow_lines;
+	unsigned overflow_keys;
 };
+
+/* What pv_log_limited prints for one call, decided under the lock. */
+typedef struct limit_decision {
+	bool print_line;		/* the call's own line */
+	limit_slot report;		/* a count to print, if suppressed > 0 */
+	unsigned overflow_lines;	/* a total to print, if > 0 */
+	unsigned overflow_keys;
+} limit_decision;
 
 static const char *const level_names[] = {
 	"error", "warning", "info", "debug"
@@ -209,26 +232,74 @@ hash_key(const char *key)
 }
 
 /*
- * Counts one occurrence of key.  Returns true when it may be printed.
- * When the slot held lines back that were not reported yet (of this key
- * in the window that just ended, or of another key that shares the
- * slot), copies that slot to *unreported before reusing it; otherwise
- * unreported->suppressed is 0.
+ * Returns the slot of key (hash h) in its set, or the slot it takes over:
+ * an unused one, else the one whose window started first.
  */
-static bool
-limit_allows(pv_log_limiter *limiter, const char *key, pv_log_level level,
-	limit_slot *unreported)
+static limit_slot *
+find_slot(pv_log_limiter *limiter, uint64_t h)
+{
+	limit_slot *set = &limiter->slots[(h % LIMIT_SETS) * LIMIT_WAYS];
+	limit_slot *victim = &set[0];
+	int i;
+
+	for (i = 0; i < LIMIT_WAYS; i++) {
+		if (set[i].window_start != 0 && set[i].key_hash == h)
+			return &set[i];
+		if (victim->window_start != 0 &&
+		    set[i].window_start < victim->window_start)
+			victim = &set[i];
+	}
+	return victim;
+}
+
+/*
+ * Moves the count that slot holds back into d->report when the window's
+ * lines have room, else into the limiter's overflow.  Locked.
+ */
+static void
+release_count(pv_log_limiter *limiter, const limit_slot *slot,
+	limit_decision *d)
+{
+	if (slot->suppressed == 0)
+		return;
+	if (limiter->printed < PV_LOG_LIMIT_TOTAL) {
+		d->report = *slot;
+		limiter->printed++;
+		return;
+	}
+	limiter->overflow_lines += slot->suppressed;
+	limiter->overflow_keys++;
+}
+
+/*
+ * Counts one occurrence of key and decides, under the lock, what the
+ * call prints: its line while its key and the window have room, and the
+ * count of a key whose slot it takes over.  A new window first releases
+ * the overflow total of the last one.
+ */
+static void
+limit_decide(pv_log_limiter *limiter, const char *key, pv_log_level level,
+	limit_decision *d)
 {
 	uint64_t h = hash_key(key);
-	limit_slot *slot = &limiter->slots[h % LIMIT_SLOTS];
 	time_t now = time(NULL);
-	bool allowed;
+	limit_slot *slot;
 
-	unreported->suppressed = 0;
+	memset(d, 0, sizeof(*d));
 	pthread_mutex_lock(&limiter->lock);
-	if (slot->key_hash != h ||
+	if (now - limiter->window_start >= PV_LOG_LIMIT_WINDOW_S) {
+		d->overflow_lines = limiter->overflow_lines;
+		d->overflow_keys = limiter->overflow_keys;
+		limiter->overflow_lines = 0;
+		limiter->overflow_keys = 0;
+		limiter->window_start = now;
+		limiter->printed = d->overflow_lines > 0 ? 1 : 0;
+	}
+
+	slot = find_slot(limiter, h);
+	if (slot->window_start == 0 || slot->key_hash != h ||
 	    now - slot->window_start >= PV_LOG_LIMIT_WINDOW_S) {
-		*unreported = *slot;
+		release_count(limiter, slot, d);
 		slot->key_hash = h;
 		snprintf(slot->key, sizeof(slot->key), "%s", key);
 		slot->level = level;
@@ -236,13 +307,16 @@ limit_allows(pv_log_limiter *limiter, const char *key, pv_log_level level,
 		slot->printed = 0;
 		slot->suppressed = 0;
 	}
-	allowed = slot->printed < PV_LOG_LIMIT_BURST;
-	if (allowed)
+
+	d->print_line = slot->printed < PV_LOG_LIMIT_BURST &&
+	    limiter->printed < PV_LOG_LIMIT_TOTAL;
+	if (d->print_line) {
 		slot->printed++;
-	else
+		limiter->printed++;
+	} else {
 		slot->suppressed++;
+	}
 	pthread_mutex_unlock(&limiter->lock);
-	return allowed;
 }
 
 /* Logs the count of lines that slot held back, if any. */
@@ -254,22 +328,32 @@ report_held(const pv_logger *logger, const limit_slot *slot)
 		    slot->suppressed, slot->key);
 }
 
+/* Logs the total of held-back lines that had no room for their own count. */
+static void
+report_overflow(const pv_logger *logger, unsigned lines, unsigned keys)
+{
+	if (lines > 0)
+		pv_log(logger, PV_LOG_WARNING, "suppressed %u line(s) of %u "
+		    "other kind(s): more than %d limited lines in %d s",
+		    lines, keys, PV_LOG_LIMIT_TOTAL, PV_LOG_LIMIT_WINDOW_S);
+}
+
 void
 pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
 	const char *fmt, ...)
 {
-	limit_slot unreported;
+	limit_decision d;
 	va_list ap;
-	bool allowed = true;
 
 	if (level > logger->level)
 		return;
 	if (logger->limiter != NULL) {
-		allowed = limit_allows(logger->limiter, key, level, &unreported);
-		report_held(logger, &unreported);
+		limit_decide(logger->limiter, key, level, &d);
+		report_overflow(logger, d.overflow_lines, d.overflow_keys);
+		report_held(logger, &d.report);
+		if (!d.print_line)
+			return;
 	}
-	if (!allowed)
-		return;
 
 	va_start(ap, fmt);
 	vlog(logger, level, fmt, ap);
@@ -279,24 +363,39 @@ pv_log_limited(const pv_logger *logger, pv_log_level level, const char *key,
 void
 pv_log_flush_suppressed(const pv_logger *logger)
 {
-	limit_slot held[LIMIT_SLOTS];
-	int i, n = 0;
+	pv_log_limiter *limiter = logger->limiter;
+	limit_slot held[LIMIT_WAYS];
+	unsigned overflow_lines, overflow_keys;
+	int set, i, n;
 
-	if (logger->limiter == NULL)
+	if (limiter == NULL)
 		return;
 
-	/* Copied out, so that no log line is written under the lock. */
-	pthread_mutex_lock(&logger->limiter->lock);
-	for (i = 0; i < LIMIT_SLOTS; i++) {
-		if (logger->limiter->slots[i].suppressed == 0)
-			continue;
-		held[n++] = logger->limiter->slots[i];
-		logger->limiter->slots[i].suppressed = 0;
+	/*
+	 * One set at a time is copied out, so that no log line is written
+	 * under the lock and the copy stays small on nats.c's threads.
+	 */
+	for (set = 0; set < LIMIT_SETS; set++) {
+		n = 0;
+		pthread_mutex_lock(&limiter->lock);
+		for (i = set * LIMIT_WAYS; i < (set + 1) * LIMIT_WAYS; i++) {
+			if (limiter->slots[i].suppressed == 0)
+				continue;
+			held[n++] = limiter->slots[i];
+			limiter->slots[i].suppressed = 0;
+		}
+		pthread_mutex_unlock(&limiter->lock);
+		for (i = 0; i < n; i++)
+			report_held(logger, &held[i]);
 	}
-	pthread_mutex_unlock(&logger->limiter->lock);
 
-	for (i = 0; i < n; i++)
-		report_held(logger, &held[i]);
+	pthread_mutex_lock(&limiter->lock);
+	overflow_lines = limiter->overflow_lines;
+	overflow_keys = limiter->overflow_keys;
+	limiter->overflow_lines = 0;
+	limiter->overflow_keys = 0;
+	pthread_mutex_unlock(&limiter->lock);
+	report_overflow(logger, overflow_lines, overflow_keys);
 }
 
 char *

@@ -38,8 +38,12 @@ typedef struct pv_logger {
 	pv_log_limiter *limiter; /* owned; NULL: pv_log_limited never limits */
 } pv_logger;
 
-/* Repeats of one key printed per window before the rest are counted. */
+/*
+ * Repeats of one key printed per window before the rest are counted, and
+ * lines of all keys printed per window, counts included.
+ */
 #define PV_LOG_LIMIT_BURST	5
+#define PV_LOG_LIMIT_TOTAL	100
 #define PV_LOG_LIMIT_WINDOW_S	10
 
 /*
@@ -67,10 +71,13 @@ void pv_log(const pv_logger *logger, pv_log_level level, const char *fmt, ...)
 
 /*
  * Logs like pv_log, but at most PV_LOG_LIMIT_BURST lines with the same
- * key in PV_LOG_LIMIT_WINDOW_S seconds.  Later ones are counted, and the
- * count is logged when the key next appears in a new window.  key names
- * the failure without per-request details (the error text, not the
- * event id), so that a broker outage does not print thousands of lines.
+ * key, and PV_LOG_LIMIT_TOTAL lines of all keys, in PV_LOG_LIMIT_WINDOW_S
+ * seconds.  Later ones are counted.  A key's count is logged when the key
+ * next appears in a new window or its slot goes to another key.  Counts
+ * that find no room in the window's lines are logged as one total in the
+ * next window.  key names the failure without per-request details (the
+ * error text, not the event id), so that a broker outage or a client
+ * sending many kinds of bad events does not print thousands of lines.
  */
 void pv_log_limited(const pv_logger *logger, pv_log_level level,
 	const char *key, const char *fmt, ...)

@@ -143,31 +143,76 @@ Test(log, flush_reports_held_back_lines)
 }
 
 /*
- * Keys that share a slot of the limiter take it over from each other;
- * the lines one held back are still reported.
+ * Counts the lines of text that are not counts, and adds up the counts
+ * of held-back lines, per key and in totals.
+ */
+static void
+tally(const char *text, unsigned *lines, unsigned *counted)
+{
+	const char *line, *at;
+	unsigned n, keys;
+
+	*lines = 0;
+	*counted = 0;
+	for (line = text; *line != '\0'; line = strchr(line, '\n') + 1) {
+		at = strstr(line, "suppressed ");
+		if (at != NULL && at < strchr(line, '\n') &&
+		    (sscanf(at, "suppressed %u repeat(s) of:", &n) == 1 ||
+		    sscanf(at, "suppressed %u line(s) of %u", &n, &keys) == 2))
+			*counted += n;
+		else
+			(*lines)++;
+	}
+}
+
+/*
+ * Keys that share a set of the limiter take slots over from each other,
+ * and the window's lines run out: every call is still either printed or
+ * counted once.
  */
 Test(log, held_back_counts_survive_shared_slots)
 {
 	FILE *file = tmpfile();
-	const char *at;
+	unsigned lines, held;
 	char key[24];
 	pv_logger log;
-	unsigned total = 0, n;
 	int i, j;
 
 	pv_log_init(&log, "voter", fileno(file));
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 300; i++) {
 		snprintf(key, sizeof(key), "kind %d", i);
 		for (j = 0; j < PV_LOG_LIMIT_BURST + 2; j++)
 			pv_log_limited(&log, PV_LOG_WARNING, key, "%s", key);
 	}
 	pv_log_flush_suppressed(&log);
 
-	for (at = contents(file); (at = strstr(at, "suppressed ")) != NULL;
-	    at++)
-		if (sscanf(at, "suppressed %u repeat(s) of: kind", &n) == 1)
-			total += n;
-	cr_expect_eq(total, 200 * 2);
+	tally(contents(file), &lines, &held);
+	cr_expect_eq(lines + held, 300 * (PV_LOG_LIMIT_BURST + 2));
+	pv_log_free(&log);
+	fclose(file);
+}
+
+/* Many kinds of lines at once print no more than the window allows. */
+Test(log, window_total_bounded)
+{
+	FILE *file = tmpfile();
+	unsigned lines, held;
+	char key[24];
+	pv_logger log;
+	int i;
+
+	pv_log_init(&log, "voter", fileno(file));
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "kind %d", i % 400);
+		pv_log_limited(&log, PV_LOG_INFO, key, "%s", key);
+	}
+	cr_expect_leq(count_lines(contents(file)), PV_LOG_LIMIT_TOTAL);
+
+	pv_log_flush_suppressed(&log);
+	tally(contents(file), &lines, &held);
+	cr_expect_eq(lines + held, 1000);
+	cr_expect(strstr(contents(file), "other kind(s): more than 100 "
+	    "limited lines in 10 s") != NULL, "%s", contents(file));
 	pv_log_free(&log);
 	fclose(file);
 }
