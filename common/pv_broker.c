@@ -479,6 +479,11 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		return st;
 
 	pub->connect_ms = pv_pub_now_ms();
+
+	/*
+	 * NOTE: the flag is per publisher, so a closed callback of the last
+	 * connection that nats.c runs after this point leaves out its line.
+	 */
 	atomic_store(&pub->was_connected, false);
 	s = connect_reporting_why(pub);
 	if (s == NATS_NOT_YET_CONNECTED)

@@ -254,7 +254,8 @@ find_slot(pv_log_limiter *limiter, uint64_t h)
 
 /*
  * Moves the count that slot holds back into d->report when the window's
- * lines have room, else into the limiter's overflow.  Locked.
+ * lines have room, else into the limiter's overflow.  The caller holds
+ * the lock.
  */
 static void
 release_count(pv_log_limiter *limiter, const limit_slot *slot,
@@ -272,10 +273,10 @@ release_count(pv_log_limiter *limiter, const limit_slot *slot,
 }
 
 /*
- * Counts one occurrence of key and decides, under the lock, what the
- * call prints: its line while its key and the window have room, and the
- * count of a key whose slot it takes over.  A new window first releases
- * the overflow total of the last one.
+ * Counts one occurrence of key and decides what the call prints: its
+ * line while its key and the window have room, and the count of a key
+ * whose slot it takes over.  A new window also releases the last one's
+ * overflow total.
  */
 static void
 limit_decide(pv_log_limiter *limiter, const char *key, pv_log_level level,

@@ -574,9 +574,8 @@ answer_cgi_start_failure(void)
 
 /*
  * Fills stop_signals with the signals the main thread waits for, and
- * blocks them and the wake signal in this thread and every thread started
- * later.  It runs before any thread starts (nats.c starts threads when
- * NATS_CREDS is set), because a thread that took a SIGTERM would run
+ * blocks them and the wake signal for this thread and later ones.  It
+ * runs before any thread starts: a thread that took SIGTERM would run
  * libfcgi's handler, which stops accept() but not the process.
  */
 static void

@@ -113,7 +113,11 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
 	jsStreamInfo_Destroy(si);
 
-	/* Another worker may have created it a moment ago. */
+	/*
+	 * Another worker may have created it a moment ago.  NOTE: a stream
+	 * another process created in that moment with other subjects is taken
+	 * as bound too, and only the next publish finds out.
+	 */
 	if (s == NATS_OK || jerr == JS_ERR_STREAM_NAME_IN_USE)
 		return PV_OK;
 	/* An overlap or a denial lasts until an operator acts. */

@@ -131,7 +131,7 @@ pvt_broker_pause(pvt_broker *broker)
 
 	/*
 	 * kill() returns before the threads stop: until the thread that takes
-	 * SIGSTOP runs, the others may still answer a publish.
+	 * SIGSTOP runs, the others may still acknowledge a publish.
 	 */
 	return pvt_wait_until(all_threads_stopped, &broker->pid, 0,
 	    STOP_TIMEOUT_MS);

@@ -64,6 +64,15 @@ pvt_solo_valgrind(void)
 	return valgrind != NULL && strcmp(valgrind, "1") == 0;
 }
 
+/* Returns true when the "NAME=value" entries a and b have the same NAME. */
+static bool
+same_name(const char *a, const char *b)
+{
+	size_t len = strcspn(a, "=");
+
+	return a[len] == '=' && strncmp(a, b, len + 1) == 0;
+}
+
 pid_t
 pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 {
@@ -101,16 +110,20 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
 		    thread_setting, NULL, NULL, NULL };
 		char **argv = pvt_solo_valgrind() ? checked : plain;
-		char **next = &envp[3];
+		char **next = &envp[3], **e;
 		int fd;
 
 		if (pvt_solo_valgrind())
 			*next++ = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
-		/* A PHOTOVOTE_ENV_FILE setting replaces the default /dev/null. */
-		if (strncmp(solo->setting, "PHOTOVOTE_ENV_FILE=", 19) == 0)
-			envp[1] = (char *)solo->setting;
-		else if (solo->setting[0] != '\0')
+		/* The setting replaces a default of the same name, if any. */
+		if (solo->setting[0] != '\0')
 			*next = (char *)solo->setting;
+		for (e = envp; solo->setting[0] != '\0' && e < next; e++)
+			if (same_name(*e, solo->setting)) {
+				*e = (char *)solo->setting;
+				*next = NULL;
+				break;
+			}
 		log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(solo->listener, 0);
 		dup2(log, 2);

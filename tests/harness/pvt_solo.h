@@ -19,8 +19,8 @@ typedef struct pvt_solo {
 	int listener;				/* -1 when closed */
 	pid_t handler;				/* pvt_solo_serve's, or -1 */
 	/*
-	 * One more "NAME=value" for the handler, or "".  A PHOTOVOTE_ENV_FILE
-	 * setting replaces the default /dev/null.
+	 * One more "NAME=value" for the handler, or "".  It replaces a
+	 * default of the same name, such as PHOTOVOTE_ENV_FILE=/dev/null.
 	 */
 	char setting[PVT_PATH_MAX + 64];
 	int start_policy;	/* sched(7) policy it starts under, or -1 */

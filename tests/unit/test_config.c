@@ -259,45 +259,43 @@ Test(config, environment_wins_over_env_file)
 	unlink(path);
 }
 
-Test(config, world_readable_env_file)
+/*
+ * A .env file that other users may read (its secrets) or write (the
+ * broker the handler uses) is named in one warning.
+ */
+Test(config, env_file_mode_warned)
 {
-	const char *path = write_env_file("NATS_TOKEN=t\n", 0644);
+	static const struct {
+		mode_t mode;
+		const char *text;
+	} cases[] = {
+		{ 0644, "is readable by other users; it may hold secrets" },
+		{ 0620, "is writable by its group or other users" },
+	};
 	char setting[96], warning[PV_CONFIG_WARNING_MAX];
 	char *envp[] = { setting, NULL };
+	const char *path;
 	pv_config cfg;
 	pv_error err;
+	size_t i;
 
-	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
-	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
-	cr_assert(cfg.env_file_world_readable);
-	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
-	cr_assert(strstr(warning, path) != NULL, "%s", warning);
-	cr_assert(strstr(warning, "readable by other users") != NULL, "%s",
-	    warning);
-	cr_assert_not(pv_config_warning(&cfg, 1, warning,
-	    sizeof(warning)));
-	pv_config_free(&cfg);
-	unlink(path);
-}
-
-/* Another user who can write the .env file could redirect the handler. */
-Test(config, group_writable_env_file)
-{
-	const char *path = write_env_file("NATS_URL=nats://f:1\n", 0620);
-	char setting[96], warning[PV_CONFIG_WARNING_MAX];
-	char *envp[] = { setting, NULL };
-	pv_config cfg;
-	pv_error err;
-
-	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
-	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
-	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
-	cr_expect(strstr(warning, path) != NULL, "%s", warning);
-	cr_expect(strstr(warning, "is writable by its group or other users")
-	    != NULL, "%s", warning);
-	cr_expect_not(pv_config_warning(&cfg, 1, warning, sizeof(warning)));
-	pv_config_free(&cfg);
-	unlink(path);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		path = write_env_file("NATS_TOKEN=t\n", cases[i].mode);
+		snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s",
+		    path);
+		cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+		cr_expect_eq(cfg.env_file_world_readable,
+		    (cases[i].mode & S_IROTH) != 0, "mode %o", cases[i].mode);
+		cr_assert(pv_config_warning(&cfg, 0, warning,
+		    sizeof(warning)), "mode %o", cases[i].mode);
+		cr_expect(strstr(warning, path) != NULL, "%s", warning);
+		cr_expect(strstr(warning, cases[i].text) != NULL, "%s",
+		    warning);
+		cr_expect_not(pv_config_warning(&cfg, 1, warning,
+		    sizeof(warning)), "mode %o", cases[i].mode);
+		pv_config_free(&cfg);
+		unlink(path);
+	}
 }
 
 /* An empty default .env is named in its warnings, with its directory. */

@@ -173,7 +173,7 @@ tally(const char *text, unsigned *lines, unsigned *counted)
 Test(log, held_back_counts_survive_shared_slots)
 {
 	FILE *file = tmpfile();
-	unsigned lines, held;
+	unsigned lines, counted;
 	char key[24];
 	pv_logger log;
 	int i, j;
@@ -186,8 +186,8 @@ Test(log, held_back_counts_survive_shared_slots)
 	}
 	pv_log_flush_suppressed(&log);
 
-	tally(contents(file), &lines, &held);
-	cr_expect_eq(lines + held, 300 * (PV_LOG_LIMIT_BURST + 2));
+	tally(contents(file), &lines, &counted);
+	cr_expect_eq(lines + counted, 300 * (PV_LOG_LIMIT_BURST + 2));
 	pv_log_free(&log);
 	fclose(file);
 }
@@ -196,7 +196,7 @@ Test(log, held_back_counts_survive_shared_slots)
 Test(log, window_total_bounded)
 {
 	FILE *file = tmpfile();
-	unsigned lines, held;
+	unsigned lines, counted;
 	char key[24];
 	pv_logger log;
 	int i;
@@ -209,8 +209,8 @@ Test(log, window_total_bounded)
 	cr_expect_leq(count_lines(contents(file)), PV_LOG_LIMIT_TOTAL);
 
 	pv_log_flush_suppressed(&log);
-	tally(contents(file), &lines, &held);
-	cr_expect_eq(lines + held, 1000);
+	tally(contents(file), &lines, &counted);
+	cr_expect_eq(lines + counted, 1000);
 	cr_expect(strstr(contents(file), "other kind(s): more than 100 "
 	    "limited lines in 10 s") != NULL, "%s", contents(file));
 	pv_log_free(&log);
