@@ -79,9 +79,33 @@ log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 		    "storage", name);
 }
 
+/*
+ * Binds stream index to si, the stream found under its name, when it
+ * takes the handler's subjects; logs its settings the first time.
+ */
+static pv_status
+bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
+	pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+
+	if (!stream_takes_subjects(name, si))
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
+		    "does not take the subjects %s.>; change its subjects or "
+		    "PHOTOVOTE_STREAMS", name, name);
+	if (!atomic_exchange(&pub->stream_ready[index], true))
+		log_bound(pub, name, si);
+	return PV_OK;
+}
+
+/*
+ * Creates stream name.  Sets *in_use when a stream of that name with
+ * other settings exists, which another process may have created since
+ * the lookup, and *lasting when the failure lasts until an operator acts.
+ */
 static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
-	bool *lasting, pv_error *err)
+	bool *in_use, bool *lasting, pv_error *err)
 {
 	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
 	const char *subjects[1] = { subject };
@@ -104,6 +128,7 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	/* MaxAge 0: events are kept until an operator removes them. */
 	sc.MaxAge = 0;
 
+	*in_use = false;
 	*lasting = false;
 	jsOptions_Init(&jo);
 	jo.Wait = pv_pub_remaining_ms(deadline);
@@ -113,13 +138,13 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
 	jsStreamInfo_Destroy(si);
 
-	/*
-	 * Another worker may have created it a moment ago.  NOTE: a stream
-	 * another process created in that moment with other subjects is taken
-	 * as bound too, and only the next publish finds out.
-	 */
-	if (s == NATS_OK || jerr == JS_ERR_STREAM_NAME_IN_USE)
+	/* nats-server accepts a second creation with the same settings. */
+	if (s == NATS_OK)
 		return PV_OK;
+	if (jerr == JS_ERR_STREAM_NAME_IN_USE) {
+		*in_use = true;
+		return PV_OK;
+	}
 	/* An overlap or a denial lasts until an operator acts. */
 	*lasting = true;
 	if (jerr == JS_ERR_SUBJECTS_OVERLAP)
@@ -134,72 +159,6 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	*lasting = false;
 	return pv_error_set(err, PV_ERR_BROKER, "cannot create stream %s: %s "
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
-}
-
-/* Fails with the reason of the last failed creation of stream index. */
-static pv_status
-recent_failure(pv_publisher *pub, int index, pv_error *err)
-{
-	pv_status st;
-
-	pthread_mutex_lock(&pub->denied_lock);
-	st = pv_error_set(err, PV_ERR_BROKER, "%s (tried again at most every "
-	    "%d s)", pub->create_error[index], PV_CREATE_RETRY_MS / 1000);
-	pthread_mutex_unlock(&pub->denied_lock);
-	return st;
-}
-
-/*
- * Creates stream index.  After a creation failed for a lasting reason
- * (denied, or its subjects overlap another stream), requests fail at once
- * with that reason for PV_CREATE_RETRY_MS, and then one request at a
- * time tries again while the others still fail at once.
- */
-static pv_status
-create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
-{
-	long long failed = atomic_load(&pub->create_failed_ms[index]);
-	bool lasting;
-	pv_status st;
-
-	/*
-	 * This request claims the retry: a fresh failure time makes the
-	 * others fail at once meanwhile.
-	 */
-	if (failed != 0 && (pv_pub_now_ms() - failed < PV_CREATE_RETRY_MS ||
-	    !atomic_compare_exchange_strong(&pub->create_failed_ms[index],
-	    &failed, (long long)pv_pub_now_ms())))
-		return recent_failure(pub, index, err);
-
-	st = add_stream(pub, pub->cfg->streams[index], deadline, &lasting,
-	    err);
-	/*
-	 * The first requests after a start all find the stream missing and
-	 * create it, which nats-server accepts from each: log it once.
-	 */
-	if (st == PV_OK) {
-		atomic_store(&pub->create_failed_ms[index], 0);
-		atomic_store(&pub->stream_ready[index], true);
-		if (!atomic_exchange(&pub->stream_created[index], true))
-			pv_log(pub->log, PV_LOG_INFO, "created stream %s "
-			    "(subjects %s.>, file storage, %d replica(s))",
-			    pub->cfg->streams[index], pub->cfg->streams[index],
-			    pub->cfg->replicas);
-		return st;
-	}
-	if (lasting) {
-		pthread_mutex_lock(&pub->denied_lock);
-		snprintf(pub->create_error[index],
-		    sizeof(pub->create_error[index]), "%s",
-		    err != NULL ? err->text : "creating the stream failed");
-		pthread_mutex_unlock(&pub->denied_lock);
-		atomic_store(&pub->create_failed_ms[index],
-		    (long long)pv_pub_now_ms());
-	} else if (failed != 0) {
-		/* A passing failure: the next request may try at once. */
-		atomic_store(&pub->create_failed_ms[index], failed);
-	}
-	return st;
 }
 
 /*
@@ -236,6 +195,98 @@ lookup_failure(pv_publisher *pub, const char *name, natsStatus s,
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
 }
 
+/*
+ * Binds stream index after its creation found the name in use: looks it
+ * up again to check its subjects and log its settings.
+ */
+static pv_status
+bind_existing(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	pv_status st;
+
+	s = lookup(pub, name, deadline, &si, &jerr);
+	if (s != NATS_OK)
+		return lookup_failure(pub, name, s, jerr, err);
+	st = bind_found(pub, index, si, err);
+	jsStreamInfo_Destroy(si);
+	return st;
+}
+
+/* Fails with the reason of the last failed creation of stream index. */
+static pv_status
+recent_failure(pv_publisher *pub, int index, pv_error *err)
+{
+	pv_status st;
+
+	pthread_mutex_lock(&pub->denied_lock);
+	st = pv_error_set(err, PV_ERR_BROKER, "%s (tried again at most every "
+	    "%d s)", pub->create_error[index], PV_CREATE_RETRY_MS / 1000);
+	pthread_mutex_unlock(&pub->denied_lock);
+	return st;
+}
+
+/*
+ * Creates stream index.  After a creation failed for a lasting reason
+ * (denied, or its subjects overlap another stream), requests fail at once
+ * with that reason for PV_CREATE_RETRY_MS, and then one request at a
+ * time tries again while the others still fail at once.
+ */
+static pv_status
+create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+	long long failed = atomic_load(&pub->create_failed_ms[index]);
+	bool in_use, lasting;
+	pv_status st;
+
+	/*
+	 * This request claims the retry: a fresh failure time makes the
+	 * others fail at once meanwhile.
+	 */
+	if (failed != 0 && (pv_pub_now_ms() - failed < PV_CREATE_RETRY_MS ||
+	    !atomic_compare_exchange_strong(&pub->create_failed_ms[index],
+	    &failed, (long long)pv_pub_now_ms())))
+		return recent_failure(pub, index, err);
+
+	st = add_stream(pub, name, deadline, &in_use, &lasting, err);
+	if (st == PV_OK && in_use) {
+		atomic_store(&pub->create_failed_ms[index], 0);
+		return bind_existing(pub, index, deadline, err);
+	}
+
+	/*
+	 * The first requests after a start all find the stream missing and
+	 * create it, which nats-server accepts from each: log it once.
+	 */
+	if (st == PV_OK) {
+		atomic_store(&pub->create_failed_ms[index], 0);
+		atomic_store(&pub->stream_ready[index], true);
+		if (!atomic_exchange(&pub->stream_created[index], true))
+			pv_log(pub->log, PV_LOG_INFO, "created stream %s "
+			    "(subjects %s.>, file storage, %d replica(s))",
+			    pub->cfg->streams[index], pub->cfg->streams[index],
+			    pub->cfg->replicas);
+		return st;
+	}
+	if (lasting) {
+		pthread_mutex_lock(&pub->denied_lock);
+		snprintf(pub->create_error[index],
+		    sizeof(pub->create_error[index]), "%s",
+		    err != NULL ? err->text : "creating the stream failed");
+		pthread_mutex_unlock(&pub->denied_lock);
+		atomic_store(&pub->create_failed_ms[index],
+		    (long long)pv_pub_now_ms());
+	} else if (failed != 0) {
+		/* A passing failure: the next request may try at once. */
+		atomic_store(&pub->create_failed_ms[index], failed);
+	}
+	return st;
+}
+
 pv_status
 pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
@@ -244,22 +295,16 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	jsErrCode jerr = 0;
 	long long lost;
 	natsStatus s;
+	pv_status st;
 
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
 
 	s = lookup(pub, name, deadline, &si, &jerr);
-	if (s == NATS_OK && !stream_takes_subjects(name, si)) {
-		jsStreamInfo_Destroy(si);
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
-		    "does not take the subjects %s.>; change its subjects or "
-		    "PHOTOVOTE_STREAMS", name, name);
-	}
 	if (s == NATS_OK) {
-		if (!atomic_exchange(&pub->stream_ready[index], true))
-			log_bound(pub, name, si);
+		st = bind_found(pub, index, si, err);
 		jsStreamInfo_Destroy(si);
-		return PV_OK;
+		return st;
 	}
 
 	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&

@@ -1,0 +1,164 @@
+/*
+ * A stream that another process creates between the handler's lookup and
+ * its own creation, with other settings, is checked like one found at the
+ * lookup: other subjects fail the request, and memory storage is bound
+ * with a warning.
+ *
+ * The moment between the two requests is too short to hit with a real
+ * JetStream server, so the test serves the JetStream API itself, on a
+ * nats-server without JetStream.  The first lookup finds nothing, the
+ * creation finds the name in use, and the next lookup finds the stream
+ * that the test describes.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <nats/nats.h>
+
+#include "../harness/pvt_auth.h"
+#include "../harness/pvt_proc.h"
+
+#define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
+
+/* Time the handler gets to log a line, in ms. */
+#define LOG_WAIT_MS 10000
+
+#define NOT_FOUND "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_info_response\",\"error\":{\"code\":404,\"err_code\":10059," \
+	"\"description\":\"stream not found\"}}"
+#define NAME_IN_USE "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_create_response\",\"error\":{\"code\":400,\"err_code\":" \
+	"10058,\"description\":\"stream name already in use with a " \
+	"different configuration\"}}"
+#define PUB_ACK "{\"stream\":\"election\",\"seq\":1}"
+
+/* State of the test's JetStream API: its replies and what it received. */
+typedef struct fake_js {
+	char info[512];		/* the stream found after the creation */
+	atomic_bool created;	/* a creation request arrived */
+	atomic_int published;	/* events published to election.> */
+} fake_js;
+
+static pvt_auth_site site;
+static natsConnection *nc;
+static natsSubscription *api_sub, *event_sub;
+static fake_js fake;
+
+static void
+on_request(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
+	void *closure)
+{
+	fake_js *f = closure;
+	const char *subject = natsMsg_GetSubject(msg);
+	const char *reply = natsMsg_GetReply(msg);
+	const char *answer = NULL;
+
+	(void)sub;
+	if (strcmp(subject, "$JS.API.STREAM.CREATE.election") == 0) {
+		atomic_store(&f->created, true);
+		answer = NAME_IN_USE;
+	} else if (strcmp(subject, "$JS.API.STREAM.INFO.election") == 0) {
+		answer = atomic_load(&f->created) ? f->info : NOT_FOUND;
+	} else if (strncmp(subject, "election.", 9) == 0) {
+		atomic_fetch_add(&f->published, 1);
+		answer = PUB_ACK;
+	}
+	if (answer != NULL && reply != NULL)
+		natsConnection_PublishString(conn, reply, answer);
+	natsMsg_Destroy(msg);
+}
+
+/*
+ * Starts nats-server without JetStream, the test's JetStream API with a
+ * stream of the given subjects and storage, and voter.fcgi.
+ */
+static void
+start(const char *subjects, const char *storage)
+{
+	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
+	char *env[] = { site.url_setting, NULL };
+	FILE *f;
+
+	cr_assert(pvt_auth_site_open(&site, "meanwhile"));
+	snprintf(conf, sizeof(conf), "%s/nats.conf", site.dir);
+	snprintf(log, sizeof(log), "%s/nats.log", site.dir);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "listen: 127.0.0.1:%d\n", site.port);
+	cr_assert_eq(fclose(f), 0);
+	site.server = pvt_auth_server_start(conf, log, site.port);
+	cr_assert_gt(site.server, 0);
+
+	snprintf(fake.info, sizeof(fake.info), "{\"type\":\"io.nats."
+	    "jetstream.api.v1.stream_info_response\",\"config\":{\"name\":"
+	    "\"election\",\"subjects\":[\"%s\"],\"retention\":\"limits\","
+	    "\"storage\":\"%s\",\"num_replicas\":1,\"duplicate_window\":"
+	    "120000000000},\"created\":\"2026-01-01T00:00:00Z\",\"state\":"
+	    "{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0,"
+	    "\"consumer_count\":0}}", subjects, storage);
+	cr_assert_eq(natsConnection_ConnectTo(&nc, site.url), NATS_OK);
+	cr_assert_eq(natsConnection_Subscribe(&api_sub, nc, "$JS.API.>",
+	    on_request, &fake), NATS_OK);
+	cr_assert_eq(natsConnection_Subscribe(&event_sub, nc, "election.>",
+	    on_request, &fake), NATS_OK);
+	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+}
+
+static void
+teardown(void)
+{
+	natsSubscription_Destroy(api_sub);
+	natsSubscription_Destroy(event_sub);
+	natsConnection_Destroy(nc);
+	api_sub = event_sub = NULL;
+	nc = NULL;
+	pvt_auth_site_close(&site);
+}
+
+static bool
+log_has(void *text)
+{
+	char *log = pvt_auth_read_file(site.handler.log_path);
+	bool found = log != NULL && strstr(log, text) != NULL;
+
+	free(log);
+	return found;
+}
+
+/*
+ * Posts one event while the stream found after the creation has the
+ * given subjects and storage, and checks the status, the log line and the
+ * number of events published.
+ */
+static void
+post_and_check(const char *subjects, const char *storage, int status,
+	const char *log_line, int published)
+{
+	start(subjects, storage);
+
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), status);
+	cr_expect(atomic_load(&fake.created));
+	cr_expect(pvt_wait_until(log_has, (void *)log_line, -1, LOG_WAIT_MS),
+	    "no log line \"%s\"", log_line);
+	cr_expect_eq(atomic_load(&fake.published), published);
+}
+
+TestSuite(stream_created_meanwhile, .fini = teardown, .timeout = 60);
+
+Test(stream_created_meanwhile, foreign_subjects_fail)
+{
+	post_and_check("foreign.>", "file", 503, "stream election exists but "
+	    "does not take the subjects election.>", 0);
+}
+
+Test(stream_created_meanwhile, memory_storage_warned)
+{
+	post_and_check("election.>", "memory", 200, "stream election keeps "
+	    "events in memory", 1);
+}
