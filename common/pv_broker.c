@@ -72,20 +72,34 @@ on_connected(natsConnection *nc, void *closure)
 	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
 }
 
+/*
+ * Logs once that the current connection closed, unless it never reached
+ * the broker.  Such a connection closes after each failed attempt, and
+ * requests already report the reason of each one.
+ */
+static void
+report_closed(pv_publisher *pub)
+{
+	if (atomic_load(&pub->closing) ||
+	    !atomic_exchange(&pub->was_connected, false))
+		return;
+	pv_log_limited(pub->log, PV_LOG_INFO, "connect: closed", "broker "
+	    "connection closed");
+}
+
 static void
 on_closed(natsConnection *nc, void *closure)
 {
 	pv_publisher *pub = closure;
 
-	(void)nc;
 	/*
-	 * A connection that never reached the broker closes after each
-	 * failed attempt, whose reason requests already report.
+	 * nats.c may run this after the connection was replaced, which
+	 * reported the close already.  (nats.c keeps nc allocated until the
+	 * callback returns, so a new connection cannot have its address.)
 	 */
-	if (!atomic_load(&pub->was_connected))
+	if (nc != atomic_load(&pub->current_nc))
 		return;
-	pv_log_limited(pub->log, PV_LOG_INFO, "connect: closed", "broker "
-	    "connection closed");
+	report_closed(pub);
 }
 
 /*
@@ -330,6 +344,8 @@ pv_broker_drop(pv_publisher *pub)
 {
 	int i;
 
+	report_closed(pub);
+	atomic_store(&pub->current_nc, NULL);
 	jsCtx_Destroy(pub->js);
 	natsConnection_Destroy(pub->nc);
 	pub->js = NULL;
@@ -479,11 +495,6 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		return st;
 
 	pub->connect_ms = pv_pub_now_ms();
-
-	/*
-	 * NOTE: the flag is per publisher, so a closed callback of the last
-	 * connection that nats.c runs after this point leaves out its line.
-	 */
 	atomic_store(&pub->was_connected, false);
 	s = connect_reporting_why(pub);
 	if (s == NATS_NOT_YET_CONNECTED)
@@ -493,8 +504,10 @@ connect_locked(pv_publisher *pub, pv_error *err)
 		return pv_broker_failure(err, "connecting to the broker", s);
 	}
 
+	atomic_store(&pub->current_nc, pub->nc);
 	s = new_js(pub);
 	if (s != NATS_OK) {
+		atomic_store(&pub->current_nc, NULL);
 		natsConnection_Destroy(pub->nc);
 		pub->nc = NULL;
 		return pv_broker_failure(err, "creating the JetStream "

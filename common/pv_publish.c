@@ -86,6 +86,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 		atomic_init(&pub->create_failed_ms[i], 0);
 	}
 	atomic_init(&pub->closing, false);
+	atomic_init(&pub->current_nc, NULL);
 	atomic_init(&pub->stalled_since_ms, 0);
 	atomic_init(&pub->probe_busy, false);
 	atomic_init(&pub->unacked, 0);

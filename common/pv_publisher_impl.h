@@ -65,8 +65,14 @@ struct pv_publisher {
 	/* The last connect attempt was rejected for its credentials. */
 	atomic_bool auth_failed;
 
-	/* The current connection reached the broker at least once. */
+	/*
+	 * The current connection reached the broker at least once, and its
+	 * close is not logged yet.
+	 */
 	atomic_bool was_connected;
+
+	/* The connection whose close on_closed logs, or NULL. */
+	_Atomic(natsConnection *) current_nc;
 
 	/*
 	 * When the connection was last built (pv_pub_now_ms), or 0.  It is

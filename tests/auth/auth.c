@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -182,6 +184,63 @@ Test(auth, wrong_password_no_login_per_request)
 
 	/* A connection that never reached the broker is not reported closed. */
 	expect_not_logged("broker connection closed");
+}
+
+/* Returns the number of times text occurs in the handler's log. */
+static int
+count_logged(const char *text)
+{
+	char *log = pvt_auth_read_file(site.handler.log_path);
+	const char *at;
+	int count = 0;
+
+	cr_assert_not_null(log);
+	for (at = log; (at = strstr(at, text)) != NULL; at++)
+		count++;
+	free(log);
+	return count;
+}
+
+static bool
+closed_logged(void *unused)
+{
+	(void)unused;
+	return count_logged("broker connection closed") > 0;
+}
+
+/*
+ * A connection that reached the broker and is refused when it reconnects
+ * (the server's password changed) is logged closed once, and the new
+ * connections that requests build after it do not log it again.
+ */
+Test(auth, password_changed_closed_once)
+{
+	char *env[] = { site.url_setting, "NATS_USER=pv",
+	    "NATS_PASSWORD=pw-secret-1", NULL };
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	long long since;
+
+	start_server("authorization { users = [ "
+	    "{ user: pv, password: \"pw-secret-1\" } ] }");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
+
+	cr_assert(pvt_stop(site.server, 10000));
+	/* The start waits for "Server is ready" in a log of its own. */
+	cr_assert_eq(unlink(path_in(3, "nats.log")), 0);
+	start_server("authorization { users = [ "
+	    "{ user: pv, password: \"pw-secret-9\" } ] }");
+	cr_assert(pvt_wait_until(closed_logged, NULL, site.handler.pid,
+	    30000), "no \"broker connection closed\" line");
+
+	/* Requests rebuild the connection at most once a second. */
+	since = pvt_now_ms();
+	while (pvt_now_ms() - since < 2500) {
+		cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+		nanosleep(&pause, NULL);
+	}
+	expect_logged("not connected to the broker (authentication failed)");
+	cr_expect_eq(count_logged("broker connection closed"), 1);
 }
 
 /* Settings written for the Memphis service are named as such. */
