@@ -485,3 +485,17 @@ pv_handle_request(const pv_app *app, pv_worker *w, const pv_request_io *io)
 	set_request_id(io, w, ex.request_id, sizeof(ex.request_id));
 	return dispatch(app, w, &ex);
 }
+
+int
+pv_handle_unsupported_role(const pv_app *app, pv_worker *w,
+	const pv_request_io *io, int role)
+{
+	exchange ex;
+
+	ex.io = io;
+	set_request_id(io, w, ex.request_id, sizeof(ex.request_id));
+	pv_log_limited(app->log, PV_LOG_WARNING, "role", "request %s: FastCGI "
+	    "role %d is not supported; only the responder role is; check "
+	    "the web server's FastCGI mode", ex.request_id, role);
+	return answer_detail(&ex, 500, NULL, "Internal Server Error");
+}

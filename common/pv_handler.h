@@ -82,4 +82,12 @@ void pv_worker_free(pv_worker *w);
 int pv_handle_request(const pv_app *app, pv_worker *w,
 	const pv_request_io *io);
 
+/*
+ * Responds with 500 to a request in a FastCGI role other than responder
+ * (authorizer, filter) and logs the role.  An authorizer's web server
+ * takes the 500 as a denial.  Returns the status sent.
+ */
+int pv_handle_unsupported_role(const pv_app *app, pv_worker *w,
+	const pv_request_io *io, int role);
+
 #endif

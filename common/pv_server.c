@@ -241,21 +241,6 @@ accept_error_is_transient(server *srv, int err)
 	return true;
 }
 
-/*
- * Rejects a request in a FastCGI role other than responder (authorizer,
- * filter) with 500, which an authorizer's web server takes as a denial.
- */
-static void
-reject_role(server *srv, const pv_request_io *io, int role)
-{
-	static const char body[] = "{\"detail\":\"FastCGI role not "
-	    "supported\"}";
-
-	pv_log_limited(&srv->log, PV_LOG_WARNING, "role", "FastCGI role %d "
-	    "is not supported; only the responder role is", role);
-	pv_response_send(io, 500, NULL, body, sizeof(body) - 1);
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -303,7 +288,8 @@ worker_main(void *arg)
 		if (req.role == FCGI_RESPONDER)
 			pv_handle_request(&srv->app, &w, &io);
 		else
-			reject_role(srv, &io, req.role);
+			pv_handle_unsupported_role(&srv->app, &w, &io,
+			    req.role);
 		finish_request(&req);
 	}
 

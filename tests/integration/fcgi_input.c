@@ -131,7 +131,11 @@ Test(fcgi_input, authorizer_role_not_stored)
 	cr_assert(pvt_fcgi_send_body(fd, event, strlen(event), true));
 	cr_assert(pvt_fcgi_read_response(fd, &out), "no response");
 	close(fd);
-	expect_not_stored(out, "Status: 500", "role not supported", before);
+	cr_expect(strstr(out, "X-Request-Id: ") != NULL, "response: %s", out);
+	expect_not_stored(out, "Status: 500", "{\"detail\":\"Internal Server "
+	    "Error\"}", before);
+	cr_expect(pvt_solo_log_contains(&solo, "handler.log", "FastCGI role 2 "
+	    "is not supported"));
 	cr_expect(pvt_solo_end(&solo, EXIT_DEADLINE_MS), "the handler did "
 	    "not exit cleanly");
 }
