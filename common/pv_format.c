@@ -159,11 +159,13 @@ scheme_length(const char *s, size_t len)
 	return 0;
 }
 
+/* Accepts the bytes of non-ASCII characters too: internationalized names. */
 static bool
 is_host_char(char c)
 {
 	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	    (c >= '0' && c <= '9') || strchr("-._~%!$&'()*+,;=", c) != NULL;
+	    (c >= '0' && c <= '9') || (unsigned char)c >= 0x80 ||
+	    strchr("-._~%!$&'()*+,;=", c) != NULL;
 }
 
 /* Checks host[:port] from an authority, userinfo already removed. */
@@ -206,7 +208,9 @@ host_error(const char *host, size_t len)
 const char *
 pv_format_url_error(const char *s, size_t len, const char **type)
 {
-	size_t scheme, i, start, end, host;
+	const unsigned char *bytes = (const unsigned char *)s;
+	size_t scheme, i, n, start, end, host;
+	uint32_t cp;
 
 	*type = "url_parsing";
 	scheme = scheme_length(s, len);
@@ -218,9 +222,16 @@ pv_format_url_error(const char *s, size_t len, const char **type)
 		return "scheme";
 	}
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+	/*
+	 * Non-ASCII characters are taken as sent (pydantic's HttpUrl takes
+	 * them too, and encodes them), but no white space or control.
+	 */
+	for (i = 0; i < len; i += n) {
+		n = pv_utf8_decode(bytes + i, len - i, &cp);
+		if (n == 0 || cp == ' ' || pv_utf8_is_control(cp) ||
+		    pv_utf8_is_white_space(cp))
 			return "invalid character";
+	}
 	if (len < scheme + 3 || memcmp(s + scheme, "://", 3) != 0)
 		return "expected \"//\" after the scheme";
 

@@ -79,6 +79,8 @@ Test(format_url, accepted)
 	expect_url("https://user:pw@example.org/", NULL);
 	expect_url("http://[2001:db8::1]:80/x", NULL);
 	expect_url("http://192.0.2.1/x%20y", NULL);
+	expect_url("https://example.org/caf\xc3\xa9.jpg", NULL);
+	expect_url("https://ex\xc3\xa4mple.org/", NULL);
 }
 
 Test(format_url, rejected)
@@ -96,7 +98,10 @@ Test(format_url, rejected)
 	expect_url("http:///path", "url_parsing");
 	expect_url("http://", "url_parsing");
 	expect_url("http://exa mple.org/", "url_parsing");
-	expect_url("http://example.org/\xc3\xab", "url_parsing");
+	expect_url("http://example.org/a\xc2\xa0" "b", "url_parsing");
+	expect_url("http://example.org/a\xc2\x85", "url_parsing");
+	expect_url("http://example.org/a\xe2\x80\xa8", "url_parsing");
+	expect_url("http://ex\xe3\x80\x80" "ample.org/", "url_parsing");
 	expect_url("http://example.org:99999/", "url_parsing");
 	expect_url("http://example.org:8a/", "url_parsing");
 	expect_url("http://[]/", "url_parsing");
