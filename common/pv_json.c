@@ -182,9 +182,9 @@ static enum scan_event
 scan_string(struct body_scan *s, bool is_key)
 {
 	enum scan_event event;
+	size_t start = s->pos, n;
 	unsigned char c;
 	uint32_t cp;
-	size_t n;
 
 	s->pos++;
 	while (s->pos < s->len) {
@@ -215,7 +215,9 @@ scan_string(struct body_scan *s, bool is_key)
 			s->pos++;
 		}
 	}
-	return SCAN_DONE;
+
+	/* Python's json module reports where the string starts. */
+	return scan_fail(s, start, "Unterminated string starting at");
 }
 
 /*
