@@ -204,6 +204,8 @@ pv_broker_down_reason(pv_publisher *pub)
 {
 	if (atomic_load(&pub->auth_failed))
 		return "authentication failed";
+	if (pub->nc == NULL)
+		return "not reachable";
 	if (pub->nc != NULL &&
 	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CLOSED)
 		return "connection closed";
@@ -382,7 +384,7 @@ describe_servers(const pv_publisher *pub, char *out, size_t size)
  * reason comes from nats.c and the server, never from our secrets.
  */
 static void
-log_connect_failure(pv_publisher *pub, natsStatus s)
+log_connect_failure(pv_publisher *pub, natsStatus s, bool background)
 {
 	natsStatus last = NATS_OK;
 	const char *detail = nats_GetLastError(&last);
@@ -424,8 +426,9 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
 		    "NATS_TOKEN or NATS_CREDS", servers, reason);
 	else
 		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
-		    "broker not reachable at %s (%s%s); connecting in the "
-		    "background", servers, reason, hint);
+		    "broker not reachable at %s (%s%s); %s", servers, reason,
+		    hint, background ? "connecting in the background" :
+		    "connecting again with a request at most every second");
 }
 
 /*
@@ -433,11 +436,16 @@ log_connect_failure(pv_publisher *pub, natsStatus s)
  * 3.4.1 reports why a first connect failed (with retry on failed connect
  * set, it drops the server's "Authorization Violation").  On failure it
  * logs the reason and connects again with retry, so the connection keeps
- * trying in the background.  The write lock is held.
+ * trying in the background.  That second pass tries every URL once more
+ * before it returns, so it is left out when the time to deadline is
+ * shorter than the first pass took; pub->nc is then NULL.  The write
+ * lock is held.
  */
 static natsStatus
-connect_reporting_why(pv_publisher *pub)
+connect_reporting_why(pv_publisher *pub, int64_t deadline)
 {
+	int64_t start = pv_pub_now_ms();
+	bool background;
 	natsStatus s;
 
 	natsOptions_SetRetryOnFailedConnect(pub->opts, false, NULL, NULL);
@@ -449,8 +457,11 @@ connect_reporting_why(pv_publisher *pub)
 		return s;
 	}
 
-	log_connect_failure(pub, s);
 	pub->nc = NULL;
+	background = pv_pub_remaining_ms(deadline) > pv_pub_now_ms() - start;
+	log_connect_failure(pub, s, background);
+	if (!background)
+		return s;
 	return natsConnection_Connect(&pub->nc, pub->opts);
 }
 
@@ -468,9 +479,12 @@ new_js(pv_publisher *pub)
 	return natsConnection_JetStream(&pub->js, pub->nc, &jo);
 }
 
-/* Connects, or rebuilds a CLOSED connection.  The write lock is held. */
+/*
+ * Connects, or rebuilds a CLOSED connection, within deadline as far as
+ * the per-attempt time-out allows.  The write lock is held.
+ */
 static pv_status
-connect_locked(pv_publisher *pub, pv_error *err)
+connect_locked(pv_publisher *pub, int64_t deadline, pv_error *err)
 {
 	natsStatus s;
 	pv_status st;
@@ -482,9 +496,10 @@ connect_locked(pv_publisher *pub, pv_error *err)
 	/*
 	 * nats.c closes a connection that the server refused twice, as for
 	 * bad credentials: rebuilding it for every request would cost the
-	 * broker two logins per request.
+	 * broker two logins per request.  A connect that failed without a
+	 * connection left (pub->nc NULL) waits as long.
 	 */
-	if (pub->nc != NULL &&
+	if (pub->connect_ms != 0 &&
 	    pv_pub_now_ms() - pub->connect_ms < PV_RECONNECT_HOLD_MS)
 		return pv_error_set(err, PV_ERR_BROKER, "not connected to the "
 		    "broker (%s); connecting again at most every %d ms",
@@ -496,7 +511,7 @@ connect_locked(pv_publisher *pub, pv_error *err)
 
 	pub->connect_ms = pv_pub_now_ms();
 	atomic_store(&pub->was_connected, false);
-	s = connect_reporting_why(pub);
+	s = connect_reporting_why(pub, deadline);
 	if (s == NATS_NOT_YET_CONNECTED)
 		s = NATS_OK;
 	if (s != NATS_OK) {
@@ -584,7 +599,7 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 	if (pthread_rwlock_timedwrlock(&pub->lock, &until) != 0)
 		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
 		    "for the broker connection");
-	st = connect_locked(pub, err);
+	st = connect_locked(pub, deadline, err);
 	if (st == PV_OK)
 		st = renew_js_locked(pub, err);
 	pthread_rwlock_unlock(&pub->lock);

@@ -13,7 +13,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -121,16 +120,6 @@ teardown(void)
 	pvt_auth_site_close(&site);
 }
 
-static bool
-log_has(void *text)
-{
-	char *log = pvt_auth_read_file(site.handler.log_path);
-	bool found = log != NULL && strstr(log, text) != NULL;
-
-	free(log);
-	return found;
-}
-
 /*
  * Posts one event while the stream found after the creation has the
  * given subjects and storage, and checks the status, the log line and the
@@ -144,8 +133,7 @@ post_and_check(const char *subjects, const char *storage, int status,
 
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), status);
 	cr_expect(atomic_load(&fake.created));
-	cr_expect(pvt_wait_until(log_has, (void *)log_line, -1, LOG_WAIT_MS),
-	    "no log line \"%s\"", log_line);
+	cr_expect(pvt_auth_wait_logged(&site.handler, log_line, LOG_WAIT_MS));
 	cr_expect_eq(atomic_load(&fake.published), published);
 }
 

@@ -386,3 +386,33 @@ pvt_auth_read_file(const char *path)
 	fclose(f);
 	return text;
 }
+
+/* A log and a text that pvt_auth_wait_logged waits for. */
+struct logged {
+	const char *path;
+	const char *text;
+};
+
+static bool
+log_contains(void *arg)
+{
+	const struct logged *l = arg;
+	char *log = pvt_auth_read_file(l->path);
+	bool found = log != NULL && strstr(log, l->text) != NULL;
+
+	free(log);
+	return found;
+}
+
+bool
+pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
+	int timeout_ms)
+{
+	struct logged l = { h->log_path, text };
+
+	if (pvt_wait_until(log_contains, &l, -1, timeout_ms))
+		return true;
+	fprintf(stderr, "pvt: %s lacks \"%s\"\n", h->log_path, text);
+	pvt_print_tail(h->log_path, 4000);
+	return false;
+}

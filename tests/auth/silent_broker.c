@@ -1,0 +1,156 @@
+/*
+ * Brokers that accept TCP connections but never speak (a stopped or hung
+ * nats-server) cost a request one pass over the URLs, not two, when a
+ * second pass would not fit in the publish time-out.
+ *
+ * The test listens on eight loopback ports, accepts every connection and
+ * never writes to it.  With a 1000 ms time-out each attempt lasts 100 ms
+ * (the shortest), so the first pass takes at least 800 ms and leaves no
+ * room for a second.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "../harness/pvt_auth.h"
+#include "../harness/pvt_proc.h"
+
+#define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
+#define LISTENERS 8
+
+/* Time the handler gets to log a line, in ms. */
+#define LOG_WAIT_MS 10000
+
+/* Loopback listeners that accept connections and never write. */
+typedef struct silent_brokers {
+	int listeners[LISTENERS];
+	int ports[LISTENERS];
+	atomic_int accepted[LISTENERS];
+	atomic_bool stop;
+	pthread_t thread;
+	bool running;
+	int held[256];		/* accepted connections, kept open */
+	int held_count;
+} silent_brokers;
+
+static pvt_auth_site site;
+static silent_brokers brokers;
+
+static void *
+accept_loop(void *arg)
+{
+	silent_brokers *b = arg;
+	struct pollfd fds[LISTENERS];
+	int i, fd;
+
+	for (i = 0; i < LISTENERS; i++)
+		fds[i] = (struct pollfd){ .fd = b->listeners[i],
+		    .events = POLLIN };
+	while (!atomic_load(&b->stop)) {
+		if (poll(fds, LISTENERS, 50) <= 0)
+			continue;
+		for (i = 0; i < LISTENERS; i++) {
+			if (!(fds[i].revents & POLLIN))
+				continue;
+			fd = accept(b->listeners[i], NULL, NULL);
+			if (fd < 0)
+				continue;
+			atomic_fetch_add(&b->accepted[i], 1);
+			if (b->held_count < (int)(sizeof(b->held) /
+			    sizeof(b->held[0])))
+				b->held[b->held_count++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return NULL;
+}
+
+/* Opens one listener on a free 127.0.0.1 port; returns its port or -1. */
+static int
+listen_loopback(int *out)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+		fprintf(stderr, "silent broker: %s\n", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*out = fd;
+	return ntohs(addr.sin_port);
+}
+
+static void
+start_brokers(char *url_setting, size_t size)
+{
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(url_setting, size, "NATS_URL=");
+	for (i = 0; i < LISTENERS; i++) {
+		brokers.listeners[i] = -1;
+		brokers.ports[i] = listen_loopback(&brokers.listeners[i]);
+		cr_assert_gt(brokers.ports[i], 0);
+		used += (size_t)snprintf(url_setting + used, size - used,
+		    "%snats://127.0.0.1:%d", i > 0 ? "," : "",
+		    brokers.ports[i]);
+		cr_assert_lt(used, size);
+	}
+	cr_assert_eq(pthread_create(&brokers.thread, NULL, accept_loop,
+	    &brokers), 0);
+	brokers.running = true;
+}
+
+static void
+teardown(void)
+{
+	int i;
+
+	pvt_auth_site_close(&site);
+	atomic_store(&brokers.stop, true);
+	if (brokers.running)
+		pthread_join(brokers.thread, NULL);
+	for (i = 0; i < brokers.held_count; i++)
+		close(brokers.held[i]);
+	for (i = 0; i < LISTENERS; i++)
+		if (brokers.listeners[i] >= 0)
+			close(brokers.listeners[i]);
+}
+
+TestSuite(silent_broker, .fini = teardown, .timeout = 60);
+
+Test(silent_broker, one_pass_per_request)
+{
+	char url_setting[LISTENERS * 32 + 16];
+	char *env[] = { url_setting, "PHOTOVOTE_PUBLISH_TIMEOUT_MS=1000",
+	    NULL };
+	int i;
+
+	cr_assert(pvt_auth_site_open(&site, "silent"));
+	start_brokers(url_setting, sizeof(url_setting));
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	cr_expect(pvt_auth_wait_logged(&site.handler, "connecting again with "
+	    "a request at most every second", LOG_WAIT_MS));
+	for (i = 0; i < LISTENERS; i++)
+		cr_expect_eq(atomic_load(&brokers.accepted[i]), 1,
+		    "URL %d was tried %d times", i,
+		    atomic_load(&brokers.accepted[i]));
+}
