@@ -33,6 +33,7 @@ typedef struct ack_waiter {
 	bool done;
 	natsStatus status;
 	jsErrCode code;
+	char error_text[128];		/* the server's reason, escaped */
 	bool duplicate;
 	uint64_t sequence;
 } ack_waiter;
@@ -183,6 +184,10 @@ pv_pub_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 		if (pa == NULL && pae != NULL && pae->Err != NATS_OK)
 			w->status = pae->Err;
 		w->code = pae != NULL ? pae->ErrCode : 0;
+		/* Only failures carry a text, so no cost per stored event. */
+		if (pae != NULL && pae->ErrText != NULL)
+			pv_log_escape(w->error_text, sizeof(w->error_text),
+			    pae->ErrText, strlen(pae->ErrText), 100);
 		w->duplicate = pa != NULL && pa->Duplicate;
 		w->sequence = pa != NULL ? pa->Sequence : 0;
 		w->done = true;
@@ -308,8 +313,10 @@ build_msg(const pv_publisher *pub, const char *stream,
  */
 static pv_status
 publish_failure(pv_publisher *pub, int index, const char *subject,
-	natsStatus s, jsErrCode jerr, pv_error *err)
+	natsStatus s, const ack_waiter *w, pv_error *err)
 {
+	jsErrCode jerr = w->done ? w->code : 0;
+	const char *text = w->done ? w->error_text : "";
 	const char *stream = pub->cfg->streams[index];
 	char what[128];
 
@@ -335,9 +342,11 @@ publish_failure(pv_publisher *pub, int index, const char *subject,
 		    "the message as too large", stream);
 	if (jerr == JS_ERR_STORE_FAILED)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s failed to "
-		    "store the message", stream);
+		    "store the message: %s", stream, text[0] != '\0' ? text :
+		    "no reason given");
 	return pv_error_set(err, PV_ERR_BROKER, "publishing to stream %s "
-	    "failed: %s (JetStream error %d)", stream, natsStatus_GetText(s),
+	    "failed: %s%s%s (JetStream error %d)", stream,
+	    natsStatus_GetText(s), text[0] != '\0' ? ": " : "", text,
 	    (int)jerr);
 }
 
@@ -411,6 +420,7 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	if ((st = build_msg(pub, stream, m, subject, &msg, err)) != PV_OK)
 		return st;
 	w.subject = subject;
+	w.error_text[0] = '\0';
 
 	/*
 	 * MsgId sets Nats-Msg-Id, and ExpectStream guards against overlaps.
@@ -436,8 +446,7 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	else if (s == NATS_OK)
 		s = w.status;
 	if (s != NATS_OK) {
-		st = publish_failure(pub, index, subject, s,
-		    w.done ? w.code : 0, err);
+		st = publish_failure(pub, index, subject, s, &w, err);
 		goto out;
 	}
 	/*

@@ -58,6 +58,9 @@ Test(faults, stream_full, .timeout = 120)
 	cr_assert_not_null(log, "cannot read %s", path);
 	cr_expect_not_null(strstr(log, "the 1 stream(s) before it, of 2, "
 	    "stored the event"), "%s", log);
+	/* The broker's reason is kept: other limits share its error code. */
+	cr_expect_not_null(strstr(log, "stream audit failed to store the "
+	    "message: maximum messages exceeded"), "%s", log);
 	free(log);
 
 	cr_assert(pvt_stream_set_full(broker.url, "audit", false));
