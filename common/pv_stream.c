@@ -45,6 +45,54 @@ stream_takes_subjects(const char *name, const jsStreamInfo *si)
 	return false;
 }
 
+/* Appends "<label> <value><unit>" to the list in text (size bytes). */
+static void
+append_limit(char *text, size_t size, const char *label, long long value,
+	const char *unit)
+{
+	size_t used = strlen(text);
+
+	snprintf(text + used, size - used, "%s%s %lld%s", used > 0 ? ", " : "",
+	    label, value, unit);
+}
+
+/*
+ * Warns when stream name removes events it stored: an age limit, a count
+ * or size limit that discards the oldest, or a retention policy under
+ * which consumers' acknowledgements remove them.  A 200 promised that the
+ * event is kept.
+ */
+static void
+warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
+{
+	bool old = sc->Discard == js_DiscardOld;
+	char limits[192] = "";
+
+	if (sc->MaxAge > 0)
+		append_limit(limits, sizeof(limits), "max age",
+		    (long long)(sc->MaxAge / 1000000000LL), " s");
+	if (old && sc->MaxMsgs > 0)
+		append_limit(limits, sizeof(limits), "max messages",
+		    (long long)sc->MaxMsgs, "");
+	if (old && sc->MaxBytes > 0)
+		append_limit(limits, sizeof(limits), "max bytes",
+		    (long long)sc->MaxBytes, "");
+	if (old && sc->MaxMsgsPerSubject > 0)
+		append_limit(limits, sizeof(limits), "max messages per "
+		    "subject", (long long)sc->MaxMsgsPerSubject, "");
+
+	if (limits[0] != '\0')
+		pv_log(pub->log, PV_LOG_WARNING, "stream %s removes stored "
+		    "events (%s), so an event answered 200 can be gone later; "
+		    "remove the limits, or use discard policy new for count "
+		    "and size limits", name, limits);
+	if (sc->Retention != js_LimitsPolicy)
+		pv_log(pub->log, PV_LOG_WARNING, "stream %s has %s retention: "
+		    "consumers' acknowledgements remove stored events; use "
+		    "limits retention", name, sc->Retention ==
+		    js_InterestPolicy ? "interest" : "work-queue");
+}
+
 /*
  * Logs the settings of an existing stream the handler bound to.  Two of
  * them weaken what a 200 promises and get a warning: a duplicate window
@@ -77,6 +125,7 @@ log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps events in "
 		    "memory: they are lost when nats-server stops; use file "
 		    "storage", name);
+	warn_removals(pub, name, sc);
 }
 
 /*

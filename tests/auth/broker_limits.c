@@ -1,7 +1,8 @@
 /*
  * Broker settings a retry cannot overcome get a final answer: an event
  * over the server's max_payload is 413, and a stream whose subjects do
- * not take the handler's events makes health report 503.
+ * not take the handler's events makes health report 503.  A stream that
+ * removes stored events is bound with warnings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +34,11 @@ teardown(void)
 	pvt_auth_site_close(&site);
 }
 
-/* Creates stream name with the subjects foreign.> through nats.c. */
+/* Creates the stream sc describes through nats.c. */
 static void
-create_foreign_stream(const char *name)
+add_stream(jsStreamConfig *sc)
 {
-	const char *subjects[] = { "foreign.>" };
 	natsConnection *nc = NULL;
-	jsStreamConfig sc;
 	jsCtx *js = NULL;
 	natsStatus s;
 
@@ -47,14 +46,45 @@ create_foreign_stream(const char *name)
 	cr_assert_eq(s, NATS_OK, "connect: %s", natsStatus_GetText(s));
 	s = natsConnection_JetStream(&js, nc, NULL);
 	cr_assert_eq(s, NATS_OK);
+	s = js_AddStream(NULL, js, sc, NULL, NULL);
+	cr_assert_eq(s, NATS_OK, "add stream: %s", natsStatus_GetText(s));
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+/* Creates stream name with the subjects foreign.>. */
+static void
+create_foreign_stream(const char *name)
+{
+	const char *subjects[] = { "foreign.>" };
+	jsStreamConfig sc;
+
 	jsStreamConfig_Init(&sc);
 	sc.Name = name;
 	sc.Subjects = subjects;
 	sc.SubjectsLen = 1;
-	s = js_AddStream(NULL, js, &sc, NULL, NULL);
-	cr_assert_eq(s, NATS_OK, "add stream: %s", natsStatus_GetText(s));
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
+	add_stream(&sc);
+}
+
+/*
+ * Creates stream election with the handler's subjects, an age limit, a
+ * message limit that discards the oldest, and interest retention.
+ */
+static void
+create_removing_stream(void)
+{
+	const char *subjects[] = { "election.>" };
+	jsStreamConfig sc;
+
+	jsStreamConfig_Init(&sc);
+	sc.Name = "election";
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.MaxAge = 3600 * 1000000000LL;
+	sc.MaxMsgs = 1000;
+	sc.Discard = js_DiscardOld;
+	sc.Retention = js_InterestPolicy;
+	add_stream(&sc);
 }
 
 TestSuite(broker_limits, .fini = teardown, .timeout = 60);
@@ -88,4 +118,21 @@ Test(broker_limits, foreign_subjects_unhealthy)
 	    out);
 	free(out);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+}
+
+/* A stream that removes what it stored is bound, with warnings. */
+Test(broker_limits, removing_stream_warned)
+{
+	char *env[] = { site.url_setting, NULL };
+
+	start_server("");
+	create_removing_stream();
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
+	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election "
+	    "removes stored events (max age 3600 s, max messages 1000)",
+	    10000));
+	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election has "
+	    "interest retention", 10000));
 }
