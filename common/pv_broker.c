@@ -559,8 +559,10 @@ renew_js_locked(pv_publisher *pub, pv_error *err)
 		return pv_broker_failure(err, "renewing the JetStream "
 		    "context", s);
 	}
-	pv_log(pub->log, PV_LOG_INFO, "renewed the JetStream context after "
-	    "%d unacknowledged publishes", unacked);
+	/* A denied subject makes this happen every PV_UNACKED_MAX requests. */
+	pv_log_limited(pub->log, PV_LOG_INFO, "renewed context", "renewed "
+	    "the JetStream context after %d unacknowledged publishes",
+	    unacked);
 	return PV_OK;
 }
 
@@ -580,6 +582,19 @@ deadline_to_timespec(int64_t deadline, struct timespec *ts)
 	}
 }
 
+/*
+ * Fails a request that waited for pub->lock until its deadline, while
+ * other requests used the connection or rebuilt it.  Nothing was sent for
+ * it, so it is a broker failure, not a time-out after which the event may
+ * be stored.
+ */
+static pv_status
+lock_timed_out(pv_error *err)
+{
+	return pv_error_set(err, PV_ERR_BROKER, "timed out waiting for the "
+	    "broker connection, which other requests held; nothing was sent");
+}
+
 pv_status
 pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 {
@@ -588,8 +603,7 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 
 	deadline_to_timespec(deadline, &until);
 	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
-		    "for the broker connection");
+		return lock_timed_out(err);
 	if (pub->nc != NULL &&
 	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED &&
 	    atomic_load(&pub->unacked) < PV_UNACKED_MAX)
@@ -597,8 +611,7 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 	pthread_rwlock_unlock(&pub->lock);
 
 	if (pthread_rwlock_timedwrlock(&pub->lock, &until) != 0)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
-		    "for the broker connection");
+		return lock_timed_out(err);
 	st = connect_locked(pub, deadline, err);
 	if (st == PV_OK)
 		st = renew_js_locked(pub, err);
@@ -607,8 +620,7 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 		return st;
 
 	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "timed out waiting "
-		    "for the broker connection");
+		return lock_timed_out(err);
 	if (pub->nc == NULL) {
 		pthread_rwlock_unlock(&pub->lock);
 		return pv_error_set(err, PV_ERR_BROKER, "no broker "

@@ -498,6 +498,8 @@ drop_reconnect_buffer(pv_publisher *pub)
 		return;
 	pv_log(pub->log, PV_LOG_WARNING, "publish failed while reconnecting; "
 	    "closing the broker connection to drop what it buffered");
+	/* This line reports the close, so on_closed does not. */
+	atomic_store(&pub->was_connected, false);
 	natsConnection_Close(pub->nc);
 }
 

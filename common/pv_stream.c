@@ -239,7 +239,10 @@ lookup_failure(pv_publisher *pub, const char *name, natsStatus s,
 		snprintf(what, sizeof(what), "looking up stream %s", name);
 		return pv_broker_timed_out(pub, err, what);
 	}
-	/* NATS_NO_RESPONDERS here: JetStream is off or has no leader. */
+	if (s == NATS_NO_RESPONDERS)
+		return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream "
+		    "%s: JetStream did not respond (disabled, or electing a "
+		    "leader)", name);
 	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
 	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
 }

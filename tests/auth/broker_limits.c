@@ -136,3 +136,25 @@ Test(broker_limits, removing_stream_warned)
 	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election has "
 	    "interest retention", 10000));
 }
+
+/* Without JetStream, health names the likely causes. */
+Test(broker_limits, jetstream_off_unhealthy)
+{
+	char *env[] = { site.url_setting, NULL };
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/voter/health", "GATEWAY_INTERFACE", "CGI/1.1", NULL };
+	char *out = NULL;
+
+	cr_assert(pvt_auth_site_open(&site, "limits"));
+	site.server = pvt_auth_server_start_plain(site.dir, site.port);
+	cr_assert_gt(site.server, 0);
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+
+	cr_assert(pvt_fcgi_request(site.handler.socket_path, params, "", 0,
+	    10000, &out));
+	cr_expect(strstr(out, "Status: 503") != NULL, "%s", out);
+	cr_expect(strstr(out, "cannot look up stream election: JetStream did "
+	    "not respond (disabled, or electing a leader)") != NULL, "%s",
+	    out);
+	free(out);
+}

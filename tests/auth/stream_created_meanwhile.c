@@ -78,18 +78,10 @@ on_request(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 static void
 start(const char *subjects, const char *storage)
 {
-	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
 	char *env[] = { site.url_setting, NULL };
-	FILE *f;
 
 	cr_assert(pvt_auth_site_open(&site, "meanwhile"));
-	snprintf(conf, sizeof(conf), "%s/nats.conf", site.dir);
-	snprintf(log, sizeof(log), "%s/nats.log", site.dir);
-	f = fopen(conf, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "listen: 127.0.0.1:%d\n", site.port);
-	cr_assert_eq(fclose(f), 0);
-	site.server = pvt_auth_server_start(conf, log, site.port);
+	site.server = pvt_auth_server_start_plain(site.dir, site.port);
 	cr_assert_gt(site.server, 0);
 
 	snprintf(fake.info, sizeof(fake.info), "{\"type\":\"io.nats."

@@ -55,8 +55,9 @@ pvt_auth_server_start(const char *conf_path, const char *log_path, int port)
 	return pid;
 }
 
-pid_t
-pvt_auth_server_start_in(const char *dir, int port, const char *extra)
+/* Writes dir/nats.conf, with JetStream when jetstream, and starts it. */
+static pid_t
+server_start(const char *dir, int port, bool jetstream, const char *extra)
 {
 	char conf[PVT_PATH_MAX + 16], log[PVT_PATH_MAX + 16];
 	FILE *f;
@@ -68,13 +69,27 @@ pvt_auth_server_start_in(const char *dir, int port, const char *extra)
 		perror("pvt: writing nats.conf");
 		return -1;
 	}
-	fprintf(f, "listen: 127.0.0.1:%d\njetstream { store_dir: \"%s/js\" }"
-	    "\n%s\n", port, dir, extra);
+	fprintf(f, "listen: 127.0.0.1:%d\n", port);
+	if (jetstream)
+		fprintf(f, "jetstream { store_dir: \"%s/js\" }\n", dir);
+	fprintf(f, "%s\n", extra);
 	if (fclose(f) != 0) {
 		perror("pvt: writing nats.conf");
 		return -1;
 	}
 	return pvt_auth_server_start(conf, log, port);
+}
+
+pid_t
+pvt_auth_server_start_in(const char *dir, int port, const char *extra)
+{
+	return server_start(dir, port, true, extra);
+}
+
+pid_t
+pvt_auth_server_start_plain(const char *dir, int port)
+{
+	return server_start(dir, port, false, "");
 }
 
 static natsStatus
@@ -396,9 +411,9 @@ struct logged {
 static bool
 log_contains(void *arg)
 {
-	const struct logged *l = arg;
-	char *log = pvt_auth_read_file(l->path);
-	bool found = log != NULL && strstr(log, l->text) != NULL;
+	const struct logged *wanted = arg;
+	char *log = pvt_auth_read_file(wanted->path);
+	bool found = log != NULL && strstr(log, wanted->text) != NULL;
 
 	free(log);
 	return found;
@@ -408,9 +423,9 @@ bool
 pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
 	int timeout_ms)
 {
-	struct logged l = { h->log_path, text };
+	struct logged wanted = { h->log_path, text };
 
-	if (pvt_wait_until(log_contains, &l, -1, timeout_ms))
+	if (pvt_wait_until(log_contains, &wanted, -1, timeout_ms))
 		return true;
 	fprintf(stderr, "pvt: %s lacks \"%s\"\n", h->log_path, text);
 	pvt_print_tail(h->log_path, 4000);

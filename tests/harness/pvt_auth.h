@@ -40,6 +40,9 @@ pid_t pvt_auth_server_start(const char *conf_path, const char *log_path,
  */
 pid_t pvt_auth_server_start_in(const char *dir, int port, const char *extra);
 
+/* The same, for a server without JetStream and without extra lines. */
+pid_t pvt_auth_server_start_plain(const char *dir, int port);
+
 /*
  * Stores the message count of stream in *out; false when the connection
  * or the lookup fails (a missing stream is a failure too).
