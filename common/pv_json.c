@@ -143,6 +143,18 @@ low_surrogate_at(const struct body_scan *s, size_t at)
 }
 
 /*
+ * Returns true when a \u escape starts at offset at and reaches the end
+ * of the body: Python's json module takes it as invalid there, even when
+ * its four digits are complete.
+ */
+static bool
+u_escape_at_end(const struct body_scan *s, size_t at)
+{
+	return at + 1 < s->len && s->body[at] == '\\' &&
+	    s->body[at + 1] == 'u' && at + 6 >= s->len;
+}
+
+/*
  * Scans the escape at pos.  Only \u escapes are checked here; json-c
  * rejects unknown escape letters and short hex sequences itself.
  */
@@ -153,6 +165,8 @@ scan_escape(struct body_scan *s, bool is_key)
 	long value;
 	int low;
 
+	if (u_escape_at_end(s, at))
+		return scan_fail(s, at + 1, "Invalid \\uXXXX escape");
 	if (at + 6 > s->len || s->body[at + 1] != 'u' ||
 	    (value = hex4(s->body + at + 2)) < 0) {
 		s->pos = at + 2 < s->len ? at + 2 : s->len;
@@ -170,6 +184,8 @@ scan_escape(struct body_scan *s, bool is_key)
 		return SCAN_DONE;
 	}
 
+	if (u_escape_at_end(s, at + 6))
+		return scan_fail(s, at + 7, "Invalid \\uXXXX escape");
 	low = low_surrogate_at(s, at + 6);
 	if (low == 0)
 		return scan_fail(s, at, "Unpaired surrogate in a \\u escape");

@@ -179,6 +179,21 @@ Test(json_parse, unterminated_string)
 	cr_assert_str_eq(found->ctx_error, "Unterminated string starting at");
 	expect_invalid("{\"a\":\"x\\", 5);
 	expect_invalid("{\"ab", 1);
+	expect_invalid("{\"a\":\"\\u0041x", 5);
+}
+
+/* As in Python's json module, at the 'u' of an escape that ends the body. */
+Test(json_parse, u_escape_at_end)
+{
+	const pv_violation *found;
+
+	found = expect_invalid("{\"a\":\"\\u00", 7);
+	cr_assert_str_eq(found->ctx_error, "Invalid \\uXXXX escape");
+	expect_invalid("{\"a\":\"\\u", 7);
+	expect_invalid("{\"a\":\"\\u0041", 7);
+	expect_invalid("{\"a\":\"\\ud83d", 7);
+	expect_invalid("{\"a\":\"\\ud83d\\udc", 13);
+	expect_invalid("{\"a\":\"\\ud83d\\ude00", 13);
 }
 
 Test(json_parse, nesting_depth)
