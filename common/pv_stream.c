@@ -58,9 +58,10 @@ append_limit(char *text, size_t size, const char *label, long long value,
 
 /*
  * Warns when stream name removes events it stored: an age limit, a count
- * or size limit that discards the oldest, or a retention policy under
- * which consumers' acknowledgements remove them.  A 200 promised that the
- * event is kept.
+ * or size limit that discards the oldest, a per-subject limit that does
+ * (unless discard policy new applies per subject too), or a retention
+ * policy under which consumers' acknowledgements remove them.  A 200
+ * promised that the event is kept.
  */
 static void
 warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
@@ -68,24 +69,28 @@ warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
 	bool old = sc->Discard == js_DiscardOld;
 	char limits[192] = "";
 
-	if (sc->MaxAge > 0)
+	if (sc->MaxAge > 0 && sc->MaxAge % 1000000000LL == 0)
 		append_limit(limits, sizeof(limits), "max age",
 		    (long long)(sc->MaxAge / 1000000000LL), " s");
+	else if (sc->MaxAge > 0)
+		append_limit(limits, sizeof(limits), "max age",
+		    (long long)(sc->MaxAge / 1000000LL), " ms");
 	if (old && sc->MaxMsgs > 0)
 		append_limit(limits, sizeof(limits), "max messages",
 		    (long long)sc->MaxMsgs, "");
 	if (old && sc->MaxBytes > 0)
 		append_limit(limits, sizeof(limits), "max bytes",
 		    (long long)sc->MaxBytes, "");
-	if (old && sc->MaxMsgsPerSubject > 0)
+	if ((old || !sc->DiscardNewPerSubject) && sc->MaxMsgsPerSubject > 0)
 		append_limit(limits, sizeof(limits), "max messages per "
 		    "subject", (long long)sc->MaxMsgsPerSubject, "");
 
 	if (limits[0] != '\0')
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s removes stored "
 		    "events (%s), so an event answered 200 can be gone later; "
-		    "remove the limits, or use discard policy new for count "
-		    "and size limits", name, limits);
+		    "remove the limits, or use discard policy new (with "
+		    "discard_new_per_subject for a per-subject limit)", name,
+		    limits);
 	if (sc->Retention != js_LimitsPolicy)
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s has %s retention: "
 		    "consumers' acknowledgements remove stored events; use "
@@ -94,10 +99,11 @@ warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
 }
 
 /*
- * Logs the settings of an existing stream the handler bound to.  Two of
- * them weaken what a 200 promises and get a warning: a duplicate window
+ * Logs the settings of an existing stream the handler bound to.  Those
+ * that weaken what a 200 promises get a warning: a duplicate window
  * shorter than PHOTOVOTE_DUPLICATE_WINDOW, which stores a late retry
- * twice, and memory storage, which loses the events when nats-server stops.
+ * twice, memory storage, which loses the events when nats-server stops,
+ * and the limits and policies that warn_removals checks.
  */
 static void
 log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)

@@ -68,7 +68,8 @@ create_foreign_stream(const char *name)
 
 /*
  * Creates stream election with the handler's subjects, an age limit, a
- * message limit that discards the oldest, and interest retention.
+ * message limit, a per-subject limit under discard policy new (which
+ * still removes the oldest of a subject), and interest retention.
  */
 static void
 create_removing_stream(void)
@@ -80,9 +81,10 @@ create_removing_stream(void)
 	sc.Name = "election";
 	sc.Subjects = subjects;
 	sc.SubjectsLen = 1;
-	sc.MaxAge = 3600 * 1000000000LL;
+	sc.MaxAge = 1500 * 1000000LL;
 	sc.MaxMsgs = 1000;
-	sc.Discard = js_DiscardOld;
+	sc.MaxMsgsPerSubject = 5;
+	sc.Discard = js_DiscardNew;
 	sc.Retention = js_InterestPolicy;
 	add_stream(&sc);
 }
@@ -131,8 +133,8 @@ Test(broker_limits, removing_stream_warned)
 
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election "
-	    "removes stored events (max age 3600 s, max messages 1000)",
-	    10000));
+	    "removes stored events (max age 1500 ms, max messages per subject "
+	    "5)", 10000));
 	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election has "
 	    "interest retention", 10000));
 }
