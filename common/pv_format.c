@@ -168,6 +168,26 @@ is_host_char(char c)
 	    strchr("-._~%!$&'()*+,;=", c) != NULL;
 }
 
+/*
+ * Returns true when the first len bytes of host (valid UTF-8) show
+ * nothing: only characters that pv_utf8_is_invisible lists, or the soft
+ * hyphen, which internationalized names drop.
+ */
+static bool
+host_is_invisible(const char *host, size_t len)
+{
+	const unsigned char *bytes = (const unsigned char *)host;
+	size_t at, n;
+	uint32_t cp;
+
+	for (at = 0; at < len; at += n) {
+		n = pv_utf8_decode(bytes + at, len - at, &cp);
+		if (n == 0 || (!pv_utf8_is_invisible(cp) && cp != 0xad))
+			return false;
+	}
+	return true;
+}
+
 /* Checks host[:port] from an authority, userinfo already removed. */
 static const char *
 host_error(const char *host, size_t len)
@@ -186,7 +206,7 @@ host_error(const char *host, size_t len)
 	} else {
 		while (i < len && host[i] != ':' && is_host_char(host[i]))
 			i++;
-		if (i == 0)
+		if (i == 0 || host_is_invisible(host, i))
 			return "empty host";
 	}
 
@@ -223,8 +243,9 @@ pv_format_url_error(const char *s, size_t len, const char **type)
 	}
 
 	/*
-	 * Non-ASCII characters are taken as sent (pydantic's HttpUrl takes
-	 * them too, and encodes them), but no white space or control.
+	 * Non-ASCII characters are taken as sent, but no white space or
+	 * control.  (pydantic 2.13's HttpUrl accepts such URLs too, and
+	 * percent-encodes the path and converts the host to punycode.)
 	 */
 	for (i = 0; i < len; i += n) {
 		n = pv_utf8_decode(bytes + i, len - i, &cp);

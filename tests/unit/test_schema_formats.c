@@ -102,6 +102,8 @@ Test(format_url, rejected)
 	expect_url("http://example.org/a\xc2\x85", "url_parsing");
 	expect_url("http://example.org/a\xe2\x80\xa8", "url_parsing");
 	expect_url("http://ex\xe3\x80\x80" "ample.org/", "url_parsing");
+	expect_url("https://\xe2\x80\x8b/x", "url_parsing");
+	expect_url("https://\xc2\xad\xef\xbb\xbf/x", "url_parsing");
 	expect_url("http://example.org:99999/", "url_parsing");
 	expect_url("http://example.org:8a/", "url_parsing");
 	expect_url("http://[]/", "url_parsing");
