@@ -160,7 +160,7 @@ check-hosting: all $(HOST_BIN)
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-		check-unit check-integration
+		check-unit check-integration check-auth
 
 check-valgrind: all $(UNIT_BIN) $(INTEG_BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \

@@ -192,8 +192,8 @@ Test(permissions, denied_publish_fails_fast)
 /* One of the parallel requests of denied_publishes_in_parallel. */
 typedef struct denied_post {
 	pthread_t thread;
-	char event_id[32];
-	char election_id[32];
+	char event_id[40];	/* room for any int, which gcc checks for */
+	char election_id[40];
 	int status;
 } denied_post;
 
