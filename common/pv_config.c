@@ -833,10 +833,16 @@ scan_names(pv_config *cfg, const source *src)
 
 		len = strlen(name);
 		check_name(cfg, name, len);
-		for (e = src->envp; e != NULL && *e != NULL; e++)
-			if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+		for (e = src->envp; e != NULL && *e != NULL; e++) {
+			if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
+				continue;
+			if ((*e)[len + 1] == '\0')
+				add_name(cfg->env_emptied,
+				    sizeof(cfg->env_emptied), name, len);
+			else
 				add_name(cfg->env_overridden,
 				    sizeof(cfg->env_overridden), name, len);
+		}
 	}
 }
 
@@ -974,6 +980,13 @@ pv_config_warning(const pv_config *cfg, int index, char *out, size_t size)
 		    "the web server's configuration) and in %s; the "
 		    "environment's values are used", cfg->env_overridden,
 		    cfg->env_file);
+		return true;
+	}
+	if (cfg->env_emptied[0] != '\0' && index-- == 0) {
+		snprintf(out, size, "%s: empty in the environment (such as "
+		    "the web server's configuration), which selects the "
+		    "default and hides the value in %s; remove the empty "
+		    "setting to use it", cfg->env_emptied, cfg->env_file);
 		return true;
 	}
 	if (cfg->unknown_settings[0] != '\0' && index-- == 0) {

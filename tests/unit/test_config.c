@@ -340,13 +340,21 @@ Test(config, overridden_env_names)
 	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
-	snprintf(expected, sizeof(expected), "NATS_URL, PHOTOVOTE_REPLICAS: "
-	    "set both in the environment (such as the web server's "
-	    "configuration) and in %s; the environment's values are used",
-	    path);
+	snprintf(expected, sizeof(expected), "NATS_URL: set both in the "
+	    "environment (such as the web server's configuration) and in %s; "
+	    "the environment's values are used", path);
 	cr_expect_str_eq(warning, expected);
+
+	/* An empty value selects the default, not the .env value. */
+	cr_assert(pv_config_warning(&cfg, 1, warning, sizeof(warning)));
+	snprintf(expected, sizeof(expected), "PHOTOVOTE_REPLICAS: empty in "
+	    "the environment (such as the web server's configuration), which "
+	    "selects the default and hides the value in %s; remove the empty "
+	    "setting to use it", path);
+	cr_expect_str_eq(warning, expected);
+	cr_expect_eq(cfg.replicas, 1);
 	cr_expect_eq(cfg.threads, 2);
-	cr_expect_not(pv_config_warning(&cfg, 1, warning, sizeof(warning)));
+	cr_expect_not(pv_config_warning(&cfg, 2, warning, sizeof(warning)));
 	pv_config_free(&cfg);
 	unlink(path);
 }
