@@ -216,11 +216,14 @@ pv_status
 pv_broker_failure(pv_error *err, const char *what, natsStatus s)
 {
 	natsStatus last = NATS_OK;
+	const char *text = natsStatus_GetText(s);
 	const char *detail = pv_log_skip_location(nats_GetLastError(&last));
 
+	/* nats.c often records the status text itself as the detail. */
+	if (detail == NULL || strcmp(detail, text) == 0)
+		detail = "";
 	return pv_error_set(err, PV_ERR_BROKER, "%s failed: %s%s%s", what,
-	    natsStatus_GetText(s), detail != NULL && detail[0] != '\0' ?
-	    ": " : "", detail != NULL ? detail : "");
+	    text, detail[0] != '\0' ? ": " : "", detail);
 }
 
 static natsStatus

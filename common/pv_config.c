@@ -337,6 +337,7 @@ parse_streams(pv_config *cfg, const char *name, const char *list,
 	pv_error *err)
 {
 	const char *p = list, *start;
+	char excerpt[64];
 	size_t len;
 	int i;
 
@@ -352,8 +353,9 @@ parse_streams(pv_config *cfg, const char *name, const char *list,
 		if ((*p != '\0' && *p != ',') || len == 0 ||
 		    len > PV_CONFIG_STREAM_NAME_MAX)
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
-			    "stream name: use comma-separated names of 1 to %d "
-			    "letters, digits, '_' or '-'", name,
+			    "value %s: use comma-separated stream names of 1 "
+			    "to %d letters, digits, '_' or '-'", name,
+			    shown(excerpt, sizeof(excerpt), list, false),
 			    PV_CONFIG_STREAM_NAME_MAX);
 		if (cfg->stream_count == PV_CONFIG_STREAMS_MAX)
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "

@@ -78,9 +78,12 @@ parse_double_quoted(const char *p, const char *end, const char **after)
 	return value;
 }
 
-/* Parses the value part of one line (after '='); sets *value or fails. */
+/*
+ * Parses the value part of one line (after '='); sets *value, or fails
+ * and sets *why.
+ */
 static pv_status
-parse_value(const char *p, const char *end, char **value)
+parse_value(const char *p, const char *end, char **value, const char **why)
 {
 	const char *close, *stop;
 
@@ -93,8 +96,11 @@ parse_value(const char *p, const char *end, char **value)
 
 		if (quote == '\'') {
 			close = memchr(p, '\'', (size_t)(end - p));
-			if (close == NULL)
+			if (close == NULL) {
+				*why = "the quoted value has no closing quote "
+				    "on its line";
 				return PV_ERR_CONFIG;
+			}
 			*value = strndup(p, (size_t)(close - p));
 			after = close;
 		} else {
@@ -104,6 +110,8 @@ parse_value(const char *p, const char *end, char **value)
 			return PV_ERR_NOMEM;
 		if (after >= end) {
 			free(*value);
+			*why = "the quoted value has no closing quote on its "
+			    "line";
 			return PV_ERR_CONFIG;
 		}
 
@@ -112,6 +120,8 @@ parse_value(const char *p, const char *end, char **value)
 			continue;
 		if (after < end && *after != '#') {
 			free(*value);
+			*why = "only blanks or a comment may follow the closing "
+			    "quote";
 			return PV_ERR_CONFIG;
 		}
 		return PV_OK;
@@ -131,8 +141,9 @@ parse_value(const char *p, const char *end, char **value)
 	return *value == NULL ? PV_ERR_NOMEM : PV_OK;
 }
 
+/* Parses one line into out; on a bad line sets *why. */
 static pv_status
-parse_line(pv_dotenv *out, const char *p, const char *end)
+parse_line(pv_dotenv *out, const char *p, const char *end, const char **why)
 {
 	const char *name, *name_end;
 	char *value;
@@ -163,7 +174,7 @@ parse_line(pv_dotenv *out, const char *p, const char *end)
 	if (p == end || *p != '=')
 		return PV_ERR_CONFIG;
 
-	st = parse_value(p + 1, end, &value);
+	st = parse_value(p + 1, end, &value, why);
 	if (st != PV_OK)
 		return st;
 	st = add_entry(out, name, (size_t)(name_end - name), value);
@@ -176,7 +187,7 @@ pv_status
 pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 	const char *origin, pv_error *err)
 {
-	const char *p = text, *end = text + len, *eol;
+	const char *p = text, *end = text + len, *eol, *why;
 	unsigned line = 1;
 	pv_status st;
 
@@ -195,14 +206,14 @@ pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 			return pv_error_set(err, PV_ERR_CONFIG,
 			    "%s:%u: NUL byte in line", origin, line);
 
-		st = parse_line(out, p, eol);
+		why = "expected NAME=value, a comment or a blank line";
+		st = parse_line(out, p, eol, &why);
 		if (st == PV_ERR_NOMEM)
 			return pv_error_set(err, st, "%s: out of memory",
 			    origin);
 		if (st != PV_OK)
-			return pv_error_set(err, st, "%s:%u: invalid line: "
-			    "expected NAME=value, a comment or a blank line",
-			    origin, line);
+			return pv_error_set(err, st, "%s:%u: invalid line: %s",
+			    origin, line, why);
 		if (eol == end)
 			break;
 	}

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -140,6 +141,7 @@ Test(silent_broker, one_pass_per_request)
 	char url_setting[LISTENERS * 32 + 16];
 	char *env[] = { url_setting, "PHOTOVOTE_PUBLISH_TIMEOUT_MS=1000",
 	    NULL };
+	char *log;
 	int i;
 
 	cr_assert(pvt_auth_site_open(&site, "silent"));
@@ -149,6 +151,14 @@ Test(silent_broker, one_pass_per_request)
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
 	cr_expect(pvt_auth_wait_logged(&site.handler, "connecting again with "
 	    "a request at most every second", LOG_WAIT_MS));
+
+	/* nats.c's detail repeats its status text, which is said once. */
+	cr_expect(pvt_auth_wait_logged(&site.handler, "connecting to the "
+	    "broker failed: Timeout", LOG_WAIT_MS));
+	log = pvt_auth_read_file(site.handler.log_path);
+	cr_assert_not_null(log);
+	cr_expect_null(strstr(log, "Timeout: Timeout"), "%s", log);
+	free(log);
 	for (i = 0; i < LISTENERS; i++)
 		cr_expect_eq(atomic_load(&brokers.accepted[i]), 1,
 		    "URL %d was tried %d times", i,

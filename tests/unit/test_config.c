@@ -534,6 +534,7 @@ Test(config, bad_values_name_setting)
 		{ "NATS_URL=nats://a:1,nats://u:p\"@h:2", "server URL 2" },
 		{ "NATS_URL=nats://a:1,tls://b:2", "mixes tls://" },
 		{ "PHOTOVOTE_STREAMS=a b", "PHOTOVOTE_STREAMS" },
+		{ "PHOTOVOTE_STREAMS=# fill in", "invalid value \"# fill in\"" },
 		{ "PHOTOVOTE_STREAMS=a,,b", "PHOTOVOTE_STREAMS" },
 		{ "NATS_USER=u", "NATS_PASSWORD" },
 		{ "MEMPHIS_USERNAME=a\"b", "MEMPHIS_USERNAME" },

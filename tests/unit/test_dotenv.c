@@ -68,16 +68,24 @@ Test(dotenv, export_prefix)
 	pv_dotenv_free(&env);
 }
 
+/* The reasons a line gets, besides its file and line number. */
+#define FORM	"expected NAME=value, a comment or a blank line"
+#define OPEN	"the quoted value has no closing quote on its line"
+
 Test(dotenv, rejected_lines)
 {
-	static const char *const cases[] = {
-		"1A=x\n",		/* name starts with a digit */
-		"A\n",			/* no '=' */
-		"A='open\n",		/* unterminated quote */
-		"A=\"open\n",
-		"A='x' y\n",		/* text after the closing quote */
-		"=x\n",
-		"A-B=x\n",
+	static const struct {
+		const char *text;
+		const char *reason;
+	} cases[] = {
+		{ "1A=x\n", FORM },	/* name starts with a digit */
+		{ "A\n", FORM },		/* no '=' */
+		{ "A='open\n", OPEN },
+		{ "A=\"open\n", OPEN },
+		{ "A='x' y\n", "only blanks or a comment may follow the "
+		    "closing quote" },
+		{ "=x\n", FORM },
+		{ "A-B=x\n", FORM },
 	};
 	size_t i;
 
@@ -85,9 +93,11 @@ Test(dotenv, rejected_lines)
 		pv_dotenv env;
 		pv_error err;
 
-		cr_assert_eq(parse(&env, cases[i], &err), PV_ERR_CONFIG,
-		    "accepted: %s", cases[i]);
+		cr_assert_eq(parse(&env, cases[i].text, &err), PV_ERR_CONFIG,
+		    "accepted: %s", cases[i].text);
 		cr_assert(strstr(err.text, "test.env:1:") != NULL, "%s",
+		    err.text);
+		cr_expect(strstr(err.text, cases[i].reason) != NULL, "%s",
 		    err.text);
 		pv_dotenv_free(&env);
 	}
