@@ -80,10 +80,10 @@ parse_double_quoted(const char *p, const char *end, const char **after)
 
 /*
  * Parses the value part of one line (after '='); sets *value, or fails
- * and sets *why.
+ * and sets *reason.
  */
 static pv_status
-parse_value(const char *p, const char *end, char **value, const char **why)
+parse_value(const char *p, const char *end, char **value, const char **reason)
 {
 	const char *close, *stop;
 
@@ -97,8 +97,8 @@ parse_value(const char *p, const char *end, char **value, const char **why)
 		if (quote == '\'') {
 			close = memchr(p, '\'', (size_t)(end - p));
 			if (close == NULL) {
-				*why = "the quoted value has no closing quote "
-				    "on its line";
+				*reason = "the quoted value has no closing "
+				    "quote on its line";
 				return PV_ERR_CONFIG;
 			}
 			*value = strndup(p, (size_t)(close - p));
@@ -110,8 +110,8 @@ parse_value(const char *p, const char *end, char **value, const char **why)
 			return PV_ERR_NOMEM;
 		if (after >= end) {
 			free(*value);
-			*why = "the quoted value has no closing quote on its "
-			    "line";
+			*reason = "the quoted value has no closing quote on "
+			    "its line";
 			return PV_ERR_CONFIG;
 		}
 
@@ -120,8 +120,8 @@ parse_value(const char *p, const char *end, char **value, const char **why)
 			continue;
 		if (after < end && *after != '#') {
 			free(*value);
-			*why = "only blanks or a comment may follow the closing "
-			    "quote";
+			*reason = "only blanks or a comment may follow the "
+			    "closing quote";
 			return PV_ERR_CONFIG;
 		}
 		return PV_OK;
@@ -141,9 +141,9 @@ parse_value(const char *p, const char *end, char **value, const char **why)
 	return *value == NULL ? PV_ERR_NOMEM : PV_OK;
 }
 
-/* Parses one line into out; on a bad line sets *why. */
+/* Parses one line into out; on a bad line sets *reason. */
 static pv_status
-parse_line(pv_dotenv *out, const char *p, const char *end, const char **why)
+parse_line(pv_dotenv *out, const char *p, const char *end, const char **reason)
 {
 	const char *name, *name_end;
 	char *value;
@@ -174,7 +174,7 @@ parse_line(pv_dotenv *out, const char *p, const char *end, const char **why)
 	if (p == end || *p != '=')
 		return PV_ERR_CONFIG;
 
-	st = parse_value(p + 1, end, &value, why);
+	st = parse_value(p + 1, end, &value, reason);
 	if (st != PV_OK)
 		return st;
 	st = add_entry(out, name, (size_t)(name_end - name), value);
@@ -187,7 +187,7 @@ pv_status
 pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 	const char *origin, pv_error *err)
 {
-	const char *p = text, *end = text + len, *eol, *why;
+	const char *p = text, *end = text + len, *eol, *reason;
 	unsigned line = 1;
 	pv_status st;
 
@@ -206,14 +206,14 @@ pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 			return pv_error_set(err, PV_ERR_CONFIG,
 			    "%s:%u: NUL byte in line", origin, line);
 
-		why = "expected NAME=value, a comment or a blank line";
-		st = parse_line(out, p, eol, &why);
+		reason = "expected NAME=value, a comment or a blank line";
+		st = parse_line(out, p, eol, &reason);
 		if (st == PV_ERR_NOMEM)
 			return pv_error_set(err, st, "%s: out of memory",
 			    origin);
 		if (st != PV_OK)
 			return pv_error_set(err, st, "%s:%u: invalid line: %s",
-			    origin, line, why);
+			    origin, line, reason);
 		if (eol == end)
 			break;
 	}
