@@ -164,7 +164,7 @@ check-asan:
 
 check-valgrind: all $(UNIT_BIN) $(INTEG_BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-		$(UNIT_BIN) --jobs 1 --no-early-exit
+		$(UNIT_BIN) --jobs 1
 	@echo "integration under valgrind: the fd_exhaustion test and the two" \
 		"fd_limit tests are skipped (valgrind keeps descriptors of its" \
 		"own), so three tests fewer"

@@ -373,8 +373,8 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
 	    lost != 0 && pv_pub_now_ms() - lost < PV_RECREATE_DELAY_MS)
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s was "
-		    "deleted; creating it again %d ms later", name,
-		    PV_RECREATE_DELAY_MS);
+		    "deleted; the first request %d ms after that creates it "
+		    "again", name, PV_RECREATE_DELAY_MS);
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
 		return create_stream(pub, index, deadline, err);
 	return lookup_failure(pub, name, s, jerr, err);

@@ -3,7 +3,8 @@
 # configured from lighttpd.conf.sample, both on free 127.0.0.1 ports with
 # their files in a temporary directory.  Sends one valid event to each of
 # the 19 routes, prints each status and body, then prints what the stream
-# stored.  Everything it started is stopped, by process id, on exit.
+# stored.  Everything it started is stopped, by process id, on exit.  It
+# exits 1, after the handlers' log, when a request did not get 200.
 #
 # Usage: scripts/demo.sh [BUILD_DIR]
 #   BUILD_DIR contains ballot.fcgi ... voter.fcgi and pv-stream-dump ("make").
@@ -51,13 +52,21 @@ write_config() {
 		"streams=\"$stream\"" >"$work/lighttpd.conf"
 }
 
-# Sends one event: $1 method, $2 path, $3 JSON body.
+# Sends one event: $1 method, $2 path, $3 JSON body.  Counts non-200s.
+failed=0
 send() {
 	status=$(curl -sS -o "$work/response" -w '%{http_code}' -X "$1" \
 		-H 'Content-Type: application/json' --data-binary "$3" \
-		"http://127.0.0.1:$http_port$2")
+		"http://127.0.0.1:$http_port$2") || status=000
 	printf '%-6s %-34s %s %s\n' "$1" "$2" "$status" "$(cat "$work/response")"
+	[ "$status" = 200 ] || failed=$((failed + 1))
 }
+
+# The handlers take only the sample's settings, not the caller's.
+for name in $(env | sed -n 's/^\(PHOTOVOTE_[A-Za-z0-9_]*\)=.*/\1/p
+	s/^\(NATS_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(MEMPHIS_[A-Za-z0-9_]*\)=.*/\1/p'); do
+	unset "$name"
+done
 
 nats_port=$(free_port)
 nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" \
@@ -98,4 +107,13 @@ send POST /voter/ "{\"id\":\"${u}19\",\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\
 
 echo
 echo "Stream $stream:"
-"$build/pv-stream-dump" "nats://127.0.0.1:$nats_port" "$stream"
+dump_status=0
+"$build/pv-stream-dump" "nats://127.0.0.1:$nats_port" "$stream" ||
+	dump_status=$?
+
+if [ "$failed" -gt 0 ] || [ "$dump_status" -ne 0 ]; then
+	echo
+	echo "demo: $failed of 19 requests did not get 200; the handlers' log:"
+	tail -n 40 "$work/log/handlers.log"
+	exit 1
+fi

@@ -148,7 +148,8 @@ dump_stream(natsConnection *conn, const char *stream)
 	}
 
 	fprintf(stderr, "pv-stream-dump: stream %s contains %" PRIu64
-	    " messages\n", stream, info->State.Msgs);
+	    " message%s\n", stream, info->State.Msgs,
+	    info->State.Msgs == 1 ? "" : "s");
 	rc = dump_range(js, stream, info->State.FirstSeq, info->State.LastSeq);
 
 out:
