@@ -33,9 +33,9 @@ typedef struct ack_waiter {
 	bool done;
 	natsStatus status;
 	jsErrCode code;
-	char error_text[128];		/* the server's reason, escaped */
 	bool duplicate;
 	uint64_t sequence;
+	char error_text[128];		/* the server's reason, escaped */
 } ack_waiter;
 
 /* Size of a subject: stream, election id, aggregate and event class. */
