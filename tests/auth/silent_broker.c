@@ -1,7 +1,8 @@
 /*
  * Brokers that accept TCP connections but never speak (a stopped or hung
  * nats-server) cost a request one pass over the URLs, not two, when a
- * second pass would not fit in the publish time-out.
+ * second pass would not fit in the publish time-out, and requests that
+ * wait for that pass get 503 without one of their own.
  *
  * The test listens on eight loopback ports, accepts every connection and
  * never writes to it.  With a 1000 ms time-out each attempt lasts 100 ms
@@ -24,7 +25,6 @@
 #include "../harness/pvt_auth.h"
 #include "../harness/pvt_proc.h"
 
-#define EVENT_ID "01HV6Z3R8Y5A0B9C7D2E4F6G8H"
 #define LISTENERS 8
 
 /* Time the handler gets to log a line, in ms. */
@@ -134,13 +134,36 @@ teardown(void)
 			close(brokers.listeners[i]);
 }
 
+/* One request of the handler, posted from a thread of its own. */
+typedef struct post {
+	pthread_t thread;
+	const char *event_id;
+	int status;
+} post;
+
+static void *
+post_event(void *arg)
+{
+	post *p = arg;
+
+	p->status = pvt_auth_post_event(&site.handler, p->event_id);
+	return NULL;
+}
+
 TestSuite(silent_broker, .fini = teardown, .timeout = 60);
 
+/*
+ * Two requests arrive together: one makes the pass over the URLs, and
+ * the other, which waits for it, gets 503 without a pass of its own,
+ * because after a failed connect the next one waits a second.
+ */
 Test(silent_broker, one_pass_per_request)
 {
 	char url_setting[LISTENERS * 32 + 16];
 	char *env[] = { url_setting, "PHOTOVOTE_PUBLISH_TIMEOUT_MS=1000",
 	    NULL };
+	post posts[2] = { { .event_id = "01HV6Z3R8Y5A0B9C7D2E4F6G8H" },
+	    { .event_id = "01HV6Z3R8Y5A0B9C7D2E4F6G8J" } };
 	char *log;
 	int i;
 
@@ -148,11 +171,20 @@ Test(silent_broker, one_pass_per_request)
 	start_brokers(url_setting, sizeof(url_setting));
 	cr_assert(pvt_auth_site_handler(&site, "voter", env));
 
-	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&posts[i].thread, NULL, post_event,
+		    &posts[i]), 0);
+	for (i = 0; i < 2; i++) {
+		pthread_join(posts[i].thread, NULL);
+		cr_expect_eq(posts[i].status, 503, "request %d", i);
+	}
 	cr_expect(pvt_auth_wait_logged(&site.handler, "connecting again with "
 	    "a request at most every second", LOG_WAIT_MS));
+	cr_expect(pvt_auth_wait_logged(&site.handler, "not connected to the "
+	    "broker (not reachable); connecting again at most every 1000 ms",
+	    LOG_WAIT_MS));
 
-	/* nats.c's detail repeats its status text, which is said once. */
+	/* nats.c's detail repeats its status text, which is logged once. */
 	cr_expect(pvt_auth_wait_logged(&site.handler, "connecting to the "
 	    "broker failed: Timeout", LOG_WAIT_MS));
 	log = pvt_auth_read_file(site.handler.log_path);
