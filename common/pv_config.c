@@ -848,6 +848,36 @@ scan_names(pv_config *cfg, const source *src)
 	}
 }
 
+/*
+ * Appends where the setting that err names ("NAME: ...") was set: the
+ * environment, which wins, or the .env file.  An error that names no
+ * single setting is left as it is.
+ */
+static void
+note_origin(const source *src, const char *env_file, pv_error *err)
+{
+	size_t name_len = strspn(err->text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_"), used = strlen(err->text);
+	char name[64];
+	char *const *e;
+
+	if (name_len == 0 || name_len >= sizeof(name) ||
+	    strncmp(err->text + name_len, ": ", 2) != 0)
+		return;
+	memcpy(name, err->text, name_len);
+	name[name_len] = '\0';
+
+	for (e = src->envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, name_len) == 0 && (*e)[name_len] == '=') {
+			snprintf(err->text + used, sizeof(err->text) - used,
+			    " (set in the environment)");
+			return;
+		}
+	if (pv_dotenv_get(&src->dotenv, name) != NULL)
+		snprintf(err->text + used, sizeof(err->text) - used,
+		    " (set in %s)", env_file);
+}
+
 pv_status
 pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	pv_error *err)
@@ -877,8 +907,11 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	    &cfg->create_streams, err)) != PV_OK ||
 	    (st = parse_bool(&src, "PHOTOVOTE_SCHED_BATCH", true,
 	    &cfg->sched_batch, err)) != PV_OK ||
-	    (st = load_limits(cfg, &src, err)) != PV_OK)
+	    (st = load_limits(cfg, &src, err)) != PV_OK) {
+		if (st == PV_ERR_CONFIG)
+			note_origin(&src, cfg->env_file, err);
 		goto out;
+	}
 	scan_names(cfg, &src);
 out:
 	pv_dotenv_free(&src.dotenv);

@@ -359,6 +359,30 @@ Test(config, overridden_env_names)
 	unlink(path);
 }
 
+/* An invalid value's error says which source set it. */
+Test(config, invalid_value_origin)
+{
+	const char *path = write_env_file("PHOTOVOTE_THREADS=0\n", 0600);
+	char setting[96], expected[PV_ERROR_TEXT_MAX];
+	char *from_file[] = { setting, NULL };
+	char *from_env[] = { setting, "PHOTOVOTE_THREADS=300", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, from_file, &err), PV_ERR_CONFIG);
+	snprintf(expected, sizeof(expected), "PHOTOVOTE_THREADS: invalid "
+	    "value \"0\": expected a whole number from 1 to 256 (set in %s)",
+	    path);
+	cr_expect_str_eq(err.text, expected);
+
+	cr_assert_eq(load(&cfg, from_env, &err), PV_ERR_CONFIG);
+	cr_expect_str_eq(err.text, "PHOTOVOTE_THREADS: invalid value "
+	    "\"300\": expected a whole number from 1 to 256 (set in the "
+	    "environment)");
+	unlink(path);
+}
+
 /* A misspelled setting would otherwise leave its default in silence. */
 Test(config, unknown_photovote_names)
 {
