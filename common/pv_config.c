@@ -1013,7 +1013,7 @@ pv_config_warning(const pv_config *cfg, int index, char *out, size_t size)
 	if (cfg->env_overridden[0] != '\0' && index-- == 0) {
 		snprintf(out, size, "%s: set both in the environment (such as "
 		    "the web server's configuration) and in %s; the "
-		    "environment's values are used", cfg->env_overridden,
+		    "environment takes precedence", cfg->env_overridden,
 		    cfg->env_file);
 		return true;
 	}

@@ -342,7 +342,7 @@ Test(config, overridden_env_names)
 	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
 	snprintf(expected, sizeof(expected), "NATS_URL: set both in the "
 	    "environment (such as the web server's configuration) and in %s; "
-	    "the environment's values are used", path);
+	    "the environment takes precedence", path);
 	cr_expect_str_eq(warning, expected);
 
 	/* An empty value selects the default, not the .env value. */
