@@ -46,6 +46,7 @@ typedef struct server {
 	pv_app app;
 	atomic_bool stopping;
 	atomic_int running;		/* worker threads still serving */
+	atomic_bool params_checked;	/* warn_setting_params has run */
 } server;
 
 /* ---- request I/O over FastCGI and CGI ---- */
@@ -241,6 +242,50 @@ accept_error_is_transient(server *srv, int err)
 	return true;
 }
 
+/* Returns true when a request variable is named like a setting. */
+static bool
+is_setting_name(const char *param)
+{
+	return strncmp(param, "PHOTOVOTE_", 10) == 0 ||
+	    strncmp(param, "NATS_", 5) == 0 ||
+	    strncmp(param, "MEMPHIS_", 8) == 0;
+}
+
+/*
+ * Warns once per process about request variables named like settings,
+ * as nginx's fastcgi_param or Apache's SetEnv set them.  A handler takes
+ * settings only from its environment and .env, so these change nothing.
+ * (Only the first request is checked, assuming that a web server sends
+ * each process the same variables.)
+ */
+static void
+warn_setting_params(server *srv, const FCGX_Request *req)
+{
+	char names[192] = "", shown[48];
+	size_t used = 0, len;
+	char *const *p;
+	const char *eq;
+
+	if (atomic_exchange(&srv->params_checked, true))
+		return;
+	for (p = req->envp; p != NULL && *p != NULL; p++) {
+		if (!is_setting_name(*p) || used + 4 >= sizeof(names))
+			continue;
+		eq = strchr(*p, '=');
+		len = eq != NULL ? (size_t)(eq - *p) : strlen(*p);
+		pv_log_escape(shown, sizeof(shown), *p, len, 40);
+		used += (size_t)snprintf(names + used, sizeof(names) - used,
+		    "%s%s", used > 0 ? ", " : "", shown);
+		if (used >= sizeof(names))
+			used = sizeof(names) - 1;
+	}
+	if (names[0] != '\0')
+		pv_log(&srv->log, PV_LOG_WARNING, "request variables %s (such "
+		    "as nginx's fastcgi_param or Apache's SetEnv set) are not "
+		    "settings, so they change nothing: set them in the "
+		    "handler's environment or .env file", names);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -285,6 +330,7 @@ worker_main(void *arg)
 			break;
 		}
 
+		warn_setting_params(srv, &req);
 		if (req.role == FCGI_RESPONDER)
 			pv_handle_request(&srv->app, &w, &io);
 		else
@@ -655,6 +701,7 @@ pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 	pv_log_init(&srv->log, agg->name, STDERR_FILENO);
 	atomic_init(&srv->stopping, false);
 	atomic_init(&srv->running, 0);
+	atomic_init(&srv->params_checked, false);
 
 	status = run(srv, agg);
 	pv_log_flush_suppressed(&srv->log);
