@@ -55,6 +55,7 @@ write_config() {
 # Sends one event: $1 method, $2 path, $3 JSON body.  Counts non-200s.
 failed=0
 send() {
+	: >"$work/response"
 	status=$(curl -sS -o "$work/response" -w '%{http_code}' -X "$1" \
 		-H 'Content-Type: application/json' --data-binary "$3" \
 		"http://127.0.0.1:$http_port$2") || status=000
@@ -62,11 +63,15 @@ send() {
 	[ "$status" = 200 ] || failed=$((failed + 1))
 }
 
-# The handlers take only the sample's settings, not the caller's.
+# The handlers take only the sample's settings: not the caller's, and
+# not a .env file in BUILD_DIR, which is their working directory.
 for name in $(env | sed -n 's/^\(PHOTOVOTE_[A-Za-z0-9_]*\)=.*/\1/p
 	s/^\(NATS_[A-Za-z0-9_]*\)=.*/\1/p; s/^\(MEMPHIS_[A-Za-z0-9_]*\)=.*/\1/p'); do
 	unset "$name"
 done
+: >"$work/demo.env"
+chmod 600 "$work/demo.env"
+export PHOTOVOTE_ENV_FILE="$work/demo.env"
 
 nats_port=$(free_port)
 nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$work/jetstream" \
@@ -111,6 +116,9 @@ dump_status=0
 "$build/pv-stream-dump" "nats://127.0.0.1:$nats_port" "$stream" ||
 	dump_status=$?
 
+if [ "$dump_status" -ne 0 ]; then
+	echo "demo: pv-stream-dump failed (exit status $dump_status)"
+fi
 if [ "$failed" -gt 0 ] || [ "$dump_status" -ne 0 ]; then
 	echo
 	echo "demo: $failed of 19 requests did not get 200; the handlers' log:"
