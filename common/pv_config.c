@@ -832,18 +832,20 @@ scan_names(pv_config *cfg, const source *src)
 	}
 	for (i = 0; i < src->dotenv.count; i++) {
 		const char *name = src->dotenv.entries[i].name;
+		bool has_value = src->dotenv.entries[i].value[0] != '\0';
 
 		len = strlen(name);
 		check_name(cfg, name, len);
 		for (e = src->envp; e != NULL && *e != NULL; e++) {
 			if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
 				continue;
-			if ((*e)[len + 1] == '\0')
-				add_name(cfg->env_emptied,
-				    sizeof(cfg->env_emptied), name, len);
-			else
+			if ((*e)[len + 1] != '\0')
 				add_name(cfg->env_overridden,
 				    sizeof(cfg->env_overridden), name, len);
+			/* Empty in both: no value of .env is hidden. */
+			else if (has_value)
+				add_name(cfg->env_emptied,
+				    sizeof(cfg->env_emptied), name, len);
 		}
 	}
 }

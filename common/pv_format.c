@@ -169,9 +169,25 @@ is_host_char(char c)
 }
 
 /*
+ * Returns true for a character that shows nothing in a host: those that
+ * pv_utf8_is_invisible lists, and the soft hyphen, combining grapheme
+ * joiner, Mongolian free variation selectors, variation selectors and
+ * shorthand format controls, which UTS #46 ignores in internationalized
+ * names (pydantic 2.13 reports a host of only these as empty).
+ */
+static bool
+shows_nothing_in_host(uint32_t cp)
+{
+	return pv_utf8_is_invisible(cp) || cp == 0xad || cp == 0x34f ||
+	    (cp >= 0x180b && cp <= 0x180f) || cp == 0x2064 ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	    (cp >= 0xe0100 && cp <= 0xe01ef);
+}
+
+/*
  * Returns true when the first len bytes of host (valid UTF-8) show
- * nothing: only characters that pv_utf8_is_invisible lists, or the soft
- * hyphen, which internationalized names drop.
+ * nothing, as shows_nothing_in_host tells for each character.
  */
 static bool
 host_is_invisible(const char *host, size_t len)
@@ -182,7 +198,7 @@ host_is_invisible(const char *host, size_t len)
 
 	for (at = 0; at < len; at += n) {
 		n = pv_utf8_decode(bytes + at, len - at, &cp);
-		if (n == 0 || (!pv_utf8_is_invisible(cp) && cp != 0xad))
+		if (n == 0 || !shows_nothing_in_host(cp))
 			return false;
 	}
 	return true;

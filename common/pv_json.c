@@ -144,14 +144,21 @@ low_surrogate_at(const struct body_scan *s, size_t at)
 
 /*
  * Returns true when a \u escape starts at offset at and reaches the end
- * of the body: Python's json module takes it as invalid there, even when
- * its four digits are complete.
+ * of the body: Python's json module takes it as invalid when at most four
+ * characters follow the 'u', even when they are four digits.  (It counts
+ * characters, so a UTF-8 sequence counts once.)
  */
 static bool
 u_escape_at_end(const struct body_scan *s, size_t at)
 {
-	return at + 1 < s->len && s->body[at] == '\\' &&
-	    s->body[at + 1] == 'u' && at + 6 >= s->len;
+	size_t i, chars = 0;
+
+	if (at + 1 >= s->len || s->body[at] != '\\' || s->body[at + 1] != 'u')
+		return false;
+	for (i = at + 2; i < s->len && chars <= 4; i++)
+		if ((s->body[i] & 0xc0) != 0x80)
+			chars++;
+	return chars <= 4;
 }
 
 /*

@@ -269,15 +269,19 @@ warn_setting_params(server *srv, const FCGX_Request *req)
 	if (atomic_exchange(&srv->params_checked, true))
 		return;
 	for (p = req->envp; p != NULL && *p != NULL; p++) {
-		if (!is_setting_name(*p) || used + 4 >= sizeof(names))
+		if (!is_setting_name(*p))
 			continue;
 		eq = strchr(*p, '=');
 		len = eq != NULL ? (size_t)(eq - *p) : strlen(*p);
 		pv_log_escape(shown, sizeof(shown), *p, len, 40);
+
+		/* Whole names only, and ", ..." when the rest does not fit. */
+		if (used + strlen(shown) + 2 + 5 >= sizeof(names)) {
+			snprintf(names + used, sizeof(names) - used, ", ...");
+			break;
+		}
 		used += (size_t)snprintf(names + used, sizeof(names) - used,
 		    "%s%s", used > 0 ? ", " : "", shown);
-		if (used >= sizeof(names))
-			used = sizeof(names) - 1;
 	}
 	if (names[0] != '\0')
 		pv_log(&srv->log, PV_LOG_WARNING, "request variables %s (such "

@@ -54,7 +54,11 @@ Test(setting_params, ignored_and_warned)
 	    "/voter/", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
 	    "application/json", "CONTENT_LENGTH", length,
 	    "PHOTOVOTE_MAX_BODY", "10", "NATS_URL", "nats://elsewhere:1",
-	    NULL };
+	    "PHOTOVOTE_UNKNOWN_SETTING_NO_1", "1",
+	    "PHOTOVOTE_UNKNOWN_SETTING_NO_2", "2",
+	    "PHOTOVOTE_UNKNOWN_SETTING_NO_3", "3",
+	    "PHOTOVOTE_UNKNOWN_SETTING_NO_4", "4",
+	    "PHOTOVOTE_UNKNOWN_SETTING_NO_5", "5", NULL };
 	pvt_stream_state before = pvt_suite_stream_state(), after;
 
 	snprintf(length, sizeof(length), "%zu", strlen(event));
@@ -66,8 +70,13 @@ Test(setting_params, ignored_and_warned)
 	cr_expect_eq(after.messages, before.messages + 1);
 
 	cr_expect(pvt_wait_until(log_contains, "request variables "
-	    "PHOTOVOTE_MAX_BODY, NATS_URL (such as nginx's fastcgi_param or "
-	    "Apache's SetEnv set) are not settings", solo.handler, WAIT_MS));
+	    "PHOTOVOTE_MAX_BODY, NATS_URL, PHOTOVOTE_UNKNOWN_SETTING_NO_1",
+	    solo.handler, WAIT_MS));
+
+	/* The list keeps whole names and marks the ones left out. */
+	cr_expect(pvt_solo_log_contains(&solo, "handler.log",
+	    "PHOTOVOTE_UNKNOWN_SETTING_NO_4, ... (such as nginx's "
+	    "fastcgi_param or Apache's SetEnv set) are not settings"));
 	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
 	    "cleanly");
 }

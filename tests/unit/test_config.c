@@ -329,11 +329,11 @@ Test(config, empty_env_file_named)
 Test(config, overridden_env_names)
 {
 	const char *path = write_env_file("NATS_URL=nats://f:1\n"
-	    "PHOTOVOTE_REPLICAS=3\nPHOTOVOTE_THREADS=2\nNATS_URL=nats://g:1\n",
-	    0600);
+	    "PHOTOVOTE_REPLICAS=3\nPHOTOVOTE_THREADS=2\nNATS_URL=nats://g:1\n"
+	    "NATS_TOKEN=\n", 0600);
 	char setting[96], warning[PV_CONFIG_WARNING_MAX], expected[256];
 	char *envp[] = { setting, "NATS_URL=nats://env:2",
-	    "PHOTOVOTE_REPLICAS=", NULL };
+	    "PHOTOVOTE_REPLICAS=", "NATS_TOKEN=", NULL };
 	pv_config cfg;
 	pv_error err;
 

@@ -194,6 +194,9 @@ Test(json_parse, u_escape_at_end)
 	expect_invalid("{\"a\":\"\\ud83d", 7);
 	expect_invalid("{\"a\":\"\\ud83d\\udc", 13);
 	expect_invalid("{\"a\":\"\\ud83d\\ude00", 13);
+
+	/* Python counts characters after the 'u': "\u000" and an e-acute. */
+	expect_invalid("{\"a\":\"\\u000\xc3\xa9", 7);
 }
 
 Test(json_parse, nesting_depth)

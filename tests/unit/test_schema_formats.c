@@ -104,6 +104,7 @@ Test(format_url, rejected)
 	expect_url("http://ex\xe3\x80\x80" "ample.org/", "url_parsing");
 	expect_url("https://\xe2\x80\x8b/x", "url_parsing");
 	expect_url("https://\xc2\xad\xef\xbb\xbf/x", "url_parsing");
+	expect_url("https://\xef\xb8\x8f\xcd\x8f/x", "url_parsing");
 	expect_url("http://example.org:99999/", "url_parsing");
 	expect_url("http://example.org:8a/", "url_parsing");
 	expect_url("http://[]/", "url_parsing");
