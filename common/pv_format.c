@@ -169,11 +169,11 @@ is_host_char(char c)
 }
 
 /*
- * Returns true for a character that shows nothing in a host: those that
- * pv_utf8_is_invisible lists, and the soft hyphen, combining grapheme
- * joiner, Mongolian free variation selectors, variation selectors and
- * shorthand format controls, which UTS #46 ignores in internationalized
- * names (pydantic 2.13 reports a host of only these as empty).
+ * Returns true for a character that shows nothing in a host.  Besides
+ * those that pv_utf8_is_invisible lists, these are the ones UTS #46
+ * ignores in internationalized names, such as the soft hyphen and the
+ * variation selectors.  pydantic 2.13 reports a host of only these as
+ * empty.
  */
 static bool
 shows_nothing_in_host(uint32_t cp)
@@ -186,8 +186,8 @@ shows_nothing_in_host(uint32_t cp)
 }
 
 /*
- * Returns true when the first len bytes of host (valid UTF-8) show
- * nothing, as shows_nothing_in_host tells for each character.
+ * Returns true when no character in the first len bytes of host (valid
+ * UTF-8) shows anything, by shows_nothing_in_host.
  */
 static bool
 host_is_invisible(const char *host, size_t len)
