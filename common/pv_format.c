@@ -186,18 +186,32 @@ shows_nothing_in_host(uint32_t cp)
 }
 
 /*
- * Returns true when no character in the first len bytes of host (valid
- * UTF-8) shows anything, by shows_nothing_in_host.
+ * Returns true when no character in the first len bytes of host shows
+ * anything, by shows_nothing_in_host, after %XX escapes are decoded as
+ * URL parsers decode them in a host.
  */
 static bool
 host_is_invisible(const char *host, size_t len)
 {
-	const unsigned char *bytes = (const unsigned char *)host;
-	size_t at, n;
+	unsigned char bytes[2048];
+	size_t at, used = 0, n;
 	uint32_t cp;
 
-	for (at = 0; at < len; at += n) {
-		n = pv_utf8_decode(bytes + at, len - at, &cp);
+	for (at = 0; at < len && used < sizeof(bytes); at++, used++) {
+		if (host[at] == '%' && at + 2 < len && is_hex(host[at + 1]) &&
+		    is_hex(host[at + 2])) {
+			bytes[used] = (unsigned char)(pv_format_hex_value(
+			    host[at + 1]) * 16 + pv_format_hex_value(host[at + 2]));
+			at += 2;
+		} else {
+			bytes[used] = (unsigned char)host[at];
+		}
+	}
+	if (at < len)
+		return false;
+
+	for (at = 0; at < used; at += n) {
+		n = pv_utf8_decode(bytes + at, used - at, &cp);
 		if (n == 0 || !shows_nothing_in_host(cp))
 			return false;
 	}

@@ -81,6 +81,7 @@ Test(format_url, accepted)
 	expect_url("http://192.0.2.1/x%20y", NULL);
 	expect_url("https://example.org/caf\xc3\xa9.jpg", NULL);
 	expect_url("https://ex\xc3\xa4mple.org/", NULL);
+	expect_url("https://%65xample.org/", NULL);
 }
 
 Test(format_url, rejected)
@@ -105,6 +106,8 @@ Test(format_url, rejected)
 	expect_url("https://\xe2\x80\x8b/x", "url_parsing");
 	expect_url("https://\xc2\xad\xef\xbb\xbf/x", "url_parsing");
 	expect_url("https://\xef\xb8\x8f\xcd\x8f/x", "url_parsing");
+	expect_url("https://%E2%80%8B/x", "url_parsing");
+	expect_url("https://%c2%ad:8080/x", "url_parsing");
 	expect_url("http://example.org:99999/", "url_parsing");
 	expect_url("http://example.org:8a/", "url_parsing");
 	expect_url("http://[]/", "url_parsing");
