@@ -98,6 +98,17 @@ warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
 		    js_InterestPolicy ? "interest" : "work-queue");
 }
 
+/* Writes a JetStream duration (ns) in whole seconds, or else in ms. */
+static const char *
+format_duration(char *out, size_t size, int64_t ns)
+{
+	if (ns % 1000000000LL == 0)
+		snprintf(out, size, "%lld s", (long long)(ns / 1000000000LL));
+	else
+		snprintf(out, size, "%lld ms", (long long)(ns / 1000000LL));
+	return out;
+}
+
 /*
  * Logs the settings of an existing stream the handler bound to.  Those
  * that weaken what a 200 promises get a warning: a duplicate window
@@ -109,23 +120,23 @@ static void
 log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 {
 	const jsStreamConfig *sc = si->Config;
-	long long window_s;
+	char window[32];
 
 	if (sc == NULL) {
 		pv_log(pub->log, PV_LOG_INFO, "bound to stream %s", name);
 		return;
 	}
-	window_s = (long long)(sc->Duplicates / 1000000000LL);
+	format_duration(window, sizeof(window), sc->Duplicates);
 	pv_log(pub->log, PV_LOG_INFO, "bound to stream %s (%s storage, "
-	    "duplicate window %lld s, %lld replica(s))", name,
-	    sc->Storage == js_MemoryStorage ? "memory" : "file", window_s,
+	    "duplicate window %s, %lld replica(s))", name,
+	    sc->Storage == js_MemoryStorage ? "memory" : "file", window,
 	    (long long)sc->Replicas);
 
 	if (sc->Duplicates < pub->cfg->duplicate_window_s * 1000000000LL)
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps event ids "
-		    "for %lld s, less than PHOTOVOTE_DUPLICATE_WINDOW (%lld "
-		    "s), so a retry after that is stored again; raise the "
-		    "stream's duplicate window", name, window_s,
+		    "for %s, less than PHOTOVOTE_DUPLICATE_WINDOW (%lld s), so "
+		    "a retry after that is stored again; raise the stream's "
+		    "duplicate window", name, window,
 		    (long long)pub->cfg->duplicate_window_s);
 	if (sc->Storage == js_MemoryStorage)
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps events in "

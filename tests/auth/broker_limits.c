@@ -137,6 +137,11 @@ Test(broker_limits, removing_stream_warned)
 	    "5)", 10000));
 	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election has "
 	    "interest retention", 10000));
+
+	/* nats-server caps the duplicate window at the age limit. */
+	cr_expect(pvt_auth_wait_logged(&site.handler, "stream election keeps "
+	    "event ids for 1500 ms, less than PHOTOVOTE_DUPLICATE_WINDOW",
+	    10000));
 }
 
 /* Without JetStream, health names the likely causes. */
