@@ -491,8 +491,9 @@ pvt_load_report(const char *scenario, const pvt_load_stats *stats,
 	pvt_load_report_header(stderr);
 	report_row(stderr, scenario, stats, check);
 	fprintf(stderr, "%s: %d events, %d answered 200, %d given up, %d "
-	    "unanswered requests, %d 503s without Retry-After or JSON detail "
-	    "(the web server's own), %d stored without a 200\n",
+	    "unanswered requests, %d 503s that lack Retry-After, a JSON "
+	    "detail or both (the web server's own), %d stored without a "
+	    "200\n",
 	    scenario, stats->events, stats->events_ok, stats->events_given_up,
 	    stats->unanswered, stats->unavailable_bad, check->unconfirmed);
 

@@ -30,6 +30,8 @@ typedef struct cgi_run {
 	pid_t pid;
 	int in;		/* write end of the handler's standard input */
 	int out;	/* read end of its standard output */
+	char err_path[32];	/* file of its standard error */
+	char errors[4096];	/* its start, read by cgi_wait */
 } cgi_run;
 
 /* Starts voter.fcgi with the CGI variables of a POST /voter/. */
@@ -38,17 +40,24 @@ cgi_start(cgi_run *run, const char *content_length)
 {
 	const char *build = getenv("PV_BUILD");
 	char program[PVT_PATH_MAX];
-	int in[2], out[2];
+	int in[2], out[2], err;
 
 	cr_assert_not_null(build, "PV_BUILD is not set");
 	snprintf(program, sizeof(program), "%s/voter.fcgi", build);
 	cr_assert(pipe(in) == 0 && pipe(out) == 0);
+
+	/* Its log goes to a file, for the test to read, not to the terminal. */
+	snprintf(run->err_path, sizeof(run->err_path), "/tmp/pvt-cgi-XXXXXX");
+	err = mkstemp(run->err_path);
+	cr_assert_geq(err, 0);
+	run->errors[0] = '\0';
 
 	run->pid = fork();
 	cr_assert_geq(run->pid, 0);
 	if (run->pid == 0) {
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
 		close(in[1]);
 		close(out[0]);
 		setenv("GATEWAY_INTERFACE", "CGI/1.1", 1);
@@ -64,6 +73,7 @@ cgi_start(cgi_run *run, const char *content_length)
 	}
 	close(in[0]);
 	close(out[1]);
+	close(err);
 	run->in = in[1];
 	run->out = out[0];
 }
@@ -84,22 +94,44 @@ cgi_output(cgi_run *run)
 	return text;
 }
 
-/* Waits for the handler to exit; returns its exit status, or -1. */
+/* Reads the start of the handler's standard error, then removes it. */
+static void
+cgi_read_errors(cgi_run *run)
+{
+	FILE *f = fopen(run->err_path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(run->errors, 1, sizeof(run->errors) - 1, f);
+		fclose(f);
+	}
+	run->errors[n] = '\0';
+	unlink(run->err_path);
+}
+
+/*
+ * Waits for the handler to exit and reads its standard error into
+ * run->errors; returns its exit status, or -1.
+ */
 static int
 cgi_wait(cgi_run *run)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
 	long long deadline = pvt_now_ms() + EXIT_TIMEOUT_MS;
-	int status;
+	int status, result = -1;
 
 	while (pvt_now_ms() < deadline) {
-		if (waitpid(run->pid, &status, WNOHANG) == run->pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (waitpid(run->pid, &status, WNOHANG) == run->pid) {
+			result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			cgi_read_errors(run);
+			return result;
+		}
 		nanosleep(&pause, NULL);
 	}
 	kill(run->pid, SIGKILL);
 	waitpid(run->pid, NULL, 0);
-	return -1;
+	cgi_read_errors(run);
+	return result;
 }
 
 Test(hosting_cgi_process, one_request_then_exit)
@@ -172,6 +204,8 @@ Test(hosting_cgi_process, bad_setting_answers_json_500)
 	output = cgi_output(&run);
 
 	cr_expect_eq(cgi_wait(&run), 78, "the handler did not exit with 78");
+	cr_expect(strstr(run.errors, "PHOTOVOTE_THREADS: invalid value \"0\"")
+	    != NULL, "standard error: %s", run.errors);
 	cr_expect(strncmp(output, "Status: 500 ", 12) == 0, "output: %s",
 	    output);
 	cr_expect(strstr(output, "\r\n\r\n{\"detail\":\"Internal Server "
