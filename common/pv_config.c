@@ -762,15 +762,8 @@ is_photovote_setting(const char *name, size_t len)
 	return false;
 }
 
-/*
- * Appends the len bytes of name to the list "A, B" in out (size bytes),
- * unless it is there already.  Bytes other than letters, digits and '_'
- * are shown as '?', because a name may come from anywhere.  A name of 60
- * bytes or more is cut and ends in "...".  A list with no room for more
- * ends in ", ...".
- */
-static void
-add_name(char *out, size_t size, const char *name, size_t len)
+void
+pv_config_add_name(char *out, size_t size, const char *name, size_t len)
 {
 	static const char more[] = ", ...";
 	size_t i, shown_len, used = strlen(out);
@@ -810,8 +803,8 @@ check_name(pv_config *cfg, const char *name, size_t len)
 {
 	if (len >= 10 && strncasecmp(name, "PHOTOVOTE_", 10) == 0 &&
 	    !is_photovote_setting(name, len))
-		add_name(cfg->unknown_settings, sizeof(cfg->unknown_settings),
-		    name, len);
+		pv_config_add_name(cfg->unknown_settings,
+		    sizeof(cfg->unknown_settings), name, len);
 }
 
 /*
@@ -840,11 +833,11 @@ scan_names(pv_config *cfg, const source *src)
 			if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
 				continue;
 			if ((*e)[len + 1] != '\0')
-				add_name(cfg->env_overridden,
+				pv_config_add_name(cfg->env_overridden,
 				    sizeof(cfg->env_overridden), name, len);
 			/* Empty in both: no value of .env is hidden. */
 			else if (has_value)
-				add_name(cfg->env_emptied,
+				pv_config_add_name(cfg->env_emptied,
 				    sizeof(cfg->env_emptied), name, len);
 		}
 	}

@@ -111,11 +111,21 @@ const char *pv_config_credential_names(const pv_config *cfg);
  * Writes to out the warning number index (from 0) about the settings of
  * cfg: a file with secrets that other users may read (the .env file,
  * NATS_CREDS, NATS_KEY), a .env file that they may write, names in the
- * .env file that the environment overrides, and PHOTOVOTE_ names that are
- * no setting (misspelled ones).  Returns false, writing nothing, when
+ * .env file that the environment overrides or sets empty, and PHOTOVOTE_
+ * names that are no setting (misspelled ones).  Returns false, writing nothing, when
  * there is no such warning.
  */
 bool pv_config_warning(const pv_config *cfg, int index, char *out,
 	size_t size);
+
+/*
+ * Appends the len bytes of name to the list "A, B" in out (size bytes,
+ * NUL-terminated), unless it is there already.  Bytes other than letters,
+ * digits and '_' are shown as '?', because a name may come from anywhere.
+ * A name of 60 bytes or more is cut and ends in "...".  A list with no
+ * room for more ends in ", ...".
+ */
+void pv_config_add_name(char *out, size_t size, const char *name,
+	size_t len);
 
 #endif

@@ -79,8 +79,8 @@ parse_double_quoted(const char *p, const char *end, const char **after)
 }
 
 /*
- * Parses the value part of one line (after '='); sets *value, or fails
- * and sets *reason.
+ * Parses the value part of one line (after '=') into *value.  On failure
+ * it sets *reason.
  */
 static pv_status
 parse_value(const char *p, const char *end, char **value, const char **reason)
@@ -141,7 +141,7 @@ parse_value(const char *p, const char *end, char **value, const char **reason)
 	return *value == NULL ? PV_ERR_NOMEM : PV_OK;
 }
 
-/* Parses one line into out; on a bad line sets *reason. */
+/* Parses one line into out.  On a bad line it sets *reason. */
 static pv_status
 parse_line(pv_dotenv *out, const char *p, const char *end, const char **reason)
 {

@@ -261,27 +261,20 @@ is_setting_name(const char *param)
 static void
 warn_setting_params(server *srv, const FCGX_Request *req)
 {
-	char names[192] = "", shown[48];
-	size_t used = 0, len;
+	char names[192] = "";
 	char *const *p;
 	const char *eq;
 
-	if (atomic_exchange(&srv->params_checked, true))
+	/* A load first: after the first request, no write per request. */
+	if (atomic_load(&srv->params_checked) ||
+	    atomic_exchange(&srv->params_checked, true))
 		return;
 	for (p = req->envp; p != NULL && *p != NULL; p++) {
 		if (!is_setting_name(*p))
 			continue;
 		eq = strchr(*p, '=');
-		len = eq != NULL ? (size_t)(eq - *p) : strlen(*p);
-		pv_log_escape(shown, sizeof(shown), *p, len, 40);
-
-		/* Whole names only, and ", ..." when the rest does not fit. */
-		if (used + strlen(shown) + 2 + 5 >= sizeof(names)) {
-			snprintf(names + used, sizeof(names) - used, ", ...");
-			break;
-		}
-		used += (size_t)snprintf(names + used, sizeof(names) - used,
-		    "%s%s", used > 0 ? ", " : "", shown);
+		pv_config_add_name(names, sizeof(names), *p,
+		    eq != NULL ? (size_t)(eq - *p) : strlen(*p));
 	}
 	if (names[0] != '\0')
 		pv_log(&srv->log, PV_LOG_WARNING, "request variables %s (such "

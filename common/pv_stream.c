@@ -45,6 +45,18 @@ stream_takes_subjects(const char *name, const jsStreamInfo *si)
 	return false;
 }
 
+/*
+ * Returns a JetStream duration (ns) in whole seconds, or else in ms, and
+ * sets *unit to " s" or " ms".
+ */
+static long long
+duration_value(int64_t ns, const char **unit)
+{
+	*unit = ns % 1000000000LL == 0 ? " s" : " ms";
+	return (long long)(ns % 1000000000LL == 0 ? ns / 1000000000LL :
+	    ns / 1000000LL);
+}
+
 /* Appends "<label> <value><unit>" to the list in text (size bytes). */
 static void
 append_limit(char *text, size_t size, const char *label, long long value,
@@ -57,24 +69,24 @@ append_limit(char *text, size_t size, const char *label, long long value,
 }
 
 /*
- * Warns when stream name removes events it stored: an age limit, a count
- * or size limit that discards the oldest, a per-subject limit that does
- * (unless discard policy new applies per subject too), or a retention
- * policy under which consumers' acknowledgements remove them.  A 200
- * promised that the event is kept.
+ * Warns when stream name removes events it stored, although a 200
+ * promised to keep them.  That happens with an age limit, with count or
+ * size limits under discard policy old, with a per-subject limit unless
+ * discard policy new applies per subject too, and with a retention policy
+ * under which consumers' acknowledgements remove events.
  */
 static void
 warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
 {
 	bool old = sc->Discard == js_DiscardOld;
 	char limits[192] = "";
+	const char *unit;
+	long long age;
 
-	if (sc->MaxAge > 0 && sc->MaxAge % 1000000000LL == 0)
-		append_limit(limits, sizeof(limits), "max age",
-		    (long long)(sc->MaxAge / 1000000000LL), " s");
-	else if (sc->MaxAge > 0)
-		append_limit(limits, sizeof(limits), "max age",
-		    (long long)(sc->MaxAge / 1000000LL), " ms");
+	if (sc->MaxAge > 0) {
+		age = duration_value(sc->MaxAge, &unit);
+		append_limit(limits, sizeof(limits), "max age", age, unit);
+	}
 	if (old && sc->MaxMsgs > 0)
 		append_limit(limits, sizeof(limits), "max messages",
 		    (long long)sc->MaxMsgs, "");
@@ -98,17 +110,6 @@ warn_removals(pv_publisher *pub, const char *name, const jsStreamConfig *sc)
 		    js_InterestPolicy ? "interest" : "work-queue");
 }
 
-/* Writes a JetStream duration (ns) in whole seconds, or else in ms. */
-static const char *
-format_duration(char *out, size_t size, int64_t ns)
-{
-	if (ns % 1000000000LL == 0)
-		snprintf(out, size, "%lld s", (long long)(ns / 1000000000LL));
-	else
-		snprintf(out, size, "%lld ms", (long long)(ns / 1000000LL));
-	return out;
-}
-
 /*
  * Logs the settings of an existing stream the handler bound to.  Those
  * that weaken what a 200 promises get a warning: a duplicate window
@@ -120,23 +121,24 @@ static void
 log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 {
 	const jsStreamConfig *sc = si->Config;
-	char window[32];
+	const char *unit;
+	long long window;
 
 	if (sc == NULL) {
 		pv_log(pub->log, PV_LOG_INFO, "bound to stream %s", name);
 		return;
 	}
-	format_duration(window, sizeof(window), sc->Duplicates);
+	window = duration_value(sc->Duplicates, &unit);
 	pv_log(pub->log, PV_LOG_INFO, "bound to stream %s (%s storage, "
-	    "duplicate window %s, %lld replica(s))", name,
-	    sc->Storage == js_MemoryStorage ? "memory" : "file", window,
+	    "duplicate window %lld%s, %lld replica(s))", name,
+	    sc->Storage == js_MemoryStorage ? "memory" : "file", window, unit,
 	    (long long)sc->Replicas);
 
 	if (sc->Duplicates < pub->cfg->duplicate_window_s * 1000000000LL)
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps event ids "
-		    "for %s, less than PHOTOVOTE_DUPLICATE_WINDOW (%lld s), so "
-		    "a retry after that is stored again; raise the stream's "
-		    "duplicate window", name, window,
+		    "for %lld%s, less than PHOTOVOTE_DUPLICATE_WINDOW (%lld s), "
+		    "so a retry after that is stored again; raise the "
+		    "stream's duplicate window", name, window, unit,
 		    (long long)pub->cfg->duplicate_window_s);
 	if (sc->Storage == js_MemoryStorage)
 		pv_log(pub->log, PV_LOG_WARNING, "stream %s keeps events in "

@@ -1,7 +1,7 @@
 /*
- * Brokers that accept TCP connections but never speak (a stopped or hung
- * nats-server) cost a request one pass over the URLs, not two, when a
- * second pass would not fit in the publish time-out, and requests that
+ * Brokers that accept TCP connections but never respond (a stopped or
+ * hung nats-server) cost a request one pass over the URLs, not two, when
+ * a second pass would not fit in the publish time-out.  Requests that
  * wait for that pass get 503 without one of their own.
  *
  * The test listens on eight loopback ports, accepts every connection and

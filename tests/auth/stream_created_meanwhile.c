@@ -35,7 +35,7 @@
 	"different configuration\"}}"
 #define PUB_ACK "{\"stream\":\"election\",\"seq\":1}"
 
-/* State of the test's JetStream API: its replies and what it received. */
+/* State of the test's JetStream API: its responses and what it received. */
 typedef struct fake_js {
 	char info[512];		/* the stream found after the creation */
 	atomic_bool created;	/* a creation request arrived */
@@ -54,20 +54,20 @@ on_request(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	fake_js *f = closure;
 	const char *subject = natsMsg_GetSubject(msg);
 	const char *reply = natsMsg_GetReply(msg);
-	const char *answer = NULL;
+	const char *response = NULL;
 
 	(void)sub;
 	if (strcmp(subject, "$JS.API.STREAM.CREATE.election") == 0) {
 		atomic_store(&f->created, true);
-		answer = NAME_IN_USE;
+		response = NAME_IN_USE;
 	} else if (strcmp(subject, "$JS.API.STREAM.INFO.election") == 0) {
-		answer = atomic_load(&f->created) ? f->info : NOT_FOUND;
+		response = atomic_load(&f->created) ? f->info : NOT_FOUND;
 	} else if (strncmp(subject, "election.", 9) == 0) {
 		atomic_fetch_add(&f->published, 1);
-		answer = PUB_ACK;
+		response = PUB_ACK;
 	}
-	if (answer != NULL && reply != NULL)
-		natsConnection_PublishString(conn, reply, answer);
+	if (response != NULL && reply != NULL)
+		natsConnection_PublishString(conn, reply, response);
 	natsMsg_Destroy(msg);
 }
 

@@ -411,9 +411,9 @@ struct logged {
 static bool
 log_contains(void *arg)
 {
-	const struct logged *wanted = arg;
-	char *log = pvt_auth_read_file(wanted->path);
-	bool found = log != NULL && strstr(log, wanted->text) != NULL;
+	const struct logged *expected = arg;
+	char *log = pvt_auth_read_file(expected->path);
+	bool found = log != NULL && strstr(log, expected->text) != NULL;
 
 	free(log);
 	return found;
@@ -423,9 +423,9 @@ bool
 pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
 	int timeout_ms)
 {
-	struct logged wanted = { h->log_path, text };
+	struct logged expected = { h->log_path, text };
 
-	if (pvt_wait_until(log_contains, &wanted, -1, timeout_ms))
+	if (pvt_wait_until(log_contains, &expected, -1, timeout_ms))
 		return true;
 	fprintf(stderr, "pvt: %s lacks \"%s\"\n", h->log_path, text);
 	pvt_print_tail(h->log_path, 4000);

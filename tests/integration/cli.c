@@ -50,7 +50,7 @@ run_with(const char *launcher, const char *env, const char *args,
 {
 	char command[1024];
 
-	/* printf fails, and says so, when the handler reads no input. */
+	/* printf prints an error when the handler reads none of its input. */
 	snprintf(command, sizeof(command), "printf '%%s' '%s' 2>/dev/null | "
 	    "%s env -i %s PHOTOVOTE_ENV_FILE=/dev/null %s/voter.fcgi %s 2>&1",
 	    input != NULL ? input : "", launcher, env, getenv("PV_BUILD"),

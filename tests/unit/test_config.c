@@ -25,6 +25,27 @@ write_env_file(const char *text, mode_t mode)
 	return path;
 }
 
+/*
+ * Makes the temporary directory dir (a mkdtemp template), writes text to
+ * <dir>/.env with mode, puts that path in path and changes into dir, so
+ * that the default .env is that file.
+ */
+static void
+enter_env_dir(char *dir, char *path, size_t size, const char *text,
+	mode_t mode)
+{
+	FILE *file;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, size, "%s/.env", dir);
+	file = fopen(path, "w");
+	cr_assert_not_null(file);
+	fputs(text, file);
+	cr_assert_eq(fclose(file), 0);
+	cr_assert_eq(chmod(path, mode), 0);
+	cr_assert_eq(chdir(dir), 0);
+}
+
 static pv_status
 load(pv_config *cfg, char **envp, pv_error *err)
 {
@@ -202,17 +223,9 @@ Test(config, env_file_shown_with_directory)
 	char *envp[] = { NULL };
 	pv_config cfg;
 	pv_error err;
-	FILE *f;
-
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/.env", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("NATS_URL=nats://d:1\n", f);
-	fclose(f);
 
 	/* The default .env is found relative to the working directory. */
-	cr_assert_eq(chdir(dir), 0);
+	enter_env_dir(dir, path, sizeof(path), "NATS_URL=nats://d:1\n", 0600);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_expect_str_eq(cfg.env_file, path);
 	cr_expect_str_eq(cfg.servers[0], "nats://d:1");
@@ -306,16 +319,8 @@ Test(config, empty_env_file_named)
 	char *envp[] = { NULL };
 	pv_config cfg;
 	pv_error err;
-	FILE *file;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/.env", dir);
-	file = fopen(path, "w");
-	cr_assert_not_null(file);
-	fclose(file);
-	cr_assert_eq(chmod(path, 0666), 0);
-	cr_assert_eq(chdir(dir), 0);
-
+	enter_env_dir(dir, path, sizeof(path), "", 0666);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_expect_str_eq(cfg.env_file, path);
 	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
@@ -359,7 +364,7 @@ Test(config, overridden_env_names)
 	unlink(path);
 }
 
-/* An invalid value's error says which source set it. */
+/* The error for an invalid value names the source that set it. */
 Test(config, invalid_value_origin)
 {
 	const char *path = write_env_file("PHOTOVOTE_THREADS=0\n", 0600);

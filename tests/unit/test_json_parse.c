@@ -170,33 +170,41 @@ Test(json_parse, truncated)
 	expect_invalid("{", 1);
 }
 
-/* As in Python's json module, at the opening quote. */
-Test(json_parse, unterminated_string)
+/*
+ * A body cut inside a string gets the offset and text of Python's json
+ * module: the opening quote of the string, or the 'u' of a \u escape that
+ * at most four characters follow (Python counts characters, not bytes).
+ */
+Test(json_parse, cut_string_like_python)
 {
+	static const char *const unterminated =
+	    "Unterminated string starting at";
+	static const char *const escape = "Invalid \\uXXXX escape";
+	static const struct {
+		const char *body;
+		long offset;
+		const char *error;
+	} cases[] = {
+		{ "{\"a\":\"xy", 5, unterminated },
+		{ "{\"a\":\"x\\", 5, unterminated },
+		{ "{\"ab", 1, unterminated },
+		{ "{\"a\":\"\\u0041x", 5, unterminated },
+		{ "{\"a\":\"\\u00", 7, escape },
+		{ "{\"a\":\"\\u", 7, escape },
+		{ "{\"a\":\"\\u0041", 7, escape },
+		{ "{\"a\":\"\\ud83d", 7, escape },
+		{ "{\"a\":\"\\ud83d\\udc", 13, escape },
+		{ "{\"a\":\"\\ud83d\\ude00", 13, escape },
+		{ "{\"a\":\"\\u000\xc3\xa9", 7, escape },
+	};
 	const pv_violation *found;
+	size_t i;
 
-	found = expect_invalid("{\"a\":\"xy", 5);
-	cr_assert_str_eq(found->ctx_error, "Unterminated string starting at");
-	expect_invalid("{\"a\":\"x\\", 5);
-	expect_invalid("{\"ab", 1);
-	expect_invalid("{\"a\":\"\\u0041x", 5);
-}
-
-/* As in Python's json module, at the 'u' of an escape that ends the body. */
-Test(json_parse, u_escape_at_end)
-{
-	const pv_violation *found;
-
-	found = expect_invalid("{\"a\":\"\\u00", 7);
-	cr_assert_str_eq(found->ctx_error, "Invalid \\uXXXX escape");
-	expect_invalid("{\"a\":\"\\u", 7);
-	expect_invalid("{\"a\":\"\\u0041", 7);
-	expect_invalid("{\"a\":\"\\ud83d", 7);
-	expect_invalid("{\"a\":\"\\ud83d\\udc", 13);
-	expect_invalid("{\"a\":\"\\ud83d\\ude00", 13);
-
-	/* Python counts characters after the 'u': "\u000" and an e-acute. */
-	expect_invalid("{\"a\":\"\\u000\xc3\xa9", 7);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		found = expect_invalid(cases[i].body, cases[i].offset);
+		cr_expect_str_eq(found->ctx_error, cases[i].error, "%s",
+		    cases[i].body);
+	}
 }
 
 Test(json_parse, nesting_depth)
