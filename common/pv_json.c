@@ -420,11 +420,10 @@ reject(pv_violations *v, size_t offset, const char *error)
 	pv_violation *item;
 
 	pv_violations_clear(v);
-	pv_violations_add(v, "json_invalid", NULL, (long)offset,
+	item = pv_violations_add(v, "json_invalid", NULL, (long)offset,
 	    "JSON decode error");
-	item = &v->items[0];
-	snprintf(item->ctx_error, sizeof(item->ctx_error), "%s", error);
-	item->ctx_error[0] = (char)toupper((unsigned char)item->ctx_error[0]);
+	pv_violation_set_ctx_string(item, "error", error);
+	item->ctx_value[0] = (char)toupper((unsigned char)item->ctx_value[0]);
 	return PV_ERR_JSON;
 }
 

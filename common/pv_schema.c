@@ -700,6 +700,7 @@ check_format(const struct pv_property *prop, const char *s, size_t len,
 	pv_violations *v)
 {
 	const char *reason, *type;
+	pv_violation *item;
 	bool zone_missing;
 
 	switch (prop->format) {
@@ -723,19 +724,25 @@ check_format(const struct pv_property *prop, const char *s, size_t len,
 		reason = pv_format_url_error(s, len, &type);
 		if (reason == NULL)
 			return true;
-		if (strcmp(type, "url_scheme") == 0)
-			pv_violations_add(v, type, prop->name, -1,
+		if (strcmp(type, "url_scheme") == 0) {
+			item = pv_violations_add(v, type, prop->name, -1,
 			    "URL scheme should be 'http' or 'https'");
-		else
-			pv_violations_add(v, type, prop->name, -1,
+			pv_violation_set_ctx_string(item, "expected_schemes",
+			    "'http' or 'https'");
+		} else {
+			item = pv_violations_add(v, type, prop->name, -1,
 			    "Input should be a valid URL, %s", reason);
+			pv_violation_set_ctx_string(item, "error", reason);
+		}
 		return false;
 	case PV_FORMAT_DATE_TIME:
 		reason = pv_format_date_time_error(s, len, &zone_missing);
-		if (reason != NULL)
-			pv_violations_add(v, "datetime_parsing", prop->name, -1,
-			    "Input should be a valid datetime, %s", reason);
-		else if (zone_missing)
+		if (reason != NULL) {
+			item = pv_violations_add(v, "datetime_parsing",
+			    prop->name, -1, "Input should be a valid datetime, "
+			    "%s", reason);
+			pv_violation_set_ctx_string(item, "error", reason);
+		} else if (zone_missing)
 			pv_violations_add(v, "timezone_aware", prop->name, -1,
 			    "Input should have timezone info");
 		return reason == NULL && !zone_missing;
@@ -751,6 +758,7 @@ check_string(const struct pv_property *prop, struct json_object *value,
 	const char *s = json_object_get_string(value), *name = prop->name;
 	size_t len = (size_t)json_object_get_string_len(value);
 	struct text_facts facts;
+	pv_violation *item;
 
 	/* An escaped \u0000 survives json-c decoding as a NUL byte. */
 	if (memchr(s, '\0', len) != NULL) {
@@ -763,15 +771,19 @@ check_string(const struct pv_property *prop, struct json_object *value,
 	if (!facts.valid_utf8)
 		pv_violations_add(v, "value_error", name, -1, "Value error, "
 		    "string must be valid UTF-8 without surrogates");
-	else if (facts.code_points < prop->min_length)
-		pv_violations_add(v, "string_too_short", name, -1,
+	else if (facts.code_points < prop->min_length) {
+		item = pv_violations_add(v, "string_too_short", name, -1,
 		    "String should have at least %zu character%s",
 		    prop->min_length, plural(prop->min_length));
-	else if (facts.code_points > prop->max_length)
-		pv_violations_add(v, "string_too_long", name, -1,
+		pv_violation_set_ctx_int(item, "min_length",
+		    (long long)prop->min_length);
+	} else if (facts.code_points > prop->max_length) {
+		item = pv_violations_add(v, "string_too_long", name, -1,
 		    "String should have at most %zu character%s",
 		    prop->max_length, plural(prop->max_length));
-	else if (len > prop->max_bytes)
+		pv_violation_set_ctx_int(item, "max_length",
+		    (long long)prop->max_length);
+	} else if (len > prop->max_bytes)
 		pv_violations_add(v, "string_too_long", name, -1,
 		    "String should have at most %zu byte%s in UTF-8",
 		    prop->max_bytes, plural(prop->max_bytes));
@@ -794,21 +806,24 @@ static bool
 check_integer(const struct pv_property *prop, struct json_object *value,
 	pv_violations *v)
 {
+	pv_violation *item;
 	int64_t n;
 
 	/* json-c clamps integers beyond int64 to INT64_MIN or INT64_MAX,
 	 * which the range check below then rejects. */
 	n = json_object_get_int64(value);
 	if (prop->has_minimum && n < prop->minimum) {
-		pv_violations_add(v, "greater_than_equal", prop->name, -1,
-		    "Input should be greater than or equal to %" PRId64,
+		item = pv_violations_add(v, "greater_than_equal", prop->name,
+		    -1, "Input should be greater than or equal to %" PRId64,
 		    prop->minimum);
+		pv_violation_set_ctx_int(item, "ge", prop->minimum);
 		return false;
 	}
 	if (prop->has_maximum && n > prop->maximum) {
-		pv_violations_add(v, "less_than_equal", prop->name, -1,
-		    "Input should be less than or equal to %" PRId64,
+		item = pv_violations_add(v, "less_than_equal", prop->name,
+		    -1, "Input should be less than or equal to %" PRId64,
 		    prop->maximum);
+		pv_violation_set_ctx_int(item, "le", prop->maximum);
 		return false;
 	}
 	return true;

@@ -32,7 +32,7 @@ copy_utf8(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-void
+pv_violation *
 pv_violations_add(pv_violations *v, const char *type, const char *field,
 	long offset, const char *fmt, ...)
 {
@@ -41,18 +41,44 @@ pv_violations_add(pv_violations *v, const char *type, const char *field,
 
 	if (v->count == PV_VIOLATIONS_MAX) {
 		v->truncated = true;
-		return;
+		return NULL;
 	}
 
 	item = &v->items[v->count++];
 	copy_utf8(item->type, sizeof(item->type), type);
+	item->has_field = field != NULL;
 	copy_utf8(item->field, sizeof(item->field), field != NULL ? field : "");
 	item->offset = offset;
-	item->ctx_error[0] = '\0';
+	item->ctx_key[0] = '\0';
+	item->ctx_value[0] = '\0';
+	item->ctx_number = false;
 
 	va_start(ap, fmt);
 	vsnprintf(item->msg, sizeof(item->msg), fmt, ap);
 	va_end(ap);
+	return item;
+}
+
+void
+pv_violation_set_ctx_string(pv_violation *item, const char *key,
+	const char *value)
+{
+	if (item == NULL)
+		return;
+	copy_utf8(item->ctx_key, sizeof(item->ctx_key), key);
+	copy_utf8(item->ctx_value, sizeof(item->ctx_value), value);
+	item->ctx_number = false;
+}
+
+void
+pv_violation_set_ctx_int(pv_violation *item, const char *key,
+	long long value)
+{
+	if (item == NULL)
+		return;
+	copy_utf8(item->ctx_key, sizeof(item->ctx_key), key);
+	snprintf(item->ctx_value, sizeof(item->ctx_value), "%lld", value);
+	item->ctx_number = true;
 }
 
 void
@@ -64,6 +90,28 @@ pv_violations_add_not_object(pv_violations *v, bool is_null)
 		pv_violations_add(v, "model_attributes_type", NULL, -1,
 		    "Input should be a valid dictionary or object to extract "
 		    "fields from");
+}
+
+/* Appends ,"ctx":{key:value} for item. */
+static pv_status
+append_ctx(pv_buf *out, const pv_violation *item)
+{
+	pv_status status;
+
+	status = pv_buf_append_str(out, ",\"ctx\":{");
+	if (status == PV_OK)
+		status = pv_buf_append_json_string(out, item->ctx_key,
+		    strlen(item->ctx_key));
+	if (status == PV_OK)
+		status = pv_buf_append_str(out, ":");
+	if (status == PV_OK && item->ctx_number)
+		status = pv_buf_append_str(out, item->ctx_value);
+	else if (status == PV_OK)
+		status = pv_buf_append_json_string(out, item->ctx_value,
+		    strlen(item->ctx_value));
+	if (status == PV_OK)
+		status = pv_buf_append_str(out, "}");
+	return status;
 }
 
 /* Appends one {"type":...,"loc":[...],"msg":...} entry. */
@@ -82,7 +130,7 @@ append_item(pv_buf *out, const pv_violation *item)
 
 	if (status == PV_OK && json_invalid)
 		status = pv_buf_printf(out, ",%ld", item->offset);
-	else if (status == PV_OK && item->field[0] != '\0') {
+	else if (status == PV_OK && item->has_field) {
 		status = pv_buf_append_str(out, ",");
 		if (status == PV_OK)
 			status = pv_buf_append_json_string(out, item->field,
@@ -95,14 +143,8 @@ append_item(pv_buf *out, const pv_violation *item)
 		status = pv_buf_append_json_string(out, item->msg,
 		    strlen(item->msg));
 
-	if (status == PV_OK && json_invalid) {
-		status = pv_buf_append_str(out, ",\"ctx\":{\"error\":");
-		if (status == PV_OK)
-			status = pv_buf_append_json_string(out,
-			    item->ctx_error, strlen(item->ctx_error));
-		if (status == PV_OK)
-			status = pv_buf_append_str(out, "}");
-	}
+	if (status == PV_OK && item->ctx_key[0] != '\0')
+		status = append_ctx(out, item);
 
 	if (status == PV_OK)
 		status = pv_buf_append_str(out, "}");

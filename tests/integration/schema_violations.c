@@ -107,6 +107,11 @@ Test(schema_violations, rating_above_maximum)
 
 	cr_expect_eq(json_object_array_length(detail), 1);
 	expect_violation(detail, 0, "less_than_equal", "rating");
+	cr_expect_str_eq(json_object_to_json_string_ext(
+	    json_object_array_get_idx(detail, 0), JSON_C_TO_STRING_PLAIN),
+	    "{\"type\":\"less_than_equal\",\"loc\":[\"body\",\"rating\"],"
+	    "\"msg\":\"Input should be less than or equal to 5\","
+	    "\"ctx\":{\"le\":5}}");
 
 	json_object_put(doc);
 }

@@ -24,7 +24,7 @@ expect_invalid_len(const char *body, size_t len, long offset)
 	cr_assert_str_eq(v.items[0].msg, "JSON decode error");
 	cr_assert_eq(v.items[0].offset, offset, "%.*s: offset %ld", (int)len,
 	    body, v.items[0].offset);
-	cr_assert_neq(v.items[0].ctx_error[0], '\0');
+	cr_assert_neq(v.items[0].ctx_value[0], '\0');
 	pv_json_parser_free(parser);
 	return &v.items[0];
 }
@@ -44,7 +44,7 @@ expect_valid(const char *body)
 
 	cr_assert_eq(pv_json_parser_new(&parser), PV_OK);
 	cr_assert_eq(pv_json_parse_body(parser, body, strlen(body), &obj, &v),
-	    PV_OK, "rejected: %s (%s at %ld)", body, v.items[0].ctx_error,
+	    PV_OK, "rejected: %s (%s at %ld)", body, v.items[0].ctx_value,
 	    v.items[0].offset);
 	cr_assert(json_object_is_type(obj, json_type_object));
 	json_object_put(obj);
@@ -93,7 +93,7 @@ Test(json_parse, not_an_object)
 	expect_not_object("  [ ]", "model_attributes_type");
 
 	found = expect_invalid("   ", 3);
-	cr_assert_str_eq(found->ctx_error, "Expecting a JSON object");
+	cr_assert_str_eq(found->ctx_value, "Expecting a JSON object");
 	expect_invalid("[1,", 3);
 	expect_invalid("[1]x", 3);
 	expect_invalid("nul", 3);
@@ -113,11 +113,11 @@ Test(json_parse, not_an_object)
 
 	/* Valid UTF-8 that starts no JSON value: a second BOM, a no-break space. */
 	found = expect_invalid("\xef\xbb\xbf\xef\xbb\xbf{}", 3);
-	cr_assert_str_eq(found->ctx_error, "Expecting a value");
+	cr_assert_str_eq(found->ctx_value, "Expecting a value");
 	found = expect_invalid("\xc2\xa0{}", 0);
-	cr_assert_str_eq(found->ctx_error, "Expecting a value");
+	cr_assert_str_eq(found->ctx_value, "Expecting a value");
 	found = expect_invalid("x", 0);
-	cr_assert_str_eq(found->ctx_error, "Expecting a value");
+	cr_assert_str_eq(found->ctx_value, "Expecting a value");
 }
 
 /* One UTF-8 byte order mark is skipped, as Python's json.loads does. */
@@ -128,7 +128,7 @@ Test(json_parse, byte_order_mark)
 	expect_valid("\xef\xbb\xbf{\"a\":1}");
 	expect_valid("\xef\xbb\xbf {}");
 	found = expect_invalid("\xef\xbb\xbf", 3);
-	cr_assert_str_eq(found->ctx_error, "Expecting a JSON object");
+	cr_assert_str_eq(found->ctx_value, "Expecting a JSON object");
 	expect_invalid("\xef\xbb\xbf{\"a\":1,}", 10);
 	expect_invalid("\xef\xbb\xbf\xef\xbb\xbf{}", 3);
 	expect_invalid("{\"a\":1}\xef\xbb\xbf", 7);
@@ -146,15 +146,15 @@ Test(json_parse, trailing_bytes)
 	const pv_violation *found;
 
 	found = expect_invalid("{} x", 3);
-	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	cr_assert_str_eq(found->ctx_value, "Extra data after the object");
 	found = expect_invalid("{}{}", 2);
-	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	cr_assert_str_eq(found->ctx_value, "Extra data after the object");
 	found = expect_invalid("{} 1", 3);
-	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	cr_assert_str_eq(found->ctx_value, "Extra data after the object");
 	found = expect_invalid("{}},", 2);
-	cr_assert_str_eq(found->ctx_error, "Extra data after the object");
+	cr_assert_str_eq(found->ctx_value, "Extra data after the object");
 	found = expect_invalid("[1] [2]", 4);
-	cr_assert_str_eq(found->ctx_error, "Extra data after the value");
+	cr_assert_str_eq(found->ctx_value, "Extra data after the value");
 	expect_invalid("{\"a\":1}x", 7);
 	expect_invalid("{\"a\":1} \n {}", 10);
 	expect_invalid("{\"a\":1}}", 7);
@@ -165,7 +165,7 @@ Test(json_parse, truncated)
 	const pv_violation *found;
 
 	found = expect_invalid("{\"a\":1", 6);
-	cr_assert_str_eq(found->ctx_error, "Unexpected end of input");
+	cr_assert_str_eq(found->ctx_value, "Unexpected end of input");
 	expect_invalid("{\"a\":tr", 7);
 	expect_invalid("{", 1);
 }
@@ -202,7 +202,7 @@ Test(json_parse, cut_string_like_python)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		found = expect_invalid(cases[i].body, cases[i].offset);
-		cr_expect_str_eq(found->ctx_error, cases[i].error, "%s",
+		cr_expect_str_eq(found->ctx_value, cases[i].error, "%s",
 		    cases[i].body);
 	}
 }
@@ -254,7 +254,7 @@ Test(json_parse, control_in_string)
 	const pv_violation *found;
 
 	found = expect_invalid("{\"a\":\"x\x01y\"}", 7);
-	cr_assert(strstr(found->ctx_error, "control character") != NULL);
+	cr_assert(strstr(found->ctx_value, "control character") != NULL);
 	expect_invalid("{\"a\":\"x\ny\"}", 7);
 	expect_invalid("{\"a\x1f\":1}", 3);
 }
@@ -277,7 +277,7 @@ Test(json_parse, duplicate_keys)
 	const pv_violation *found;
 
 	found = expect_invalid("{\"a\":1,\"b\":2,\"a\":3}", 13);
-	cr_assert_str_eq(found->ctx_error, "Duplicate object key");
+	cr_assert_str_eq(found->ctx_value, "Duplicate object key");
 	expect_invalid("{\"a\":1,\"\\u0061\":2}", 7);
 	expect_valid("{\"a\":{\"a\":1},\"b\":[{\"a\":1},{\"a\":2}]}");
 }

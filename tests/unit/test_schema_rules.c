@@ -24,9 +24,14 @@ Test(rating, bounds)
 	found = unit_expect(RATED, RATED_HEAD "\"rating\":0}", "rating",
 	    "greater_than_equal");
 	cr_assert_str_eq(found->msg, "Input should be greater than or equal to 1");
+	cr_assert_str_eq(found->ctx_key, "ge");
+	cr_assert_str_eq(found->ctx_value, "1");
+	cr_assert(found->ctx_number);
 	found = unit_expect(RATED, RATED_HEAD "\"rating\":6}", "rating",
 	    "less_than_equal");
 	cr_assert_str_eq(found->msg, "Input should be less than or equal to 5");
+	cr_assert_str_eq(found->ctx_key, "le");
+	cr_assert_str_eq(found->ctx_value, "5");
 	unit_expect(RATED, RATED_HEAD "\"rating\":-1}", "rating",
 	    "greater_than_equal");
 }

@@ -31,6 +31,7 @@ body_with(char *buf, size_t size, const char *head, const char *field,
 Test(name, length_bounds)
 {
 	static char body[2048];
+	const pv_violation *found;
 	char *name;
 
 	name = unit_repeat("\xc3\xab", 200);
@@ -38,9 +39,11 @@ Test(name, length_bounds)
 	    name));
 	free(name);
 	name = unit_repeat("\xc3\xab", 201);
-	cr_assert_str_eq(unit_expect(NAMED, body_with(body, sizeof(body),
-	    NAMED_HEAD, "name", name), "name", "string_too_long")->msg,
-	    "String should have at most 200 characters");
+	found = unit_expect(NAMED, body_with(body, sizeof(body), NAMED_HEAD,
+	    "name", name), "name", "string_too_long");
+	cr_assert_str_eq(found->msg, "String should have at most 200 characters");
+	cr_assert_str_eq(found->ctx_key, "max_length");
+	cr_assert_str_eq(found->ctx_value, "200");
 	free(name);
 }
 
@@ -51,6 +54,8 @@ Test(name, empty_too_short)
 	found = unit_expect(NAMED, NAMED_HEAD "\"name\":\"\"}", "name",
 	    "string_too_short");
 	cr_assert_str_eq(found->msg, "String should have at least 1 character");
+	cr_assert_str_eq(found->ctx_key, "min_length");
+	cr_assert_str_eq(found->ctx_value, "1");
 }
 
 Test(name, blank_rejected)

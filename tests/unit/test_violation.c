@@ -24,8 +24,8 @@ Test(violation, field_and_json_invalid)
 
 	pv_violations_clear(&v);
 	pv_violations_add(&v, "missing", "name", -1, "Field required");
-	pv_violations_add(&v, "json_invalid", NULL, 12, "JSON decode error");
-	strcpy(v.items[1].ctx_error, "Unexpected \"x\"");
+	pv_violation_set_ctx_string(pv_violations_add(&v, "json_invalid",
+	    NULL, 12, "JSON decode error"), "error", "Unexpected \"x\"");
 	expect_json(&v, "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\","
 	    "\"name\"],\"msg\":\"Field required\"},{\"type\":\"json_invalid\","
 	    "\"loc\":[\"body\",12],\"msg\":\"JSON decode error\","
@@ -40,6 +40,47 @@ Test(violation, body_loc)
 	pv_violations_add(&v, "model_attributes_type", NULL, -1, "Bad %d", 1);
 	expect_json(&v, "{\"detail\":[{\"type\":\"model_attributes_type\","
 	    "\"loc\":[\"body\"],\"msg\":\"Bad 1\"}]}");
+}
+
+Test(violation, ctx_number)
+{
+	pv_violations v;
+	pv_violation *item;
+
+	pv_violations_clear(&v);
+	item = pv_violations_add(&v, "less_than_equal", "rating", -1,
+	    "Input should be less than or equal to 5");
+	pv_violation_set_ctx_int(item, "le", 5);
+	expect_json(&v, "{\"detail\":[{\"type\":\"less_than_equal\","
+	    "\"loc\":[\"body\",\"rating\"],\"msg\":\"Input should be less "
+	    "than or equal to 5\",\"ctx\":{\"le\":5}}]}");
+}
+
+/* pydantic names an empty key too: loc ["body",""], not ["body"]. */
+Test(violation, empty_field_name)
+{
+	pv_violations v;
+
+	pv_violations_clear(&v);
+	pv_violations_add(&v, "extra_forbidden", "", -1, "Extra");
+	expect_json(&v, "{\"detail\":[{\"type\":\"extra_forbidden\","
+	    "\"loc\":[\"body\",\"\"],\"msg\":\"Extra\"}]}");
+}
+
+/* A violation past the maximum is dropped, and so is its ctx. */
+Test(violation, ctx_of_dropped_item)
+{
+	pv_violations v;
+	size_t i;
+
+	pv_violations_clear(&v);
+	for (i = 0; i < PV_VIOLATIONS_MAX; i++)
+		cr_assert_not_null(pv_violations_add(&v, "missing", "a", -1,
+		    "Field required"));
+	cr_assert_null(pv_violations_add(&v, "missing", "b", -1, "x"));
+	pv_violation_set_ctx_int(NULL, "le", 5);
+	cr_assert(v.truncated);
+	cr_assert_str_eq(v.items[PV_VIOLATIONS_MAX - 1].ctx_key, "");
 }
 
 Test(violation, empty_list)
