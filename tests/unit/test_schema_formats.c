@@ -82,6 +82,55 @@ Test(format_url, accepted)
 	expect_url("https://example.org/caf\xc3\xa9.jpg", NULL);
 	expect_url("https://ex\xc3\xa4mple.org/", NULL);
 	expect_url("https://%65xample.org/", NULL);
+	expect_url("http://127.1/", NULL);
+	expect_url("http://0x7f.0.0.1./", NULL);
+	expect_url("http://a..b/", NULL);
+	expect_url("http://a%e2%80%8b.b/", NULL);
+}
+
+/*
+ * Hosts that pydantic 2.13's HttpUrl rejects after decoding their %XX
+ * escapes, with its reason, which also goes to ctx.error.
+ */
+Test(format_url, host_rejected_like_pydantic)
+{
+	static const struct {
+		const char *url;
+		const char *reason;
+	} cases[] = {
+		{ "http://%00/", "invalid international domain name" },
+		{ "http://a%00b.example/", "invalid international domain name" },
+		{ "http://%0a.example/", "invalid international domain name" },
+		{ "http://%20/", "invalid international domain name" },
+		{ "http://%ff/", "invalid international domain name" },
+		{ "http://a%2fb/", "invalid international domain name" },
+		{ "http://%25/", "invalid international domain name" },
+		{ "http://a%zz/", "invalid international domain name" },
+		{ "http://a%c2%a0b/", "invalid international domain name" },
+		{ "http://%c2%80/", "invalid international domain name" },
+		{ "http://a|b/", "invalid international domain name" },
+		{ "http://999.1.1.1/", "invalid IPv4 address" },
+		{ "http://1.2.3.4.5/", "invalid IPv4 address" },
+		{ "http://1.2.3.256/", "invalid IPv4 address" },
+		{ "http://1.2.65536/", "invalid IPv4 address" },
+		{ "http://09.1.1.1/", "invalid IPv4 address" },
+		{ "http://1..2/", "invalid IPv4 address" },
+		{ "http://example.123/", "invalid IPv4 address" },
+		{ "http://%e2%80%8b4294967296/", "invalid IPv4 address" },
+		{ "http://%e2%80%8b/", "empty host" },
+	};
+	char body[512];
+	const pv_violation *found;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), IMAGED_HEAD "\"url\":\"%s\"}",
+		    cases[i].url);
+		found = unit_expect(IMAGED, body, "url", "url_parsing");
+		cr_expect_str_eq(found->ctx_key, "error", "%s", cases[i].url);
+		cr_expect_str_eq(found->ctx_value, cases[i].reason, "%s",
+		    cases[i].url);
+	}
 }
 
 Test(format_url, rejected)
@@ -91,6 +140,8 @@ Test(format_url, rejected)
 	found = unit_expect(IMAGED, IMAGED_HEAD "\"url\":\"ftp://a.example/\"}",
 	    "url", "url_scheme");
 	cr_assert_str_eq(found->msg, "URL scheme should be 'http' or 'https'");
+	cr_assert_str_eq(found->ctx_key, "expected_schemes");
+	cr_assert_str_eq(found->ctx_value, "'http' or 'https'");
 	expect_url("javascript:alert(1)", "url_scheme");
 	expect_url("/relative/path", "url_parsing");
 	expect_url("example.org/x", "url_parsing");
@@ -129,6 +180,8 @@ Test(format_url, max_bytes)
 	snprintf(body, sizeof(body), IMAGED_HEAD "\"url\":\"%s\"}", url);
 	found = unit_expect(IMAGED, body, "url", "string_too_long");
 	cr_assert(strstr(found->msg, "2048 bytes") != NULL);
+	/* pydantic's max_length counts characters, so no ctx here. */
+	cr_assert_str_eq(found->ctx_key, "");
 }
 
 static void

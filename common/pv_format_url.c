@@ -1,0 +1,310 @@
+/*
+ * The "uri" format of the event schemas: an absolute http or https URL,
+ * checked as pydantic 2.13's HttpUrl checks one (the WHATWG URL Standard)
+ * where the two can be compared, and stricter on raw characters in a host.
+ */
+#include "pv_format.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pv_utf8.h"
+
+/* The longest host that is decoded and checked, in bytes. */
+#define HOST_MAX 2048
+
+static bool
+is_hex(char c)
+{
+	return pv_format_hex_value(c) >= 0;
+}
+
+/* Returns the length of an RFC 3986 scheme followed by ':', or 0. */
+static size_t
+scheme_length(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (s[i] == ':')
+			return i;
+		if (!(((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+		    s[i] == '-' || s[i] == '.'))
+			return 0;
+	}
+	return 0;
+}
+
+/* Accepts the bytes of non-ASCII characters too: internationalized names. */
+static bool
+is_host_char(char c)
+{
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	    (c >= '0' && c <= '9') || (unsigned char)c >= 0x80 ||
+	    strchr("-._~%!$&'()*+,;=", c) != NULL;
+}
+
+/*
+ * Returns true for a character that shows nothing in a host.  Besides
+ * those that pv_utf8_is_invisible lists, these are the ones UTS #46
+ * ignores in internationalized names, such as the soft hyphen and the
+ * variation selectors.  pydantic 2.13 reports a host of only these as
+ * empty.
+ */
+static bool
+shows_nothing_in_host(uint32_t cp)
+{
+	return pv_utf8_is_invisible(cp) || cp == 0xad || cp == 0x34f ||
+	    (cp >= 0x180b && cp <= 0x180f) || cp == 0x2064 ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	    (cp >= 0xe0100 && cp <= 0xe01ef);
+}
+
+/*
+ * Decodes the %XX escapes of host[0..len) into out (size bytes) as URL
+ * parsers decode a host, leaving a '%' without two hex digits as it is.
+ * Returns the decoded length, or 0 when out is too small.
+ */
+static size_t
+percent_decode(const char *host, size_t len, unsigned char *out,
+	size_t size)
+{
+	size_t at, used = 0;
+
+	for (at = 0; at < len; at++, used++) {
+		if (used == size)
+			return 0;
+		if (host[at] == '%' && at + 2 < len && is_hex(host[at + 1]) &&
+		    is_hex(host[at + 2])) {
+			out[used] = (unsigned char)(pv_format_hex_value(
+			    host[at + 1]) * 16 + pv_format_hex_value(host[at + 2]));
+			at += 2;
+		} else {
+			out[used] = (unsigned char)host[at];
+		}
+	}
+	return used;
+}
+
+/*
+ * Returns true for a character that no domain may hold once decoded: the
+ * URL Standard's forbidden domain code points, plus C1 controls and white
+ * space, which UTS #46 disallows or maps to a space.
+ */
+static bool
+is_forbidden_in_domain(uint32_t cp)
+{
+	if (cp <= 0x20 || pv_utf8_is_control(cp) || pv_utf8_is_white_space(cp))
+		return true;
+	return cp < 0x80 && strchr("#%/:<>?@[\\]^|", (int)cp) != NULL;
+}
+
+/*
+ * Parses one dot-separated part of an IPv4 host as the URL Standard does:
+ * decimal, hexadecimal after "0x", or octal after a leading 0.  Values
+ * above 2^32 are stored as 2^32, which no part may reach.
+ */
+static bool
+parse_ipv4_number(const char *s, size_t len, uint64_t *value)
+{
+	unsigned radix = 10;
+	size_t i = 0;
+	int digit;
+
+	if (len == 0)
+		return false;
+	if (len >= 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		radix = 16;
+		i = 2;
+	} else if (len >= 2 && s[0] == '0') {
+		radix = 8;
+		i = 1;
+	}
+
+	*value = 0;
+	for (; i < len; i++) {
+		digit = pv_format_hex_value(s[i]);
+		if (digit < 0 || (unsigned)digit >= radix)
+			return false;
+		*value = *value * radix + (unsigned)digit;
+		if (*value > UINT64_C(0x100000000))
+			*value = UINT64_C(0x100000000);
+	}
+	return true;
+}
+
+/*
+ * Returns true when the last label of a domain (a trailing dot aside) is
+ * a number, which makes URL parsers read the whole host as IPv4.
+ */
+static bool
+ends_in_number(const char *s, size_t len)
+{
+	size_t start, i;
+	uint64_t value;
+
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	start = len;
+	while (start > 0 && s[start - 1] != '.')
+		start--;
+	if (parse_ipv4_number(s + start, len - start, &value))
+		return true;
+
+	/* Decimal digits count too where octal fails, as in "09". */
+	for (i = start; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		continue;
+	return len > start && i == len;
+}
+
+/* Checks a host read as IPv4: at most four numbers, each in range. */
+static bool
+is_ipv4(const char *s, size_t len)
+{
+	uint64_t value, limit;
+	size_t start = 0, end, parts = 0;
+
+	if (len > 1 && s[len - 1] == '.')
+		len--;
+	for (start = 0; start <= len; start = end + 1) {
+		end = start;
+		while (end < len && s[end] != '.')
+			end++;
+		if (++parts > 4 || !parse_ipv4_number(s + start, end - start,
+		    &value))
+			return false;
+
+		/* The last number fills the bytes that the others left. */
+		limit = UINT64_C(1) << (8 * (end == len ? 5 - parts : 1));
+		if (value >= limit)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Checks a host name (no port, not an IP literal) after decoding its %XX
+ * escapes, as pydantic 2.13 does.  Returns NULL or the reason.
+ */
+static const char *
+domain_error(const char *host, size_t len)
+{
+	unsigned char bytes[HOST_MAX];
+	size_t used, at, n, visible_len = 0;
+	uint32_t cp;
+
+	used = percent_decode(host, len, bytes, sizeof(bytes));
+	if (used == 0)
+		return "invalid international domain name";
+
+	/* Drop what shows nothing, as UTS #46 mapping drops it, in place. */
+	for (at = 0; at < used; at += n) {
+		n = pv_utf8_decode(bytes + at, used - at, &cp);
+		if (n == 0 || is_forbidden_in_domain(cp))
+			return "invalid international domain name";
+		if (!shows_nothing_in_host(cp)) {
+			memmove(bytes + visible_len, bytes + at, n);
+			visible_len += n;
+		}
+	}
+	if (visible_len == 0)
+		return "empty host";
+
+	if (ends_in_number((const char *)bytes, visible_len) &&
+	    !is_ipv4((const char *)bytes, visible_len))
+		return "invalid IPv4 address";
+	return NULL;
+}
+
+/* Checks host[:port] from an authority, userinfo already removed. */
+static const char *
+host_error(const char *host, size_t len)
+{
+	const char *reason;
+	size_t i = 0, at, port_start;
+	long port = 0;
+
+	if (len > 0 && host[0] == '[') {
+		/* An IP literal such as [2001:db8::1]. */
+		for (i = 1; i < len && host[i] != ']'; i++)
+			if (!is_hex(host[i]) && host[i] != ':' && host[i] != '.')
+				return "invalid IPv6 address";
+		if (i == len || i == 1)
+			return "invalid IPv6 address";
+		i++;
+	} else {
+		while (i < len && host[i] != ':')
+			i++;
+		if (i == 0)
+			return "empty host";
+		reason = domain_error(host, i);
+		if (reason != NULL)
+			return reason;
+
+		/* Stricter than pydantic, which also takes '"', '`', '{', '}'. */
+		for (at = 0; at < i; at++)
+			if (!is_host_char(host[at]))
+				return "invalid host character";
+	}
+
+	if (i < len && host[i] != ':')
+		return "invalid host character";
+	port_start = i + 1;
+	for (i = port_start; i < len; i++) {
+		if (host[i] < '0' || host[i] > '9' || (port = port * 10 +
+		    (host[i] - '0')) > 65535)
+			return "invalid port number";
+	}
+	return NULL;
+}
+
+/*
+ * Checks an absolute http or https URL.  Returns NULL when it is valid;
+ * otherwise *type is the pydantic error type and the result the reason.
+ */
+const char *
+pv_format_url_error(const char *s, size_t len, const char **type)
+{
+	const unsigned char *bytes = (const unsigned char *)s;
+	size_t scheme, i, n, start, end, host;
+	uint32_t cp;
+
+	*type = "url_parsing";
+	scheme = scheme_length(s, len);
+	if (scheme == 0)
+		return "relative URL without a base";
+	if (!((scheme == 4 && strncasecmp(s, "http", 4) == 0) ||
+	    (scheme == 5 && strncasecmp(s, "https", 5) == 0))) {
+		*type = "url_scheme";
+		return "scheme";
+	}
+
+	/*
+	 * Non-ASCII characters are taken as sent, but no white space or
+	 * control.  (pydantic 2.13's HttpUrl accepts such URLs too, and
+	 * percent-encodes the path and converts the host to punycode.)
+	 */
+	for (i = 0; i < len; i += n) {
+		n = pv_utf8_decode(bytes + i, len - i, &cp);
+		if (n == 0 || cp == ' ' || pv_utf8_is_control(cp) ||
+		    pv_utf8_is_white_space(cp))
+			return "invalid character";
+	}
+	if (len < scheme + 3 || memcmp(s + scheme, "://", 3) != 0)
+		return "expected \"//\" after the scheme";
+
+	start = scheme + 3;
+	end = start;
+	while (end < len && s[end] != '/' && s[end] != '?' && s[end] != '#')
+		end++;
+	host = start;
+	for (i = start; i < end; i++)
+		if (s[i] == '@')
+			host = i + 1;
+	return host_error(s + host, end - host);
+}
