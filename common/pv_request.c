@@ -70,12 +70,67 @@ pv_request_path(const pv_request_io *io, char *path, size_t size)
 	return true;
 }
 
+/*
+ * Checks the parameters after "application/json", p at the first ';'.
+ * A charset parameter must be well formed (RFC 9110: name=value, no white
+ * space around '=', the value a token or a quoted string) and utf-8 or
+ * utf8.  Other parameters pass unless a quoted value never ends.
+ */
+static bool
+json_parameters_acceptable(const char *p)
+{
+	const char *name, *value;
+	size_t name_len, value_len;
+	bool is_charset;
+
+	while (*p != '\0') {
+		p += strspn(p, "; \t");
+		if (*p == '\0')
+			break;
+
+		name = p;
+		name_len = strcspn(p, "=; \t\"");
+		p += name_len;
+		is_charset = name_len == 7 && strncasecmp(name, "charset", 7) == 0;
+		if (*p != '=') {
+			if (is_charset)
+				return false;
+			p += strcspn(p, ";");
+			continue;
+		}
+
+		p++;
+		if (*p == '"') {
+			value = ++p;
+			value_len = strcspn(p, "\"");
+			if (p[value_len] != '"')
+				return false;
+			p += value_len + 1;
+		} else {
+			value = p;
+			value_len = strcspn(p, "; \t\"");
+			p += value_len;
+		}
+		p += strspn(p, " \t");
+		if (!is_charset) {
+			p += strcspn(p, ";");
+			continue;
+		}
+
+		if (*p != '\0' && *p != ';')
+			return false;
+		if (!(value_len == 5 && strncasecmp(value, "utf-8", 5) == 0) &&
+		    !(value_len == 4 && strncasecmp(value, "utf8", 4) == 0))
+			return false;
+	}
+	return true;
+}
+
 bool
 pv_request_is_json(const pv_request_io *io)
 {
 	const char *type = io->param(io->ctx, "CONTENT_TYPE");
-	const char *p, *charset;
-	size_t len;
+	const char *p;
 
 	if (type == NULL)
 		return false;
@@ -92,22 +147,7 @@ pv_request_is_json(const pv_request_io *io)
 		return true;
 	if (*p != ';')
 		return false;
-
-	for (charset = p; (charset = strchr(charset, ';')) != NULL; ) {
-		charset++;
-		while (*charset == ' ' || *charset == '\t')
-			charset++;
-		if (strncasecmp(charset, "charset=", 8) != 0)
-			continue;
-		charset += 8;
-		if (*charset == '"')
-			charset++;
-		len = strcspn(charset, "\"; \t");
-		if (!(len == 5 && strncasecmp(charset, "utf-8", 5) == 0) &&
-		    !(len == 4 && strncasecmp(charset, "utf8", 4) == 0))
-			return false;
-	}
-	return true;
+	return json_parameters_acceptable(p);
 }
 
 /* Parses CONTENT_LENGTH: digits only, no sign, no white space. */

@@ -204,6 +204,40 @@ Test(handler, json_type_with_charset_accepted)
 	pv_buf_free(&fr.response);
 }
 
+/* Parameters after application/json: only a well-formed utf-8 charset. */
+Test(handler, json_type_parameters)
+{
+	static const struct {
+		const char *type;
+		int status;
+	} cases[] = {
+		{ "application/json;", 422 },
+		{ "application/json ; charset=\"utf-8\"", 422 },
+		{ "application/json; charset=utf8 ; foo=bar", 422 },
+		{ "application/json; foo; charset=utf-8", 422 },
+		{ "application/json; foo=\"a;charset=latin1\"", 422 },
+		{ "application/json; charset =latin-1", 415 },
+		{ "application/json; charset= utf-8", 415 },
+		{ "application/json; charset=\"utf-8", 415 },
+		{ "application/json; charset=utf-8 x", 415 },
+		{ "application/json; charset", 415 },
+		{ "application/json; charset=utf-8; charset=latin1", 415 },
+		{ "application/json; foo=\"bar", 415 },
+	};
+	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
+	    "/candidate/name-changed", "CONTENT_TYPE", NULL,
+	    "CONTENT_LENGTH", "2", NULL };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_request fr = { params, "{}", 2, 0, { 0 } };
+
+		params[5] = cases[i].type;
+		cr_expect_eq(run(&fr), cases[i].status, "%s", cases[i].type);
+		pv_buf_free(&fr.response);
+	}
+}
+
 Test(handler, other_charset_415)
 {
 	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
