@@ -173,8 +173,14 @@ zone_error(const char *s, size_t len, int *offset_min)
 	unsigned hours, minutes;
 
 	*offset_min = 0;
-	if (len == 1 && (s[0] == 'Z' || s[0] == 'z'))
+	if (len == 1 && s[0] == 'Z')
 		return NULL;
+
+	/* RFC 3339 allows "z", but Python 3.11's datetime.fromisoformat,
+	 * which consumers may parse with, rejects it. */
+	if (len == 1 && s[0] == 'z')
+		return "a lower-case z is not accepted as the timezone, "
+		    "expected Z";
 	if (s[0] != '+' && s[0] != '-')
 		return "invalid timezone sign";
 	if (len != 6 || s[3] != ':' || !read_digits(s + 1, 2, &hours) ||

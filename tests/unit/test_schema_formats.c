@@ -273,7 +273,7 @@ Test(format_date, accepted)
 {
 	expect_date("2026-05-01T09:00:00Z", NULL);
 	expect_date("2026-05-01T11:00:00+02:00", NULL);
-	expect_date("2026-05-01t11:00:00.123456z", NULL);
+	expect_date("2026-05-01t11:00:00.123456Z", NULL);
 	expect_date("2026-05-01T11:00:00-23:59", NULL);
 	expect_date("2024-02-29T00:00:00Z", NULL);
 	expect_date("2000-02-29T00:00:00Z", NULL);
@@ -292,6 +292,20 @@ Test(format_date, no_zone)
 	    "timezone_aware");
 	cr_assert_str_eq(found->msg, "Input should have timezone info");
 	expect_date("2026-05-01T09:00:00.5", "timezone_aware");
+}
+
+/* Python 3.11's datetime.fromisoformat takes a lower-case t, not a z. */
+Test(format_date, lower_case_z_rejected)
+{
+	const pv_violation *found;
+
+	found = unit_expect(OPENED, OPENED_HEAD
+	    "\"open_date\":\"2026-05-01T09:00:00z\"}", "open_date",
+	    "datetime_parsing");
+	cr_assert_str_eq(found->msg, "Input should be a valid datetime, a "
+	    "lower-case z is not accepted as the timezone, expected Z");
+	cr_assert_str_eq(found->ctx_key, "error");
+	expect_date("2026-05-01t09:00:00z", "datetime_parsing");
 }
 
 Test(format_date, rejected)
