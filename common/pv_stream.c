@@ -167,6 +167,26 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 }
 
 /*
+ * Fails with "<what>: <reason> (JetStream error <jerr>)", the reason
+ * being the server's description of the error when nats.c kept one as
+ * the thread's last error.
+ */
+static pv_status
+api_failure(pv_error *err, const char *what, natsStatus s, jsErrCode jerr)
+{
+	natsStatus last = NATS_OK;
+	const char *text;
+	char shown[200];
+
+	text = pv_log_skip_location(nats_GetLastError(&last));
+	if (last != s || text == NULL || text[0] == '\0')
+		text = natsStatus_GetText(s);
+	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
+	return pv_error_set(err, PV_ERR_BROKER, "%s: %s (JetStream error %d)",
+	    what, shown, (int)jerr);
+}
+
+/*
  * Creates stream name.  Sets *in_use when a stream of that name with
  * other settings exists, which another process may have created since
  * the lookup, and *lasting when the failure lasts until an operator acts.
@@ -224,9 +244,12 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 		*lasting = st == PV_ERR_BROKER;
 		return st;
 	}
-	*lasting = false;
-	return pv_error_set(err, PV_ERR_BROKER, "cannot create stream %s: %s "
-	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+
+	/* Any other error the server gave (storage, replicas, limits) also
+	 * lasts; a lost connection (no error code) does not. */
+	*lasting = jerr != 0 || s == NATS_NOT_PERMITTED;
+	snprintf(what, sizeof(what), "cannot create stream %s", name);
+	return api_failure(err, what, s, jerr);
 }
 
 /*
@@ -262,8 +285,8 @@ lookup_failure(pv_publisher *pub, const char *name, natsStatus s,
 		return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream "
 		    "%s: JetStream did not respond (disabled, or electing a "
 		    "leader)", name);
-	return pv_error_set(err, PV_ERR_BROKER, "cannot look up stream %s: %s "
-	    "(JetStream error %d)", name, natsStatus_GetText(s), (int)jerr);
+	snprintf(what, sizeof(what), "cannot look up stream %s", name);
+	return api_failure(err, what, s, jerr);
 }
 
 /*

@@ -21,6 +21,7 @@
 #include <nats/nats.h>
 
 #include "pv_config.h"
+#include "pv_log.h"
 #include "pv_utf8.h"
 
 /* Time-outs of the connection and of each JetStream request, in ms. */
@@ -31,8 +32,17 @@ static void
 print_error(const char *what, const char *target, natsStatus s,
 	jsErrCode code)
 {
+	natsStatus last = NATS_OK;
+	const char *text = nats_GetLastError(&last);
+	char shown[200];
+
+	/* For a JetStream error, nats.c keeps the server's description. */
+	if (last != s || text == NULL || text[0] == '\0')
+		text = natsStatus_GetText(s);
+	text = pv_log_skip_location(text);
+	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
 	fprintf(stderr, "pv-stream-dump: %s %s failed: %s", what, target,
-	    natsStatus_GetText(s));
+	    shown);
 	if (code != 0)
 		fprintf(stderr, " (JetStream error %d)", (int)code);
 	fputc('\n', stderr);

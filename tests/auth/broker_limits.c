@@ -144,6 +144,46 @@ Test(broker_limits, removing_stream_warned)
 	    10000));
 }
 
+/*
+ * A creation that the server rejects (here: 3 replicas on one server) is
+ * not tried again for 5 s, and the log gives the server's reason.  A
+ * plain subscriber counts the creation requests that reach the server.
+ */
+Test(broker_limits, rejected_creation_not_retried)
+{
+	char *env[] = { site.url_setting, "PHOTOVOTE_REPLICAS=3", NULL };
+	natsConnection *nc = NULL;
+	natsSubscription *sub = NULL;
+	int pending = 0;
+	natsStatus s;
+
+	start_server("");
+	s = natsConnection_ConnectTo(&nc, site.url);
+	cr_assert_eq(s, NATS_OK, "connect: %s", natsStatus_GetText(s));
+	s = natsConnection_SubscribeSync(&sub, nc,
+	    "$JS.API.STREAM.CREATE.election");
+	cr_assert_eq(s, NATS_OK);
+	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+
+	/* The server sent its copies of the requests before the PONG. */
+	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+	cr_assert_eq(natsSubscription_GetPending(sub, &pending, NULL), NATS_OK);
+	cr_expect_eq(pending, 1, "%d creation requests", pending);
+	cr_expect(pvt_auth_wait_logged(&site.handler, "cannot create stream "
+	    "election: replicas > 1 not supported in non-clustered mode "
+	    "(JetStream error 10074)", 10000));
+	cr_expect(pvt_auth_wait_logged(&site.handler, "tried again at most "
+	    "every 5 s", 10000));
+
+	natsSubscription_Destroy(sub);
+	natsConnection_Destroy(nc);
+}
+
 /* Without JetStream, health names the likely causes. */
 Test(broker_limits, jetstream_off_unhealthy)
 {
