@@ -1,4 +1,4 @@
-/* Checking a NATS credentials file; see pv_creds.h. */
+/* Checking NATS credentials and TLS files; see pv_creds.h. */
 #define _DEFAULT_SOURCE		/* explicit_bzero */
 
 #include "pv_creds.h"
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -138,5 +139,61 @@ out:
 	if (text != NULL)
 		explicit_bzero(text, size + 1);
 	free(text);
+	return st;
+}
+
+/* Fails with setting's name, path and nats.c's reason for status s. */
+static pv_status
+tls_failure(const char *setting, const char *path, natsStatus s,
+	pv_error *err)
+{
+	natsStatus last = NATS_OK;
+	const char *reason = nats_GetLastError(&last);
+
+	if (reason == NULL || reason[0] == '\0')
+		reason = natsStatus_GetText(s);
+	return pv_error_set(err, PV_ERR_CONFIG, "%s: %s is not usable: %s",
+	    setting, path, pv_log_skip_location(reason));
+}
+
+pv_status
+pv_creds_check_tls(const char *ca_file, const char *cert_file,
+	const char *key_file, pv_error *err)
+{
+	natsOptions *opts = NULL;
+	char paths[2 * PATH_MAX + 8];
+	natsStatus s;
+	pv_status st = PV_OK;
+
+	if (ca_file == NULL && cert_file == NULL)
+		return PV_OK;
+	s = natsOptions_Create(&opts);
+	if (s != NATS_OK)
+		return pv_error_set(err, PV_ERR_INTERNAL, "cannot create NATS "
+		    "options: %s", natsStatus_GetText(s));
+
+	if (ca_file != NULL) {
+		s = natsOptions_LoadCATrustedCertificates(opts, ca_file);
+		if (s != NATS_OK) {
+			st = tls_failure("NATS_CA", ca_file, s, err);
+			goto out;
+		}
+	}
+
+	/* nats.c reads both files at once, so the error names both. */
+	if (cert_file != NULL) {
+		s = natsOptions_LoadCertificatesChain(opts, cert_file,
+		    key_file);
+		if (s != NATS_OK) {
+			snprintf(paths, sizeof(paths), "%s or %s", cert_file,
+			    key_file != NULL ? key_file : "(no key)");
+			st = tls_failure("NATS_CERT or NATS_KEY", paths, s,
+			    err);
+			goto out;
+		}
+	}
+
+out:
+	natsOptions_Destroy(opts);
 	return st;
 }

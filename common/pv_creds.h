@@ -1,7 +1,8 @@
 /*
- * Checking a NATS credentials file (NATS_CREDS) at start, so that a file
- * nats.c cannot use stops the handler with a setting error instead of
- * failing every connect.
+ * Checking a NATS credentials file (NATS_CREDS) and the TLS files
+ * (NATS_CA, NATS_CERT, NATS_KEY) at start, so that a file nats.c cannot
+ * use stops the handler with a setting error instead of failing every
+ * connect.
  */
 #ifndef PV_CREDS_H
 #define PV_CREDS_H
@@ -20,5 +21,14 @@
  * PV_ERR_CONFIG with err naming NATS_CREDS; the seed never reaches err.
  */
 pv_status pv_creds_check(const char *path, pv_error *err);
+
+/*
+ * Loads the TLS files that are set (ca_file, then cert_file with
+ * key_file; each may be NULL) as a connect would, into options of its
+ * own.  The NATS library must be open.  Returns PV_OK, or PV_ERR_CONFIG
+ * with err naming the setting and OpenSSL's reason.
+ */
+pv_status pv_creds_check_tls(const char *ca_file, const char *cert_file,
+	const char *key_file, pv_error *err);
 
 #endif

@@ -108,14 +108,22 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	    cfg->aggregate, text);
 
 	/*
-	 * A credentials file that nats.c cannot use is a setting error, so
-	 * it stops the handler at start instead of failing every connect.
+	 * A credentials or TLS file that nats.c cannot use is a setting
+	 * error, so it stops the handler at start instead of failing every
+	 * connect.
 	 */
-	if (cfg->creds_file != NULL &&
-	    ((st = pv_broker_open_library(pub, err)) != PV_OK ||
-	    (st = pv_creds_check(cfg->creds_file, err)) != PV_OK)) {
-		pv_publisher_free(pub, 0);
-		return st;
+	if (cfg->creds_file != NULL || cfg->ca_file != NULL ||
+	    cfg->cert_file != NULL) {
+		st = pv_broker_open_library(pub, err);
+		if (st == PV_OK && cfg->creds_file != NULL)
+			st = pv_creds_check(cfg->creds_file, err);
+		if (st == PV_OK)
+			st = pv_creds_check_tls(cfg->ca_file, cfg->cert_file,
+			    cfg->key_file, err);
+		if (st != PV_OK) {
+			pv_publisher_free(pub, 0);
+			return st;
+		}
 	}
 
 	*out = pub;

@@ -405,6 +405,27 @@ Test(cli, url_and_user_credentials_rejected)
 	    "MEMPHIS_PASSWORD;") != NULL, "%s", out);
 }
 
+/* A TLS file that is no certificate or key stops the handler at start. */
+Test(cli, check_rejects_unusable_tls_files)
+{
+	char env[PVT_PATH_MAX + 128], out[2048];
+	const char *source = getenv("PV_SOURCE");
+
+	cr_assert_not_null(source);
+	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
+	    "NATS_CA=%s/README", source);
+	cr_assert_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
+	    out);
+	cr_expect(strstr(out, "NATS_CA: ") != NULL, "%s", out);
+	cr_expect(strstr(out, "/README is not usable: ") != NULL, "%s", out);
+
+	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
+	    "NATS_CERT=%s/README NATS_KEY=%s/README", source, source);
+	cr_assert_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
+	    out);
+	cr_expect(strstr(out, "NATS_CERT or NATS_KEY: ") != NULL, "%s", out);
+}
+
 Test(cli, stream_dump_hides_url_password)
 {
 	char command[512], out[1024];
