@@ -376,6 +376,46 @@ parse_streams(pv_config *cfg, const char *name, const char *list,
 	}
 }
 
+/*
+ * The aggregates, for PHOTOVOTE_<AGGREGATE>_STREAMS: one environment
+ * may serve all five handlers.
+ */
+static const char *const aggregate_names[] = {
+	"BALLOT", "CANDIDATE", "COMPETITION", "ELECTION", "VOTER",
+};
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+/*
+ * Checks the PHOTOVOTE_<AGGREGATE>_STREAMS of the other aggregates too,
+ * because one environment or .env file often serves all five handlers,
+ * and --check on one of them should find an error in any.
+ */
+static pv_status
+check_other_streams(const pv_config *cfg, const source *src, pv_error *err)
+{
+	pv_config scratch;
+	char other[64];
+	const char *value;
+	size_t i;
+	pv_status st;
+
+	for (i = 0; i < COUNT(aggregate_names); i++) {
+		if (strcasecmp(aggregate_names[i], cfg->aggregate) == 0)
+			continue;
+		snprintf(other, sizeof(other), "PHOTOVOTE_%s_STREAMS",
+		    aggregate_names[i]);
+		value = lookup(src, other);
+		if (value == NULL || value[0] == '\0')
+			continue;
+		scratch.stream_count = 0;
+		st = parse_streams(&scratch, other, value, err);
+		if (st != PV_OK)
+			return st;
+	}
+	return PV_OK;
+}
+
 /* PHOTOVOTE_<AGGREGATE>_STREAMS overrides PHOTOVOTE_STREAMS. */
 static pv_status
 load_streams(pv_config *cfg, const source *src, pv_error *err)
@@ -383,6 +423,7 @@ load_streams(pv_config *cfg, const source *src, pv_error *err)
 	char own[64];
 	const char *value;
 	size_t i;
+	pv_status st;
 
 	snprintf(own, sizeof(own), "PHOTOVOTE_%s_STREAMS", cfg->aggregate);
 	for (i = 0; own[i] != '\0'; i++)
@@ -390,11 +431,15 @@ load_streams(pv_config *cfg, const source *src, pv_error *err)
 
 	value = lookup(src, own);
 	if (value != NULL && value[0] != '\0')
-		return parse_streams(cfg, own, value, err);
-	value = lookup(src, "PHOTOVOTE_STREAMS");
-	if (value != NULL && value[0] != '\0')
-		return parse_streams(cfg, "PHOTOVOTE_STREAMS", value, err);
-	return parse_streams(cfg, "PHOTOVOTE_STREAMS", "election", err);
+		st = parse_streams(cfg, own, value, err);
+	else if ((value = lookup(src, "PHOTOVOTE_STREAMS")) != NULL &&
+	    value[0] != '\0')
+		st = parse_streams(cfg, "PHOTOVOTE_STREAMS", value, err);
+	else
+		st = parse_streams(cfg, "PHOTOVOTE_STREAMS", "election", err);
+	if (st != PV_OK)
+		return st;
+	return check_other_streams(cfg, src, err);
 }
 
 /* PHOTOVOTE_LOG picks the target, PHOTOVOTE_LOG_LEVEL the level. */
@@ -731,16 +776,6 @@ static const char *const photovote_settings[] = {
 	"PHOTOVOTE_REPLICAS", "PHOTOVOTE_SCHED_BATCH", "PHOTOVOTE_STREAMS",
 	"PHOTOVOTE_THREADS",
 };
-
-/*
- * The aggregates, for PHOTOVOTE_<AGGREGATE>_STREAMS: one environment
- * may serve all five handlers.
- */
-static const char *const aggregate_names[] = {
-	"BALLOT", "CANDIDATE", "COMPETITION", "ELECTION", "VOTER",
-};
-
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 /* Returns true when the len bytes of name are a PHOTOVOTE_ setting. */
 static bool
