@@ -908,6 +908,25 @@ note_origin(const source *src, const char *env_file, pv_error *err)
 		    " (set in %s)", env_file);
 }
 
+/*
+ * Appends the names that the environment sets empty while .env gives
+ * them a value, because such a name often causes the error (a password
+ * emptied by the web server's configuration breaks the user's pair), and
+ * its warning would not be printed after a failed load.
+ */
+static void
+note_emptied(pv_config *cfg, const source *src, pv_error *err)
+{
+	size_t used = strlen(err->text);
+
+	scan_names(cfg, src);
+	if (cfg->env_emptied[0] == '\0')
+		return;
+	snprintf(err->text + used, sizeof(err->text) - used, "; note that "
+	    "the environment sets %s empty, which hides the value in %s",
+	    cfg->env_emptied, cfg->env_file);
+}
+
 pv_status
 pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	pv_error *err)
@@ -938,8 +957,10 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 	    (st = parse_bool(&src, "PHOTOVOTE_SCHED_BATCH", true,
 	    &cfg->sched_batch, err)) != PV_OK ||
 	    (st = load_limits(cfg, &src, err)) != PV_OK) {
-		if (st == PV_ERR_CONFIG)
+		if (st == PV_ERR_CONFIG) {
 			note_origin(&src, cfg->env_file, err);
+			note_emptied(cfg, &src, err);
+		}
 		goto out;
 	}
 	scan_names(cfg, &src);

@@ -330,6 +330,26 @@ Test(config, empty_env_file_named)
 	rmdir(dir);
 }
 
+/* A failed load names the .env values that the environment emptied. */
+Test(config, emptied_name_in_error)
+{
+	const char *path = write_env_file("NATS_USER=u\n"
+	    "NATS_PASSWORD=S3cretPW\n", 0600);
+	char setting[96], expected[512];
+	char *envp[] = { setting, "NATS_PASSWORD=", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	snprintf(expected, sizeof(expected), "NATS_USER and NATS_PASSWORD "
+	    "must be set together; note that the environment sets "
+	    "NATS_PASSWORD empty, which hides the value in %s", path);
+	cr_expect_str_eq(err.text, expected);
+	cr_expect_null(strstr(err.text, "S3cretPW"));
+	unlink(path);
+}
+
 /* Values of the .env file that the environment replaces are named. */
 Test(config, overridden_env_names)
 {
