@@ -910,9 +910,9 @@ note_origin(const source *src, const char *env_file, pv_error *err)
 
 /*
  * Appends the names that the environment sets empty while .env gives
- * them a value, because such a name often causes the error (a password
- * emptied by the web server's configuration breaks the user's pair), and
- * its warning would not be printed after a failed load.
+ * them a value.  Such a name often causes the error, as a password
+ * emptied by the web server's configuration breaks the user's pair, and
+ * its warning is printed only after a successful load.
  */
 static void
 note_emptied(pv_config *cfg, const source *src, pv_error *err)
