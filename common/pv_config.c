@@ -178,9 +178,13 @@ is_server_url(const char *url, size_t len)
 		host = memchr(host, ']', (size_t)(end - host));
 	if (host == NULL)
 		return false;
-	for (; host < end && *host != '/'; host++)
+	for (; host < end && *host != '/'; host++) {
+		/* A second ':' outside brackets, as in "h:1:2", is no port. */
+		if (*host == ':' && colon != NULL)
+			return false;
 		if (*host == ':')
 			colon = host;
+	}
 	if (host < end && (host + 1 != end || colon == NULL))
 		return false;
 	if (colon == NULL)
