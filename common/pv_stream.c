@@ -324,6 +324,27 @@ recent_failure(pv_publisher *pub, int index, pv_error *err)
 }
 
 /*
+ * Logs the creation of stream index: a warning when it replaces a stream
+ * that this process had bound and lost, because the events stored there
+ * are not in the new one.
+ */
+static void
+log_created(pv_publisher *pub, int index)
+{
+	const char *name = pub->cfg->streams[index];
+
+	if (atomic_load(&pub->stream_lost_ms[index]) != 0)
+		pv_log(pub->log, PV_LOG_WARNING, "created stream %s again "
+		    "(subjects %s.>, file storage, %d replica(s)); the events "
+		    "stored in the lost stream are not in it", name, name,
+		    pub->cfg->replicas);
+	else
+		pv_log(pub->log, PV_LOG_INFO, "created stream %s (subjects "
+		    "%s.>, file storage, %d replica(s))", name, name,
+		    pub->cfg->replicas);
+}
+
+/*
  * Creates stream index.  After a creation failed for a lasting reason
  * (denied, or its subjects overlap another stream), requests fail at once
  * with that reason for PV_CREATE_RETRY_MS, and then one request at a
@@ -360,10 +381,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		atomic_store(&pub->create_failed_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
 		if (!atomic_exchange(&pub->stream_created[index], true))
-			pv_log(pub->log, PV_LOG_INFO, "created stream %s "
-			    "(subjects %s.>, file storage, %d replica(s))",
-			    pub->cfg->streams[index], pub->cfg->streams[index],
-			    pub->cfg->replicas);
+			log_created(pub, index);
 		return st;
 	}
 	if (lasting) {

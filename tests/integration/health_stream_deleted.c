@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include "../harness/pvt_broker.h"
 #include "../harness/pvt_fcgi.h"
+#include "../harness/pvt_proc.h"
 #include "../harness/pvt_solo.h"
 #include "../harness/pvt_suite.h"
 
@@ -45,11 +47,46 @@ get_health(void)
 	return out;
 }
 
+/*
+ * Posts one event until it gets 200 or WAIT_MS pass: for a second after
+ * the loss the handler answers 503 without creating the stream.
+ */
+static bool
+post_until_stored(void)
+{
+	static const char event[] =
+	    "{\"id\":\"5c4ed0a1-7a2b-4c8d-9e6f-0a1b2c3d4e60\","
+	    "\"voter_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6VTR\","
+	    "\"election_id\":\"01HV6Z3R8Y5A0B9C7D2E4F6G8H\","
+	    "\"name\":\"Ada\",\"email\":\"ada@example.org\"}";
+	char length[16];
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/voter/", "SCRIPT_NAME", "/voter", "PATH_INFO", "/",
+	    "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
+	    "application/json", "CONTENT_LENGTH", length, NULL };
+	const struct timespec pause = { 0, 50 * 1000 * 1000 };
+	long long deadline = pvt_now_ms() + WAIT_MS;
+	bool stored = false;
+	char *out;
+
+	snprintf(length, sizeof(length), "%zu", strlen(event));
+	while (!stored && pvt_now_ms() < deadline) {
+		out = NULL;
+		cr_assert(pvt_fcgi_request(solo.socket_path, params, event,
+		    strlen(event), WAIT_MS, &out));
+		stored = strstr(out, "Status: 200") != NULL;
+		free(out);
+		if (!stored)
+			nanosleep(&pause, NULL);
+	}
+	return stored;
+}
+
 TestSuite(health_stream_deleted, .init = setup, .fini = teardown);
 
 Test(health_stream_deleted, deleted_stream_fails_health)
 {
-	char *out;
+	char expected[96], *out;
 
 	/* A stream of this run's own on the suite's broker. */
 	snprintf(stream, sizeof(stream), "health_%ld", (long)getpid());
@@ -68,6 +105,13 @@ Test(health_stream_deleted, deleted_stream_fails_health)
 	free(out);
 	cr_expect(pvt_solo_log_contains(&solo, "handler.log", "no longer "
 	    "takes messages"), "the loss of the stream was not logged");
+
+	/* A publish creates it again, which warns that old events are gone. */
+	cr_expect(post_until_stored(), "no event was stored again");
+	snprintf(expected, sizeof(expected), "warning: created stream %s "
+	    "again", stream);
+	cr_expect(pvt_solo_log_contains(&solo, "handler.log", expected),
+	    "the new stream was not logged as a warning");
 
 	cr_expect(pvt_solo_end(&solo, WAIT_MS), "the handler did not exit "
 	    "cleanly");
