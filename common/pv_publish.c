@@ -51,6 +51,23 @@ typedef struct ack_waiter {
  */
 #define PV_PROBE_WAIT_MS	100
 
+/*
+ * ThreadSanitizer (gcc 12, clang 14) intercepts sem_post but not
+ * sem_clockwait, so without this it misses that a successful wait
+ * acquires what pv_pub_on_ack wrote before posting.
+ */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PV_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(PV_TSAN)
+void __tsan_acquire(void *addr);
+#define PV_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
+#else
+#define PV_TSAN_ACQUIRE(addr) ((void)(addr))
+#endif
+
 pv_status
 pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	const pv_logger *log, pv_error *err)
@@ -390,6 +407,8 @@ publish_and_wait(pv_publisher *pub, natsMsg *msg, jsPubOptions *po,
 	until = pv_pub_timespec(deadline);
 	while (s == NATS_OK && rc != 0) {
 		rc = sem_clockwait(&w->answered, CLOCK_MONOTONIC, &until);
+		if (rc == 0)
+			PV_TSAN_ACQUIRE(&w->answered);
 		if (rc != 0 && errno != EINTR)
 			break;
 	}

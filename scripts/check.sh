@@ -13,6 +13,7 @@ make check-auth
 make check-faults check-cluster
 # The sanitizer and valgrind runs and a short fuzzing run (20 s per target).
 make check-asan
+make check-tsan
 make check-valgrind
 make check-fuzz FUZZ_CHECK_SECONDS=20
 echo "check.sh: every test suite passed"

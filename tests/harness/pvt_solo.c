@@ -80,6 +80,8 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 	const char *url = getenv(PVT_ENV_NATS_URL);
 	char program[PVT_PATH_MAX + 16], log_path[PVT_PATH_MAX + 32];
 	char nats[160], thread_setting[40], valgrind_log[PVT_PATH_MAX + 48];
+	char tsan_setting[PVT_PATH_MAX + 64] = "";
+	const char *tsan = getenv("TSAN_OPTIONS");
 	pid_t pid;
 	int log;
 
@@ -93,6 +95,13 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 	    url != NULL ? url : "nats://127.0.0.1:1");
 	snprintf(thread_setting, sizeof(thread_setting),
 	    "PHOTOVOTE_THREADS=%d", threads);
+	/*
+	 * TSAN_OPTIONS is passed on, so that a ThreadSanitizer build of the
+	 * handler writes its reports to the directory make check-tsan sets.
+	 */
+	if (tsan != NULL)
+		snprintf(tsan_setting, sizeof(tsan_setting), "TSAN_OPTIONS=%s",
+		    tsan);
 
 	/*
 	 * Under valgrind (PV_VALGRIND=1) errors make the exit status 99, and
@@ -108,11 +117,13 @@ pvt_solo_start(const pvt_solo *solo, const char *log_name, int threads)
 		    "--leak-check=full", "--errors-for-leak-kinds=definite",
 		    valgrind_log, program, NULL };
 		char *envp[] = { nats, "PHOTOVOTE_ENV_FILE=/dev/null",
-		    thread_setting, NULL, NULL, NULL };
+		    thread_setting, NULL, NULL, NULL, NULL };
 		char **argv = pvt_solo_valgrind() ? checked : plain;
 		char **next = &envp[3], **e;
 		int fd;
 
+		if (tsan_setting[0] != '\0')
+			*next++ = tsan_setting;
 		if (pvt_solo_valgrind())
 			*next++ = "PHOTOVOTE_PUBLISH_TIMEOUT_MS=15000";
 		/* The setting replaces a default of the same name, if any. */
