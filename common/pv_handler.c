@@ -56,20 +56,23 @@ pv_app_init(pv_app *app, const pv_aggregate *aggregate, const pv_config *cfg,
 		goto fail;
 	return PV_OK;
 fail:
-	pv_app_free(app, 0);
+	(void)pv_app_free(app, 0);
 	return st;
 }
 
-void
+bool
 pv_app_free(pv_app *app, int timeout_ms)
 {
-	pv_publisher_free(app->publisher, timeout_ms);
+	bool freed;
+
+	freed = pv_publisher_free(app->publisher, timeout_ms);
 	pv_buf_free(&app->openapi);
 	free(app->schemas);
 	pv_catalog_free(app->catalog);
 	app->publisher = NULL;
 	app->schemas = NULL;
 	app->catalog = NULL;
+	return freed;
 }
 
 pv_status

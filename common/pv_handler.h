@@ -5,6 +5,7 @@
 #ifndef PV_HANDLER_H
 #define PV_HANDLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pv_buf.h"
@@ -66,8 +67,12 @@ typedef struct pv_worker {
 pv_status pv_app_init(pv_app *app, const pv_aggregate *aggregate,
 	const pv_config *cfg, const pv_logger *log, pv_error *err);
 
-/* Closes the broker connection (flushing up to timeout_ms) and frees. */
-void pv_app_free(pv_app *app, int timeout_ms);
+/*
+ * Closes the broker connection (flushing up to timeout_ms) and frees.
+ * Returns false when nats.c's threads did not stop in time: the cfg and
+ * log given to pv_app_init must then stay allocated (pv_publisher_free).
+ */
+bool pv_app_free(pv_app *app, int timeout_ms);
 
 pv_status pv_worker_init(pv_worker *w, pv_error *err);
 void pv_worker_free(pv_worker *w);

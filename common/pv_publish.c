@@ -153,13 +153,13 @@ pv_publisher_producer(const pv_publisher *pub)
 	return pub->producer;
 }
 
-void
+bool
 pv_publisher_free(pv_publisher *pub, int timeout_ms)
 {
 	bool opened;
 
 	if (pub == NULL)
-		return;
+		return true;
 
 	atomic_store(&pub->closing, true);
 	pthread_rwlock_wrlock(&pub->lock);
@@ -179,8 +179,12 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	 * on its own threads: wait for them before pub goes away.  Only a
 	 * process that opened the library stops it.
 	 */
-	if (opened)
-		nats_CloseAndWait(timeout_ms);
+	if (opened && nats_CloseAndWait(timeout_ms) != NATS_OK) {
+		pv_log(pub->log, PV_LOG_WARNING, "the NATS library did not "
+		    "stop within %d ms; its state is left to the exit",
+		    timeout_ms);
+		return false;
+	}
 
 	pthread_rwlock_destroy(&pub->lock);
 	pthread_mutex_destroy(&pub->ack_lock);
@@ -188,6 +192,7 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	pthread_mutex_destroy(&pub->probe_lock);
 	pthread_cond_destroy(&pub->probe_done);
 	free(pub);
+	return true;
 }
 
 void

@@ -18,6 +18,7 @@
 #ifndef PV_PUBLISH_H
 #define PV_PUBLISH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pv_buf.h"
@@ -78,8 +79,10 @@ const char *pv_publisher_producer(const pv_publisher *pub);
  * Flushes what is buffered (up to timeout_ms), closes the connection and
  * frees pub.  When the library was opened, it also waits up to timeout_ms
  * for nats.c's threads to stop, so it takes up to twice timeout_ms.  No
- * publish may be running.
+ * publish may be running.  Returns false when those threads did not stop
+ * in time: pub is then left allocated, because their callbacks use it,
+ * and the caller must not free the cfg and log that pub uses either.
  */
-void pv_publisher_free(pv_publisher *pub, int timeout_ms);
+bool pv_publisher_free(pv_publisher *pub, int timeout_ms);
 
 #endif

@@ -47,6 +47,8 @@ typedef struct server {
 	atomic_bool stopping;
 	atomic_int running;		/* worker threads still serving */
 	atomic_bool params_checked;	/* warn_setting_params has run */
+	bool state_freed;		/* false: nats.c's threads outlived
+					 * the wait, so cfg and log stay */
 } server;
 
 /* ---- request I/O over FastCGI and CGI ---- */
@@ -675,8 +677,9 @@ run(server *srv, const pv_aggregate *agg)
 	int status = FCGX_IsCGI() ? serve_cgi(srv) :
 	    serve_fastcgi(srv, &stop_signals);
 
-	pv_app_free(&srv->app, PV_SHUTDOWN_FLUSH_MS);
-	pv_config_free(&srv->cfg);
+	srv->state_freed = pv_app_free(&srv->app, PV_SHUTDOWN_FLUSH_MS);
+	if (srv->state_freed)
+		pv_config_free(&srv->cfg);
 	return status;
 }
 
@@ -699,13 +702,17 @@ pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 	atomic_init(&srv->stopping, false);
 	atomic_init(&srv->running, 0);
 	atomic_init(&srv->params_checked, false);
+	srv->state_freed = true;
 
 	status = run(srv, agg);
 	pv_log_flush_suppressed(&srv->log);
 	if (status == PV_EXIT_OK)
 		pv_log(&srv->log, PV_LOG_INFO, "stopped");
 
-	pv_log_free(&srv->log);
-	free(srv);
+	/* (Left to the exit when nats.c's threads may still use them.) */
+	if (srv->state_freed) {
+		pv_log_free(&srv->log);
+		free(srv);
+	}
 	return status;
 }
