@@ -48,8 +48,8 @@ get_health(void)
 }
 
 /*
- * Posts one event until it gets 200 or WAIT_MS pass: for a second after
- * the loss the handler answers 503 without creating the stream.
+ * Posts one event until it gets 200 or WAIT_MS pass.  For a second after
+ * the loss, the handler returns 503 without creating the stream.
  */
 static bool
 post_until_stored(void)
