@@ -57,9 +57,10 @@ pv_publisher_producer(const pv_publisher *pub)
 	return "fuzz-producer";
 }
 
-void
+bool
 pv_publisher_free(pv_publisher *pub, int timeout_ms)
 {
 	(void)timeout_ms;
 	free(pub);
+	return true;
 }
