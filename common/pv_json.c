@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pv_json.h"
+#include "pv_json_python.h"
 
 #include "pv_format.h"
 #include "pv_utf8.h"
@@ -598,6 +599,26 @@ parse_object(pv_json_parser *parser, const char *body, size_t len,
 	return PV_OK;
 }
 
+/*
+ * Reports the error Python's json module finds instead, when it finds
+ * one no later in the body: its text and position are what the old
+ * service gave.  The handler's own finding stays where Python accepts
+ * the body up to it (NaN, invalid UTF-8, a repeated key, deep nesting).
+ */
+static void
+prefer_python_error(const char *body, size_t len, pv_violations *v)
+{
+	const char *error;
+	size_t offset;
+
+	if (v->count == 0 || !pv_json_python_error(body, len,
+	    PV_JSON_MAX_DEPTH, &offset, &error) ||
+	    (long)offset > v->items[0].offset)
+		return;
+	v->items[0].offset = (long)offset;
+	pv_violation_set_ctx_string(&v->items[0], "error", error);
+}
+
 pv_status
 pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
 	struct json_object **out, pv_violations *v)
@@ -617,6 +638,8 @@ pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
 	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
 		skip = 3;
 	st = parse_object(parser, body + skip, len - skip, out, v);
+	if (st == PV_ERR_JSON)
+		prefer_python_error(body + skip, len - skip, v);
 
 	/* Offsets count from the start of the body as sent. */
 	if (st == PV_ERR_JSON && v->count > 0 && v->items[0].offset >= 0)

@@ -147,3 +147,18 @@ Test(json_invalid, invalid_utf8)
 {
 	expect_json_invalid("{\"name\":\"Zo\xff\"}", -1);
 }
+
+/* The whole body, with the offset and ctx.error that Python 3.11 gives. */
+Test(json_invalid, python_error_text)
+{
+	pvt_http_response resp;
+
+	pvt_suite_send_rejected("POST", "/voter/", "application/json",
+	    "{\"id\":\"x\",}", &resp);
+	cr_expect_eq(resp.status, 422, "status %d", resp.status);
+	cr_expect_str_eq(resp.body, "{\"detail\":[{\"type\":\"json_invalid\","
+	    "\"loc\":[\"body\",10],\"msg\":\"JSON decode error\",\"ctx\":"
+	    "{\"error\":\"Expecting property name enclosed in double "
+	    "quotes\"}}]}");
+	pvt_http_response_free(&resp);
+}
