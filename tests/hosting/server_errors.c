@@ -1,0 +1,106 @@
+/*
+ * Errors that nginx sends itself, before a handler sees the request,
+ * have the handlers' JSON form behind nginx.conf.sample:
+ * Content-Type application/json and {"detail":"<reason phrase>"}.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "../harness/pvt_hosting.h"
+
+enum error_case {
+	MALFORMED_REQUEST_LINE,
+	TWO_HOST_HEADERS,
+	URI_TOO_LONG,
+	HEADER_TOO_LARGE,
+	UNKNOWN_TRANSFER_CODING,
+	UNSUPPORTED_VERSION,
+	BODY_OVER_OUTER_LIMIT,
+	CASE_COUNT
+};
+
+static const struct {
+	const char *name;
+	int status;
+	const char *body;
+} cases[CASE_COUNT] = {
+	[MALFORMED_REQUEST_LINE] = { "malformed request line", 400,
+	    "{\"detail\":\"Bad Request\"}" },
+	[TWO_HOST_HEADERS] = { "two Host headers", 400,
+	    "{\"detail\":\"Bad Request\"}" },
+	[URI_TOO_LONG] = { "URI of 9000 bytes", 414,
+	    "{\"detail\":\"URI Too Long\"}" },
+	[HEADER_TOO_LARGE] = { "header of 9000 bytes", 431,
+	    "{\"detail\":\"Request Header Fields Too Large\"}" },
+	[UNKNOWN_TRANSFER_CODING] = { "Transfer-Encoding: gzip", 501,
+	    "{\"detail\":\"Not Implemented\"}" },
+	[UNSUPPORTED_VERSION] = { "HTTP/2.0 request line", 505,
+	    "{\"detail\":\"HTTP Version Not Supported\"}" },
+	[BODY_OVER_OUTER_LIMIT] = { "Content-Length of 2 MiB", 413,
+	    "{\"detail\":\"Request body too large\"}" },
+};
+
+ParameterizedTestParameters(hosting_server_errors, nginx_json)
+{
+	return pvt_hosting_indexes(CASE_COUNT);
+}
+
+/* Writes the request of case c to out (size bytes); returns its length. */
+static size_t
+build(enum error_case c, char *out, size_t size)
+{
+	static char filler[9001];
+
+	memset(filler, 'a', sizeof(filler) - 1);
+	switch (c) {
+	case MALFORMED_REQUEST_LINE:
+		return (size_t)snprintf(out, size, "GARBAGE\r\n\r\n");
+	case TWO_HOST_HEADERS:
+		return (size_t)snprintf(out, size, "GET /voter/health HTTP/1.1"
+		    "\r\nHost: a\r\nHost: b\r\n\r\n");
+	case URI_TOO_LONG:
+		return (size_t)snprintf(out, size, "GET /voter/%s HTTP/1.1\r\n"
+		    "Host: a\r\n\r\n", filler);
+	case HEADER_TOO_LARGE:
+		return (size_t)snprintf(out, size, "GET /voter/health HTTP/1.1"
+		    "\r\nHost: a\r\nX-Filler: %s\r\n\r\n", filler);
+	case UNKNOWN_TRANSFER_CODING:
+		return (size_t)snprintf(out, size, "POST /voter/ HTTP/1.1\r\n"
+		    "Host: a\r\nTransfer-Encoding: gzip\r\n\r\n");
+	case UNSUPPORTED_VERSION:
+		return (size_t)snprintf(out, size, "GET /voter/health "
+		    "HTTP/2.0\r\nHost: a\r\n\r\n");
+	case BODY_OVER_OUTER_LIMIT:
+		return (size_t)snprintf(out, size, "POST /voter/ HTTP/1.1\r\n"
+		    "Host: a\r\nContent-Type: application/json\r\n"
+		    "Content-Length: 2097152\r\n\r\n{}");
+	case CASE_COUNT:
+		break;
+	}
+	cr_assert_fail("unknown case");
+	return 0;
+}
+
+ParameterizedTest(size_t *param, hosting_server_errors, nginx_json)
+{
+	enum error_case c = (enum error_case)*param;
+	char request[10240];
+	pvt_http_response resp;
+	size_t len;
+
+	len = build(c, request, sizeof(request));
+	cr_assert_lt(len, sizeof(request));
+	pvt_hosting_send_raw(PVT_NGINX, request, len, false, &resp);
+
+	cr_expect_eq(resp.status, cases[c].status, "%s: status %d, body %s",
+	    cases[c].name, resp.status, resp.body != NULL ? resp.body : "");
+	cr_expect_str_eq(resp.body != NULL ? resp.body : "", cases[c].body,
+	    "%s", cases[c].name);
+	cr_expect(resp.headers != NULL && strstr(resp.headers,
+	    "Content-Type: application/json") != NULL, "%s: headers %s",
+	    cases[c].name, resp.headers != NULL ? resp.headers : "");
+	pvt_http_response_free(&resp);
+}
