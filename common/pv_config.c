@@ -1,5 +1,6 @@
 /* Handler configuration; see pv_config.h. */
 #include "pv_config.h"
+#include "pv_log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,17 +37,15 @@ lookup(const source *src, const char *name)
 static const char *
 shown(char *out, size_t size, const char *value, bool secret)
 {
-	size_t i;
+	char escaped[48];
 
 	if (secret) {
 		snprintf(out, size, "(hidden)");
 		return out;
 	}
-	snprintf(out, size, "\"%.40s%s\"", value,
-	    strlen(value) > 40 ? "..." : "");
-	for (i = 0; out[i] != '\0'; i++)
-		if (!isprint((unsigned char)out[i]))
-			out[i] = '?';
+	/* A tab or another byte outside printable ASCII shows as \xHH. */
+	pv_log_escape(escaped, sizeof(escaped), value, strlen(value), 40);
+	snprintf(out, size, "\"%s\"", escaped);
 	return out;
 }
 
