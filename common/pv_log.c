@@ -139,6 +139,11 @@ pv_log_use_syslog(pv_logger *logger)
 	return !logger->also_fd;
 }
 
+static void log_to_syslog(pv_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void vlog(const pv_logger *logger, pv_log_level level,
+	const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void
 log_to_syslog(pv_log_level level, const char *fmt, va_list ap)
 {
