@@ -430,8 +430,9 @@ log_connect_failure(pv_publisher *pub, natsStatus s, bool background)
 	else
 		pv_log_limited(pub->log, PV_LOG_WARNING, "connect: failed",
 		    "broker not reachable at %s (%s%s); %s", servers, reason,
-		    hint, background ? "connecting in the background" :
-		    "connecting again with a request at most every second");
+		    hint, background ? "a running handler keeps connecting "
+		    "in the background" : "a running handler connects again "
+		    "with a request at most every second");
 }
 
 /*

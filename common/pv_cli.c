@@ -142,6 +142,20 @@ read_input(const char *path, pv_buf *buf)
  * Validates one event offline.  Prints the canonical event and returns 0,
  * or prints the 422 body a client would get and returns PV_EXIT_DATAERR.
  */
+/* Names the unknown type and lists every type the catalogue has. */
+static void
+print_unknown_type(const pv_catalog *catalog, const char *type)
+{
+	size_t i;
+
+	fprintf(stderr, "--validate: unknown event type \"%.64s\"; the "
+	    "types are", type);
+	for (i = 0; i < pv_catalog_count(catalog); i++)
+		fprintf(stderr, "%s %s", i == 0 ? ":" : ",",
+		    pv_schema_event_type(pv_catalog_at(catalog, i)));
+	fprintf(stderr, " (the part after the dot alone is enough)\n");
+}
+
 static int
 validate(const char *type, const char *path)
 {
@@ -163,9 +177,7 @@ validate(const char *type, const char *path)
 	}
 	schema = find_schema(catalog, type);
 	if (schema == NULL) {
-		fprintf(stderr, "--validate: unknown event type \"%.64s\"; "
-		    "the types are the file names in schemas/, such as "
-		    "Voter.VoterRegistered\n", type);
+		print_unknown_type(catalog, type);
 		status = PV_EXIT_USAGE;
 		goto out;
 	}
@@ -283,6 +295,9 @@ check(const pv_aggregate *agg, char *const *envp)
 		    "logs to standard error, which spawn-fcgi without -n "
 		    "discards\n");
 
+	/* What is printed so far comes before the log's lines in a pipe. */
+	fflush(stdout);
+
 	/* The limit that the handler would raise or fail on at start. */
 	if (pv_fdlimit_ensure(cfg.threads, &raised_from, &err) != PV_OK ||
 	    pv_app_init(&app, agg, &cfg, &log, &err) != PV_OK) {
@@ -312,6 +327,7 @@ check(const pv_aggregate *agg, char *const *envp)
 		printf("ready\n");
 		return PV_EXIT_OK;
 	}
+	fflush(stdout);
 	fprintf(stderr, "not ready: the broker or a stream is unavailable\n");
 	return st == PV_ERR_NOMEM ? PV_EXIT_SOFTWARE : PV_EXIT_UNAVAILABLE;
 }

@@ -117,10 +117,13 @@ Test(cli, validate_invalid_prints_422)
 
 Test(cli, validate_unknown_type_usage)
 {
-	char out[512];
+	char out[2048];
 
 	cr_assert_eq(run("", "--validate NoSuchEvent", "{}", out,
 	    sizeof(out)), 64, "%s", out);
+	cr_expect(strstr(out, "unknown event type \"NoSuchEvent\"; the "
+	    "types are: Ballot.BallotCandidateRated, ") != NULL, "%s", out);
+	cr_expect(strstr(out, ", Voter.VoterRegistered (") != NULL, "%s", out);
 }
 
 Test(cli, check_ready_with_broker)
