@@ -194,6 +194,11 @@ scan_escape(struct body_scan *s, bool is_key)
 
 	if (u_escape_at_end(s, at + 6))
 		return scan_fail(s, at + 7, "Invalid \\uXXXX escape");
+
+	/* A malformed escape after it is Python's error, not the pairing. */
+	if (at + 12 <= s->len && s->body[at + 6] == '\\' &&
+	    s->body[at + 7] == 'u' && hex4(s->body + at + 8) < 0)
+		return scan_fail(s, at + 7, "Invalid \\uXXXX escape");
 	low = low_surrogate_at(s, at + 6);
 	if (low == 0)
 		return scan_fail(s, at, "Unpaired surrogate in a \\u escape");
@@ -244,6 +249,17 @@ scan_string(struct body_scan *s, bool is_key)
 	return scan_fail(s, start, "Unterminated string starting at");
 }
 
+/* Python's json takes these, so they get a text of their own. */
+#define NON_FINITE "NaN and Infinity are not valid JSON"
+
+/* Returns true when the n bytes at word are NaN or Infinity. */
+static bool
+is_non_finite(const unsigned char *word, size_t n)
+{
+	return (n == 3 && memcmp(word, "NaN", 3) == 0) ||
+	    (n == 8 && memcmp(word, "Infinity", 8) == 0);
+}
+
 /*
  * Skips digits from pos.  A missing digit is an error, also at the end of
  * the body, because strict json-c takes "1." and "1e" there for numbers.
@@ -264,8 +280,13 @@ scan_digits(struct body_scan *s)
 static enum scan_event
 scan_number(struct body_scan *s)
 {
+	size_t start = s->pos;
+
 	if (s->body[s->pos] == '-')
 		s->pos++;
+	if (s->len - s->pos >= 8 &&
+	    is_non_finite(s->body + s->pos, 8))
+		return scan_fail(s, start, NON_FINITE);
 	if (s->pos < s->len && s->body[s->pos] == '0') {
 		s->pos++;
 		if (s->pos < s->len && isdigit(s->body[s->pos]))
@@ -309,7 +330,9 @@ scan_literal(struct body_scan *s)
 		if (strlen(literals[i]) == n || s->pos == s->len)
 			return SCAN_DONE;
 	}
-	return scan_fail(s, start, "Expecting a value");
+	if (is_non_finite(s->body + start, n))
+		return scan_fail(s, start, NON_FINITE);
+	return scan_fail(s, start, "Expecting value");
 }
 
 static enum scan_event
@@ -522,12 +545,12 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 	bool is_null;
 
 	if (start == len)
-		return reject(v, start, "Expecting a JSON object");
+		return reject(v, start, "Expecting value");
 
 	/* json-c reports any other first byte, a BOM too, as invalid UTF-8. */
 	if (strchr("[\"-0123456789tfn", body[start]) == NULL ||
 	    body[start] == '\0')
-		return reject(v, start, "Expecting a value");
+		return reject(v, start, "Expecting value");
 
 	value = scan_and_parse(parser, body, len, &scan, &limit, &keys);
 	error = json_tokener_get_error(parser->tokener);
@@ -600,10 +623,32 @@ parse_object(pv_json_parser *parser, const char *body, size_t len,
 }
 
 /*
+ * Returns true for the texts of the scan that stand in for one of
+ * Python's errors at the same place, as opposed to the checks Python
+ * does not make.
+ */
+static bool
+is_python_stand_in(const char *error)
+{
+	static const char *const texts[] = {
+		"Unterminated string starting at", "Invalid \\uXXXX escape",
+		"Invalid control character in a string", "Expecting value",
+		"Expecting a digit",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (strcmp(error, texts[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Reports the error Python's json module finds instead, when it finds
- * one no later in the body: its text and position are what the old
- * service gave.  The handler's own finding stays where Python accepts
- * the body up to it (NaN, invalid UTF-8, a repeated key, deep nesting).
+ * one no later in the body, or when the handler's own text only stands
+ * in for Python's: its text and position are what the old service gave.
+ * The handler's own finding stays where Python accepts the body up to
+ * it (NaN, invalid UTF-8, a repeated key, deep nesting).
  */
 static void
 prefer_python_error(const char *body, size_t len, pv_violations *v)
@@ -612,8 +657,10 @@ prefer_python_error(const char *body, size_t len, pv_violations *v)
 	size_t offset;
 
 	if (v->count == 0 || !pv_json_python_error(body, len,
-	    PV_JSON_MAX_DEPTH, &offset, &error) ||
-	    (long)offset > v->items[0].offset)
+	    PV_JSON_MAX_DEPTH, &offset, &error))
+		return;
+	if ((long)offset > v->items[0].offset &&
+	    !is_python_stand_in(v->items[0].ctx_value))
 		return;
 	v->items[0].offset = (long)offset;
 	pv_violation_set_ctx_string(&v->items[0], "error", error);
