@@ -246,8 +246,10 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	}
 
 	/* Any other error the server gave (storage, replicas, limits) also
-	 * lasts; a lost connection (no error code) does not. */
-	*lasting = jerr != 0 || s == NATS_NOT_PERMITTED;
+	 * lasts; a lost connection (no error code) does not, nor no
+	 * responders (a leader election), which nats.c gives code 10076. */
+	*lasting = (jerr != 0 && s != NATS_NO_RESPONDERS) ||
+	    s == NATS_NOT_PERMITTED;
 	snprintf(what, sizeof(what), "cannot create stream %s", name);
 	return api_failure(err, what, s, jerr);
 }
