@@ -19,6 +19,7 @@ enum error_case {
 	UNKNOWN_TRANSFER_CODING,
 	UNSUPPORTED_VERSION,
 	BODY_OVER_OUTER_LIMIT,
+	ERROR_PAGE_REQUESTED,
 	CASE_COUNT
 };
 
@@ -41,6 +42,8 @@ static const struct {
 	    "{\"detail\":\"HTTP Version Not Supported\"}" },
 	[BODY_OVER_OUTER_LIMIT] = { "Content-Length of 2 MiB", 413,
 	    "{\"detail\":\"Request body too large\"}" },
+	[ERROR_PAGE_REQUESTED] = { "GET of an internal error page", 404,
+	    "{\"detail\":\"Not Found\"}" },
 };
 
 ParameterizedTestParameters(hosting_server_errors, nginx_json)
@@ -77,6 +80,9 @@ build(enum error_case c, char *out, size_t size)
 		return (size_t)snprintf(out, size, "POST /voter/ HTTP/1.1\r\n"
 		    "Host: a\r\nContent-Type: application/json\r\n"
 		    "Content-Length: 2097152\r\n\r\n{}");
+	case ERROR_PAGE_REQUESTED:
+		return (size_t)snprintf(out, size, "GET /.errors/400 HTTP/1.1"
+		    "\r\nHost: a\r\nConnection: close\r\n\r\n");
 	case CASE_COUNT:
 		break;
 	}
