@@ -142,6 +142,40 @@ out:
 	return st;
 }
 
+/*
+ * Fails when the PEM key at path is encrypted: OpenSSL would then ask
+ * for its pass phrase on the terminal (and block), or fail with a bare
+ * "processing error", because nats.c cannot pass one.
+ */
+static pv_status
+check_key_not_encrypted(const char *path, pv_error *err)
+{
+	char *text = NULL;
+	size_t size = 0;
+	int err_no;
+	mode_t mode;
+	pv_error file_err;
+	pv_status st;
+
+	st = pv_file_read(path, PV_CREDS_FILE_MAX, &text, &size, &mode,
+	    &err_no, &file_err);
+	if (st != PV_OK)
+		return pv_error_set(err, st, "NATS_KEY: %s", file_err.text);
+
+	/* PKCS#8 says "BEGIN ENCRYPTED PRIVATE KEY"; the older form says
+	 * "Proc-Type: 4,ENCRYPTED". */
+	if (strstr(text, "ENCRYPTED") != NULL)
+		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_KEY: %s is "
+		    "encrypted, and nats.c cannot give OpenSSL its pass "
+		    "phrase; write the key out unencrypted (openssl pkey -in "
+		    "%s -out NEW-FILE) and let only the handlers' user read "
+		    "it", path, path);
+
+	explicit_bzero(text, size + 1);
+	free(text);
+	return st;
+}
+
 /* Fails with setting's name, path and nats.c's reason for status s. */
 static pv_status
 tls_failure(const char *setting, const char *path, natsStatus s,
@@ -150,7 +184,7 @@ tls_failure(const char *setting, const char *path, natsStatus s,
 	natsStatus last = NATS_OK;
 	const char *reason = nats_GetLastError(&last);
 
-	if (reason == NULL || reason[0] == '\0')
+	if (last != s || reason == NULL || reason[0] == '\0')
 		reason = natsStatus_GetText(s);
 	return pv_error_set(err, PV_ERR_CONFIG, "%s: %s is not usable: %s",
 	    setting, path, pv_log_skip_location(reason));
@@ -181,6 +215,9 @@ pv_creds_check_tls(const char *ca_file, const char *cert_file,
 	}
 
 	/* nats.c reads both files at once, so the error names both. */
+	if (key_file != NULL &&
+	    (st = check_key_not_encrypted(key_file, err)) != PV_OK)
+		goto out;
 	if (cert_file != NULL) {
 		s = natsOptions_LoadCertificatesChain(opts, cert_file,
 		    key_file);

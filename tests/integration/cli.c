@@ -429,6 +429,32 @@ Test(cli, check_rejects_unusable_tls_files)
 	cr_expect(strstr(out, "NATS_CERT or NATS_KEY: ") != NULL, "%s", out);
 }
 
+/* An encrypted key would make OpenSSL ask for a pass phrase. */
+Test(cli, check_rejects_encrypted_key)
+{
+	static const char key[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+	    "MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n"
+	    "-----END ENCRYPTED PRIVATE KEY-----\n";
+	char path[] = "/tmp/pvt-key-XXXXXX";
+	char env[PVT_PATH_MAX + 160], out[2048];
+	const char *source = getenv("PV_SOURCE");
+	int fd;
+
+	cr_assert_not_null(source);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, key, sizeof(key) - 1), (ssize_t)sizeof(key) - 1);
+	close(fd);
+
+	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
+	    "NATS_CERT=%s/README NATS_KEY=%s", source, path);
+	cr_expect_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
+	    out);
+	cr_expect(strstr(out, "is encrypted, and nats.c cannot give OpenSSL "
+	    "its pass phrase") != NULL, "%s", out);
+	unlink(path);
+}
+
 Test(cli, stream_dump_hides_url_password)
 {
 	char command[512], out[1024];
