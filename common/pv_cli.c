@@ -267,9 +267,10 @@ print_settings(const pv_config *cfg)
 static int
 check(const pv_aggregate *agg, char *const *envp)
 {
+	/* Static, so that nats.c's threads may outlive this call (below). */
+	static pv_logger log;
+	static pv_config cfg;
 	char warning[PV_CONFIG_WARNING_MAX];
-	pv_logger log;
-	pv_config cfg;
 	pv_app app;
 	pv_buf report;
 	pv_error err;
@@ -313,11 +314,7 @@ check(const pv_aggregate *agg, char *const *envp)
 	st = pv_publisher_health(app.publisher, &report);
 	printf("broker: %s\n", report.data != NULL ? report.data : "");
 	pv_buf_free(&report);
-	/*
-	 * (Left to the exit when nats.c's threads may still use them.)
-	 * NOTE: cfg and log are locals, so such threads could outlive them
-	 * by the few calls between this return and the exit.
-	 */
+	/* (Left to the exit when nats.c's threads may still use them.) */
 	if (pv_app_free(&app, 1000)) {
 		pv_config_free(&cfg);
 		pv_log_free(&log);
