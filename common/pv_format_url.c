@@ -105,6 +105,34 @@ is_forbidden_in_domain(uint32_t cp)
 }
 
 /*
+ * Returns true for code points that UTS #46 disallows and that the
+ * other checks miss: private use and noncharacters.
+ * NOTE: no other IDNA rule is applied (pydantic also rejects unassigned
+ * code points and an "xn--" label that is not valid Punycode).
+ */
+static bool
+is_disallowed_in_domain(uint32_t cp)
+{
+	return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
+	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+}
+
+/*
+ * Returns the ASCII character that UTS #46 maps cp to when cp is a
+ * full-width form of one (U+FF01 to U+FF5E) or a full stop (U+3002,
+ * U+FF0E, U+FF61), else cp.
+ */
+static uint32_t
+map_to_ascii(uint32_t cp)
+{
+	if (cp == 0x3002 || cp == 0xff0e || cp == 0xff61)
+		return '.';
+	if (cp >= 0xff01 && cp <= 0xff5e)
+		return cp - 0xfee0;
+	return cp;
+}
+
+/*
  * Parses one dot-separated part of an IPv4 host as the URL Standard does:
  * decimal, hexadecimal after "0x", or octal after a leading 0.  Values
  * above 2^32 are stored as 2^32, which no part may reach.
@@ -202,12 +230,21 @@ domain_error(const char *host, size_t len)
 	if (used == 0)
 		return "invalid international domain name";
 
-	/* Drop what shows nothing, as UTS #46 mapping drops it, in place. */
+	/*
+	 * Map in place as UTS #46 does for what decides the checks below:
+	 * drop what shows nothing, and turn full-width ASCII and the other
+	 * full stops into ASCII, so "１２３" is a number as in pydantic.
+	 */
 	for (at = 0; at < used; at += n) {
 		n = pv_utf8_decode(bytes + at, used - at, &cp);
-		if (n == 0 || is_forbidden_in_domain(cp))
+		if (n == 0 || is_disallowed_in_domain(cp))
 			return "invalid international domain name";
-		if (!shows_nothing_in_host(cp)) {
+		cp = map_to_ascii(cp);
+		if (is_forbidden_in_domain(cp))
+			return "invalid international domain name";
+		if (cp < 0x80) {
+			bytes[visible_len++] = (unsigned char)cp;
+		} else if (!shows_nothing_in_host(cp)) {
 			memmove(bytes + visible_len, bytes + at, n);
 			visible_len += n;
 		}

@@ -86,6 +86,7 @@ Test(format_url, accepted)
 	expect_url("http://0x7f.0.0.1./", NULL);
 	expect_url("http://a..b/", NULL);
 	expect_url("http://a%e2%80%8b.b/", NULL);
+	expect_url("http://%ef%bc%91.256/", NULL);
 }
 
 /*
@@ -117,6 +118,16 @@ Test(format_url, host_rejected_like_pydantic)
 		{ "http://1..2/", "invalid IPv4 address" },
 		{ "http://example.123/", "invalid IPv4 address" },
 		{ "http://%e2%80%8b4294967296/", "invalid IPv4 address" },
+		{ "http://example.\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93/",
+		    "invalid IPv4 address" },
+		{ "http://1\xe3\x80\x82" "2\xe3\x80\x82" "3\xe3\x80\x82" "999/",
+		    "invalid IPv4 address" },
+		{ "http://example%E3%80%82" "123/", "invalid IPv4 address" },
+		{ "http://a\xee\x80\x80" "b/",
+		    "invalid international domain name" },
+		{ "http://a%ef%bf%bf/", "invalid international domain name" },
+		{ "http://a\xef\xbc\x8f" "b/",
+		    "invalid international domain name" },
 		{ "http://%e2%80%8b/", "empty host" },
 	};
 	char body[512];
