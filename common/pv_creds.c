@@ -162,8 +162,8 @@ check_key_not_encrypted(const char *path, pv_error *err)
 	if (st != PV_OK)
 		return pv_error_set(err, st, "NATS_KEY: %s", file_err.text);
 
-	/* PKCS#8 says "BEGIN ENCRYPTED PRIVATE KEY"; the older form says
-	 * "Proc-Type: 4,ENCRYPTED". */
+	/* An encrypted PKCS#8 key begins "BEGIN ENCRYPTED PRIVATE KEY",
+	 * and the older form contains "Proc-Type: 4,ENCRYPTED". */
 	if (strstr(text, "ENCRYPTED") != NULL)
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_KEY: %s is "
 		    "encrypted, and nats.c cannot give OpenSSL its pass "

@@ -645,10 +645,10 @@ is_python_stand_in(const char *error)
 
 /*
  * Reports the error Python's json module finds instead, when it finds
- * one no later in the body, or when the handler's own text only stands
- * in for Python's: its text and position are what the old service gave.
- * The handler's own finding stays where Python accepts the body up to
- * it (NaN, invalid UTF-8, a repeated key, deep nesting).
+ * one no later in the body, or when the handler's own text is a
+ * stand-in for Python's: its text and position are what the old service
+ * gave.  The handler's own finding is kept where Python accepts the body
+ * up to it (NaN, invalid UTF-8, a repeated key, deep nesting).
  */
 static void
 prefer_python_error(const char *body, size_t len, pv_violations *v)
