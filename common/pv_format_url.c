@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pv_punycode.h"
 #include "pv_utf8.h"
 
 /* The longest host that is decoded and checked, in bytes. */
@@ -106,14 +107,17 @@ is_forbidden_in_domain(uint32_t cp)
 
 /*
  * Returns true for code points that UTS #46 disallows and that the
- * other checks miss: private use and noncharacters.
- * NOTE: no other IDNA rule is applied (pydantic also rejects unassigned
- * code points and an "xn--" label that is not valid Punycode).
+ * other checks miss: private use, noncharacters, and planes 4 to 13,
+ * which no Unicode version up to 16.0 assigns.
+ * NOTE: no other IDNA rule is applied: pydantic also rejects the other
+ * unassigned code points, a combining mark that starts a label, and in
+ * "xn--" labels the characters that UTS #46 maps to others (U+2488).
  */
 static bool
 is_disallowed_in_domain(uint32_t cp)
 {
 	return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
+	    (cp >= 0x40000 && cp <= 0xdffff) ||
 	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
 }
 
@@ -216,6 +220,51 @@ is_ipv4(const char *s, size_t len)
 }
 
 /*
+ * Checks the label after "xn--" as IDNA does, in part: valid Punycode
+ * that decodes to at least one non-ASCII character, and none that the
+ * other host checks reject or that map_to_ascii would change.
+ */
+static bool
+is_valid_ace_label(const char *label, size_t len)
+{
+	uint32_t decoded[HOST_MAX], cp;
+	size_t count, i;
+	bool non_ascii = false;
+
+	if (!pv_punycode_decode(label, len, decoded, HOST_MAX, &count))
+		return false;
+	for (i = 0; i < count; i++) {
+		cp = decoded[i];
+		/* (UTS #46 lower-cases the label before decoding it.) */
+		if (cp >= 'A' && cp <= 'Z')
+			cp |= 0x20;
+		if (is_disallowed_in_domain(cp) || is_forbidden_in_domain(cp) ||
+		    map_to_ascii(cp) != cp || shows_nothing_in_host(cp))
+			return false;
+		non_ascii = non_ascii || cp >= 0x80;
+	}
+	return non_ascii;
+}
+
+/* Checks every "xn--" label of the mapped host s. */
+static bool
+ace_labels_valid(const char *s, size_t len)
+{
+	size_t start = 0, end;
+
+	while (start <= len) {
+		end = start;
+		while (end < len && s[end] != '.')
+			end++;
+		if (end - start >= 4 && strncasecmp(s + start, "xn--", 4) == 0 &&
+		    !is_valid_ace_label(s + start + 4, end - start - 4))
+			return false;
+		start = end + 1;
+	}
+	return true;
+}
+
+/*
  * Checks a host name (no port, not an IP literal) after decoding its %XX
  * escapes, as pydantic 2.13 does.  Returns NULL or the reason.
  */
@@ -251,6 +300,8 @@ domain_error(const char *host, size_t len)
 	}
 	if (visible_len == 0)
 		return "empty host";
+	if (!ace_labels_valid((const char *)bytes, visible_len))
+		return "invalid international domain name";
 
 	if (ends_in_number((const char *)bytes, visible_len) &&
 	    !is_ipv4((const char *)bytes, visible_len))

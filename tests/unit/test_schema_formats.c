@@ -87,6 +87,8 @@ Test(format_url, accepted)
 	expect_url("http://a..b/", NULL);
 	expect_url("http://a%e2%80%8b.b/", NULL);
 	expect_url("http://%ef%bc%91.256/", NULL);
+	expect_url("http://xn--mnchen-3ya.de/", NULL);
+	expect_url("http://XN--bcher-kva.example/", NULL);
 }
 
 /*
@@ -126,6 +128,10 @@ Test(format_url, host_rejected_like_pydantic)
 		{ "http://a\xee\x80\x80" "b/",
 		    "invalid international domain name" },
 		{ "http://a%ef%bf%bf/", "invalid international domain name" },
+		{ "http://xn--/", "invalid international domain name" },
+		{ "http://xn--a.com/", "invalid international domain name" },
+		{ "http://xn--abc-/", "invalid international domain name" },
+		{ "http://a.xn--zz/", "invalid international domain name" },
 		{ "http://a\xef\xbc\x8f" "b/",
 		    "invalid international domain name" },
 		{ "http://%e2%80%8b/", "empty host" },
