@@ -178,8 +178,9 @@ Test(silent_broker, one_pass_per_request)
 		pthread_join(posts[i].thread, NULL);
 		cr_expect_eq(posts[i].status, 503, "request %d", i);
 	}
-	cr_expect(pvt_auth_wait_logged(&site.handler, "connecting again with "
-	    "a request at most every second", LOG_WAIT_MS));
+	cr_expect(pvt_auth_wait_logged(&site.handler, "a running handler "
+	    "connects again with a request at most every second",
+	    LOG_WAIT_MS));
 	cr_expect(pvt_auth_wait_logged(&site.handler, "not connected to the "
 	    "broker (not reachable); connecting again at most every 1000 ms",
 	    LOG_WAIT_MS));
