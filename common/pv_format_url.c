@@ -5,6 +5,8 @@
  */
 #include "pv_format.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -313,16 +315,21 @@ domain_error(const char *host, size_t len)
 static const char *
 host_error(const char *host, size_t len)
 {
+	char literal[INET6_ADDRSTRLEN];
+	struct in6_addr address;
 	const char *reason;
 	size_t i = 0, at, port_start;
 	long port = 0;
 
 	if (len > 0 && host[0] == '[') {
-		/* An IP literal such as [2001:db8::1]. */
+		/* An IP literal such as [2001:db8::1], checked as an address. */
 		for (i = 1; i < len && host[i] != ']'; i++)
-			if (!is_hex(host[i]) && host[i] != ':' && host[i] != '.')
-				return "invalid IPv6 address";
-		if (i == len || i == 1)
+			continue;
+		if (i == len || i - 1 >= sizeof(literal))
+			return "invalid IPv6 address";
+		memcpy(literal, host + 1, i - 1);
+		literal[i - 1] = '\0';
+		if (inet_pton(AF_INET6, literal, &address) != 1)
 			return "invalid IPv6 address";
 		i++;
 	} else {
@@ -359,6 +366,7 @@ const char *
 pv_format_url_error(const char *s, size_t len, const char **type)
 {
 	const unsigned char *bytes = (const unsigned char *)s;
+	const char *reason;
 	size_t scheme, i, n, start, end, host;
 	uint32_t cp;
 
@@ -386,13 +394,23 @@ pv_format_url_error(const char *s, size_t len, const char **type)
 	if (len < scheme + 3 || memcmp(s + scheme, "://", 3) != 0)
 		return "expected \"//\" after the scheme";
 
+	/*
+	 * For http and https, URL parsers end the authority at '\\' too,
+	 * and take it as a '/': the host is checked as they read it, and
+	 * then the backslash is rejected, so that no reader can take
+	 * "http://a.example\\@b.example/" for a URL of b.example.
+	 */
 	start = scheme + 3;
 	end = start;
-	while (end < len && s[end] != '/' && s[end] != '?' && s[end] != '#')
+	while (end < len && s[end] != '/' && s[end] != '?' && s[end] != '#' &&
+	    s[end] != '\\')
 		end++;
 	host = start;
 	for (i = start; i < end; i++)
 		if (s[i] == '@')
 			host = i + 1;
-	return host_error(s + host, end - host);
+	reason = host_error(s + host, end - host);
+	if (reason == NULL && end < len && s[end] == '\\')
+		return "invalid host character";
+	return reason;
 }

@@ -88,6 +88,7 @@ Test(format_url, accepted)
 	expect_url("http://a%e2%80%8b.b/", NULL);
 	expect_url("http://%ef%bc%91.256/", NULL);
 	expect_url("http://xn--mnchen-3ya.de/", NULL);
+	expect_url("http://[::ffff:192.0.2.1]:8080/", NULL);
 	expect_url("http://XN--bcher-kva.example/", NULL);
 }
 
@@ -129,6 +130,15 @@ Test(format_url, host_rejected_like_pydantic)
 		    "invalid international domain name" },
 		{ "http://a%ef%bf%bf/", "invalid international domain name" },
 		{ "http://xn--/", "invalid international domain name" },
+		{ "http://[1]/", "invalid IPv6 address" },
+		{ "http://[1:2:3:4:5:6:7:8:9]/", "invalid IPv6 address" },
+		{ "http://[::1.2.3]/", "invalid IPv6 address" },
+		{ "http://[1::2::3]/", "invalid IPv6 address" },
+		{ "http://999.1.1.1\\\\@good.example/", "invalid IPv4 address" },
+		{ "http://a%00b\\\\@good.example/",
+		    "invalid international domain name" },
+		{ "http://evil.example\\\\@good.example/",
+		    "invalid host character" },
 		{ "http://xn--a.com/", "invalid international domain name" },
 		{ "http://xn--abc-/", "invalid international domain name" },
 		{ "http://a.xn--zz/", "invalid international domain name" },
