@@ -548,7 +548,7 @@ reject_non_object(pv_json_parser *parser, const char *body, size_t len,
 		return reject(v, start, "Expecting value");
 
 	/* json-c reports any other first byte, a BOM too, as invalid UTF-8. */
-	if (strchr("[\"-0123456789tfn", body[start]) == NULL ||
+	if (strchr("[\"-0123456789tfnNI", body[start]) == NULL ||
 	    body[start] == '\0')
 		return reject(v, start, "Expecting value");
 

@@ -257,6 +257,12 @@ Test(json_parse, stricter_than_python)
 {
 	const pv_violation *found;
 
+	found = expect_invalid("NaN", 0);
+	cr_expect_str_eq(found->ctx_value, "NaN and Infinity are not valid "
+	    "JSON");
+	found = expect_invalid(" Infinity", 1);
+	cr_expect_str_eq(found->ctx_value, "NaN and Infinity are not valid "
+	    "JSON");
 	found = expect_invalid("{\"a\":NaN}", 5);
 	cr_expect_str_eq(found->ctx_value, "NaN and Infinity are not valid "
 	    "JSON");
