@@ -163,8 +163,10 @@ check_key_not_encrypted(const char *path, pv_error *err)
 		return pv_error_set(err, st, "NATS_KEY: %s", file_err.text);
 
 	/* An encrypted PKCS#8 key begins "BEGIN ENCRYPTED PRIVATE KEY",
-	 * and the older form contains "Proc-Type: 4,ENCRYPTED". */
-	if (strstr(text, "ENCRYPTED") != NULL)
+	 * and the older form has a line "Proc-Type: 4,ENCRYPTED". */
+	if (strstr(text, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+	    strncmp(text, "Proc-Type: 4,ENCRYPTED", 22) == 0 ||
+	    strstr(text, "\nProc-Type: 4,ENCRYPTED") != NULL)
 		st = pv_error_set(err, PV_ERR_CONFIG, "NATS_KEY: %s is "
 		    "encrypted, and nats.c cannot give OpenSSL its pass "
 		    "phrase; write the key out unencrypted (openssl pkey -in "

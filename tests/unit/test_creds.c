@@ -191,3 +191,35 @@ Test(creds, missing_file)
 	cr_assert(strstr(err.text, "NATS_CREDS: /nonexistent/pv.creds: cannot "
 	    "open") != NULL, "%s", err.text);
 }
+
+/* Only the PEM forms of an encrypted key count, not the word elsewhere. */
+Test(creds, encrypted_key_detected)
+{
+	static const char pkcs8[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+	    "MIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+	static const char legacy[] = "-----BEGIN RSA PRIVATE KEY-----\n"
+	    "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nMIIB\n"
+	    "-----END RSA PRIVATE KEY-----\n";
+	static const char plain[] = "# This key is not ENCRYPTED\n"
+	    "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
+	pv_error err;
+
+	write_creds(pkcs8, sizeof(pkcs8) - 1);
+	cr_assert_eq(pv_creds_check_tls(NULL, path, path, &err),
+	    PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, "is encrypted") != NULL, "%s", err.text);
+	unlink(path);
+
+	write_creds(legacy, sizeof(legacy) - 1);
+	cr_assert_eq(pv_creds_check_tls(NULL, path, path, &err),
+	    PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, "is encrypted") != NULL, "%s", err.text);
+	unlink(path);
+
+	/* Not encrypted: OpenSSL itself then rejects the made-up key. */
+	write_creds(plain, sizeof(plain) - 1);
+	cr_assert_eq(pv_creds_check_tls(NULL, path, path, &err),
+	    PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, "is encrypted") == NULL, "%s", err.text);
+	cr_expect(strstr(err.text, "is not usable") != NULL, "%s", err.text);
+}
