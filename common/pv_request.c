@@ -101,11 +101,17 @@ json_parameters_acceptable(const char *p)
 
 		p++;
 		if (*p == '"') {
+			/* A quoted string; a backslash quotes the next byte. */
 			value = ++p;
-			value_len = strcspn(p, "\"");
-			if (p[value_len] != '"')
+			while (*p != '\0' && *p != '"') {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				p++;
+			}
+			if (*p != '"')
 				return false;
-			p += value_len + 1;
+			value_len = (size_t)(p - value);
+			p++;
 		} else {
 			value = p;
 			value_len = strcspn(p, "; \t\"");

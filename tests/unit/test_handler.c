@@ -216,6 +216,7 @@ Test(handler, json_type_parameters)
 		{ "application/json; charset=utf8 ; foo=bar", 422 },
 		{ "application/json; foo; charset=utf-8", 422 },
 		{ "application/json; foo=\"a;charset=latin1\"", 422 },
+		{ "application/json; foo=\"a\\\";charset=latin1\"", 422 },
 		{ "application/json; charset =latin-1", 415 },
 		{ "application/json; charset= utf-8", 415 },
 		{ "application/json; charset=\"utf-8", 415 },
