@@ -88,6 +88,10 @@ Test(format_url, accepted)
 	expect_url("http://a%e2%80%8b.b/", NULL);
 	expect_url("http://%ef%bc%91.256/", NULL);
 	expect_url("http://xn--mnchen-3ya.de/", NULL);
+	expect_url("http://\xd7\xa2\xd7\x91.co.il/", NULL);
+	expect_url("http://a.\xd7\x90" "1/", NULL);
+	expect_url("http://caf\xc3\xa9.fr/", NULL);
+	expect_url("http://\xe2\x98\x83.net/", NULL);
 	expect_url("http://[::ffff:192.0.2.1]:8080/", NULL);
 	expect_url("http://XN--bcher-kva.example/", NULL);
 }
@@ -130,6 +134,18 @@ Test(format_url, host_rejected_like_pydantic)
 		    "invalid international domain name" },
 		{ "http://a%ef%bf%bf/", "invalid international domain name" },
 		{ "http://xn--/", "invalid international domain name" },
+		{ "http://a\xd7\x90/", "invalid international domain name" },
+		{ "http://1a.\xd7\xa2\xd7\x91/",
+		    "invalid international domain name" },
+		{ "http://\xd7\x90\xd9\xa1" "1/",
+		    "invalid international domain name" },
+		{ "http://a\xe2\x80\xae" "b/", "invalid international domain name" },
+		{ "http://a\xe2\x80\x8c" "b/",
+		    "invalid international domain name" },
+		{ "http://a\xe2\x84\x80" "b/",
+		    "invalid international domain name" },
+		{ "http://a.\xe2\x91\xa0/", "invalid international domain name" },
+		{ "http://\xcc\x81" "a.com/", "invalid international domain name" },
 		{ "http://[1]/", "invalid IPv6 address" },
 		{ "http://[1:2:3:4:5:6:7:8:9]/", "invalid IPv6 address" },
 		{ "http://[::1.2.3]/", "invalid IPv6 address" },
