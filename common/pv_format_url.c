@@ -127,7 +127,7 @@ pv_format_url_error(const char *s, size_t len, const char **type)
 
 	/*
 	 * For http and https, URL parsers end the authority at '\\' too,
-	 * and take it as a '/': the host is checked as they read it, and
+	 * and take it as a '/'.  The host is checked as they read it, and
 	 * then the backslash is rejected, so that no reader can take
 	 * "http://a.example\\@b.example/" for a URL of b.example.
 	 */
