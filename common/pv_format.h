@@ -23,7 +23,8 @@ const char *pv_format_email_error(const char *s, size_t len);
 
 /*
  * Returns NULL for an absolute http or https URL with a host, else the
- * reason (static), with *type set to the pydantic error type.
+ * reason (static), with *type set to the pydantic error type.  It does
+ * not limit the length: the schema's x-maxBytes does.
  */
 const char *pv_format_url_error(const char *s, size_t len,
 	const char **type);

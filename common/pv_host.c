@@ -33,7 +33,7 @@ static bool
 shows_nothing_in_host(uint32_t cp)
 {
 	return pv_utf8_is_invisible(cp) || cp == 0xad || cp == 0x34f ||
-	    (cp >= 0x180b && cp <= 0x180f) || cp == 0x2064 ||
+	    (cp >= 0x180b && cp <= 0x180d) || cp == 0x180f || cp == 0x2064 ||
 	    (cp >= 0xfe00 && cp <= 0xfe0f) ||
 	    (cp >= 0x1bca0 && cp <= 0x1bca3) ||
 	    (cp >= 0xe0100 && cp <= 0xe01ef);
@@ -98,11 +98,13 @@ is_format_control(uint32_t cp)
 
 /*
  * Returns true for the blocks whose characters UTS #46 maps to ASCII
- * letters, digits or punctuation (superscripts, letter-like symbols,
- * number forms, enclosed, small and compatibility forms, mathematical
- * letters and digits, Latin-1 symbols).  They are rejected, stricter
- * than pydantic, because without the whole mapping table the host that
- * pydantic would see, a number or "a/c" for U+2100, is not known.
+ * letters, digits or punctuation.  These are superscripts, modifier
+ * letters, letter-like symbols, number forms, enclosed, small and
+ * compatibility forms, mathematical letters and digits, segmented
+ * digits, Latin ligatures, Greek spacing accents and Latin-1 symbols.
+ * They are rejected, stricter than pydantic, because without the whole
+ * mapping table the host that pydantic would see, a number or "a/c" for
+ * U+2100, is not known.
  */
 static bool
 is_compatibility_form(uint32_t cp)
@@ -112,7 +114,19 @@ is_compatibility_form(uint32_t cp)
 	    (cp >= 0xfe10 && cp <= 0xfe1f) || (cp >= 0xfe30 && cp <= 0xfe6f) ||
 	    (cp >= 0xfff0 && cp <= 0xfffd) ||
 	    (cp >= 0x1d400 && cp <= 0x1d7ff) ||
-	    (cp >= 0x1f100 && cp <= 0x1f1e5);
+	    (cp >= 0x1f100 && cp <= 0x1f1e5) ||
+	    cp == 0x132 || cp == 0x133 || cp == 0x17f ||
+	    (cp >= 0x1c4 && cp <= 0x1cc) || (cp >= 0x1f1 && cp <= 0x1f3) ||
+	    (cp >= 0x2b0 && cp <= 0x2b8) || (cp >= 0x2d8 && cp <= 0x2dd) ||
+	    (cp >= 0x2e0 && cp <= 0x2e4) || cp == 0x37a || cp == 0x37e ||
+	    (cp >= 0x1d2c && cp <= 0x1d6a) || cp == 0x1d78 ||
+	    (cp >= 0x1d9b && cp <= 0x1dbf) || cp == 0x1fbd ||
+	    (cp >= 0x1fbf && cp <= 0x1fc1) || (cp >= 0x1fcd && cp <= 0x1fcf) ||
+	    (cp >= 0x1fdd && cp <= 0x1fdf) || (cp >= 0x1fed && cp <= 0x1fef) ||
+	    cp == 0x1ffd || cp == 0x1ffe || (cp >= 0x2a74 && cp <= 0x2a76) ||
+	    cp == 0x2c7c || cp == 0x2c7d || (cp >= 0xa7f2 && cp <= 0xa7f4) ||
+	    (cp >= 0xfb00 && cp <= 0xfb06) || (cp >= 0x10780 && cp <= 0x107ba) ||
+	    (cp >= 0x1fbf0 && cp <= 0x1fbf9);
 }
 
 /*
@@ -465,6 +479,8 @@ pv_host_domain_error(const char *host, size_t len)
 	size_t used, at, n, visible_len = 0;
 	uint32_t cp;
 
+	if (len == 0)
+		return "empty host";
 	used = percent_decode(host, len, bytes, sizeof(bytes));
 	if (used == 0)
 		return "invalid international domain name";
