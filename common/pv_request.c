@@ -79,7 +79,8 @@ pv_request_path(const pv_request_io *io, char *path, size_t size)
 static bool
 json_parameters_acceptable(const char *p)
 {
-	const char *name, *value;
+	char value[8];		/* "utf-8" fits; a longer value is no utf-8 */
+	const char *name;
 	size_t name_len, value_len;
 	bool is_charset;
 
@@ -99,23 +100,26 @@ json_parameters_acceptable(const char *p)
 			continue;
 		}
 
+		/* The value, unquoted: a backslash quotes the next byte. */
 		p++;
+		value_len = 0;
 		if (*p == '"') {
-			/* A quoted string; a backslash quotes the next byte. */
-			value = ++p;
-			while (*p != '\0' && *p != '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
 				if (*p == '\\' && p[1] != '\0')
 					p++;
-				p++;
+				if (value_len < sizeof(value))
+					value[value_len] = *p;
+				value_len++;
 			}
 			if (*p != '"')
 				return false;
-			value_len = (size_t)(p - value);
 			p++;
 		} else {
-			value = p;
-			value_len = strcspn(p, "; \t\"");
-			p += value_len;
+			for (; *p != '\0' && strchr("; \t\"", *p) == NULL; p++) {
+				if (value_len < sizeof(value))
+					value[value_len] = *p;
+				value_len++;
+			}
 		}
 		p += strspn(p, " \t");
 		if (!is_charset) {
