@@ -19,6 +19,21 @@ pv_format_hex_value(char c)
 	return -1;
 }
 
+long
+pv_format_hex4(const unsigned char *p)
+{
+	long value = 0;
+	int i, digit;
+
+	for (i = 0; i < 4; i++) {
+		digit = pv_format_hex_value((char)p[i]);
+		if (digit < 0)
+			return -1;
+		value = value * 16 + digit;
+	}
+	return value;
+}
+
 static bool
 is_hex(char c)
 {

@@ -12,6 +12,9 @@
 /* Returns the value of the hexadecimal digit c (either case), or -1. */
 int pv_format_hex_value(char c);
 
+/* Returns the value of the 4 hexadecimal digits at p, or -1. */
+long pv_format_hex4(const unsigned char *p);
+
 /* The canonical 8-4-4-4-12 UUID form, any version, either case. */
 bool pv_format_is_uuid(const char *s, size_t len);
 

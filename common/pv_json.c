@@ -105,22 +105,6 @@ scan_fail(struct body_scan *s, size_t offset, const char *error)
 	return SCAN_ERROR;
 }
 
-/* Returns the value of 4 hex digits at p, or -1. */
-static long
-hex4(const unsigned char *p)
-{
-	long value = 0;
-	int i, digit;
-
-	for (i = 0; i < 4; i++) {
-		digit = pv_format_hex_value((char)p[i]);
-		if (digit < 0)
-			return -1;
-		value = value * 16 + digit;
-	}
-	return value;
-}
-
 /*
  * Checks that a "\uDC00".."\uDFFF" escape starts at offset at.  Returns 1
  * if so, 0 if not, -1 if the body ends before that can be told.
@@ -139,7 +123,7 @@ low_surrogate_at(const struct body_scan *s, size_t at)
 		    s->body[at + i] != (unsigned char)pattern[i])
 			return 0;
 	}
-	value = hex4(s->body + at + 2);
+	value = pv_format_hex4(s->body + at + 2);
 	return value >= 0xdc00 && value <= 0xdfff;
 }
 
@@ -176,7 +160,7 @@ scan_escape(struct body_scan *s, bool is_key)
 	if (u_escape_at_end(s, at))
 		return scan_fail(s, at + 1, "Invalid \\uXXXX escape");
 	if (at + 6 > s->len || s->body[at + 1] != 'u' ||
-	    (value = hex4(s->body + at + 2)) < 0) {
+	    (value = pv_format_hex4(s->body + at + 2)) < 0) {
 		s->pos = at + 2 < s->len ? at + 2 : s->len;
 		return SCAN_DONE;
 	}
@@ -197,7 +181,7 @@ scan_escape(struct body_scan *s, bool is_key)
 
 	/* A malformed escape after it is Python's error, not the pairing. */
 	if (at + 12 <= s->len && s->body[at + 6] == '\\' &&
-	    s->body[at + 7] == 'u' && hex4(s->body + at + 8) < 0)
+	    s->body[at + 7] == 'u' && pv_format_hex4(s->body + at + 8) < 0)
 		return scan_fail(s, at + 7, "Invalid \\uXXXX escape");
 	low = low_surrogate_at(s, at + 6);
 	if (low == 0)

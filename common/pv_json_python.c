@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "pv_format.h"
+
 enum scan_result {
 	SCAN_OK,
 	SCAN_ERROR,	/* pos and error are set */
@@ -55,25 +57,6 @@ skip_space(const struct py_scan *p, size_t at)
 	return at;
 }
 
-/* Returns the value of the four hex digits at s, or -1. */
-static long
-hex4(const unsigned char *s)
-{
-	long value = 0;
-	int i, d;
-
-	for (i = 0; i < 4; i++) {
-		if (is_digit(s[i]))
-			d = s[i] - '0';
-		else if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')
-			d = (s[i] | 0x20) - 'a' + 10;
-		else
-			return -1;
-		value = value * 16 + d;
-	}
-	return value;
-}
-
 /* Scans a \u escape whose 'u' is at u; sets *next past what it took. */
 static enum scan_result
 scan_u_escape(struct py_scan *p, size_t u, size_t *next)
@@ -84,7 +67,7 @@ scan_u_escape(struct py_scan *p, size_t u, size_t *next)
 	/* Python wants a character after the four digits (the quote). */
 	if (end >= p->len)
 		return fail(p, u, "Invalid \\uXXXX escape");
-	high = hex4(p->s + u + 1);
+	high = pv_format_hex4(p->s + u + 1);
 	if (high < 0)
 		return fail(p, u, "Invalid \\uXXXX escape");
 	*next = end;
@@ -93,7 +76,7 @@ scan_u_escape(struct py_scan *p, size_t u, size_t *next)
 	if (high < 0xd800 || high > 0xdbff || end + 6 >= p->len ||
 	    p->s[end] != '\\' || p->s[end + 1] != 'u')
 		return SCAN_OK;
-	low = hex4(p->s + end + 2);
+	low = pv_format_hex4(p->s + end + 2);
 	if (low < 0)
 		return fail(p, end + 1, "Invalid \\uXXXX escape");
 	if (low >= 0xdc00 && low <= 0xdfff)

@@ -246,8 +246,8 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	}
 
 	/* Any other error the server gave (storage, replicas, limits) also
-	 * lasts; a lost connection (no error code) does not, nor no
-	 * responders (a leader election), which nats.c gives code 10076. */
+	 * lasts.  A lost connection (no error code) does not, and neither
+	 * do no responders (a leader election), which nats.c codes 10076. */
 	*lasting = (jerr != 0 && s != NATS_NO_RESPONDERS) ||
 	    s == NATS_NOT_PERMITTED;
 	snprintf(what, sizeof(what), "cannot create stream %s", name);

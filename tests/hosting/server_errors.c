@@ -1,5 +1,5 @@
 /*
- * Errors that nginx sends itself, before a handler sees the request,
+ * Errors that nginx sends itself, before a handler receives the request,
  * have the handlers' JSON form behind nginx.conf.sample:
  * Content-Type application/json and {"detail":"<reason phrase>"}.
  */
