@@ -23,19 +23,20 @@ is_hex(char c)
 }
 
 /*
- * Returns true for a character that shows nothing in a host.  Besides
- * those that pv_utf8_is_invisible lists, these are the ones UTS #46
- * ignores in internationalized names, such as the soft hyphen and the
- * variation selectors.  pydantic 2.13 reports a host of only these as
- * empty.
+ * Returns true for a character that shows nothing in a host: those
+ * that UTS #46 ignores in internationalized names (the zero-width
+ * space, soft hyphen, word joiner, variation selectors...) and the
+ * zero-width joiners.  pydantic 2.13 reports a host of only these as
+ * empty.  (Other default-ignorable characters, such as direction
+ * overrides, are rejected in a host instead.)
  */
 static bool
 shows_nothing_in_host(uint32_t cp)
 {
-	return pv_utf8_is_invisible(cp) || cp == 0xad || cp == 0x34f ||
-	    (cp >= 0x180b && cp <= 0x180d) || cp == 0x180f || cp == 0x2064 ||
-	    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-	    (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	return cp == 0xad || cp == 0x34f || (cp >= 0x180b && cp <= 0x180d) ||
+	    cp == 0x180f || (cp >= 0x200b && cp <= 0x200d) ||
+	    cp == 0x2060 || cp == 0x2064 || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    cp == 0xfeff || (cp >= 0x1bca0 && cp <= 0x1bca3) ||
 	    (cp >= 0xe0100 && cp <= 0xe01ef);
 }
 

@@ -62,12 +62,26 @@ pv_utf8_is_white_space(uint32_t cp)
 }
 
 /*
- * Characters that show nothing: zero-width space, joiners, word joiner
- * and the byte-order mark.  A name of only these looks empty.
+ * Characters that show nothing: Unicode's Default_Ignorable_Code_Point
+ * set (such as the zero-width space, the direction marks and the Hangul
+ * fillers), the braille pattern blank U+2800 and the interlinear annotation
+ * characters U+FFF9 to U+FFFB.  A name of only these looks empty.
  */
 bool
 pv_utf8_is_invisible(uint32_t cp)
 {
-	return (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 ||
-	    cp == 0xfeff;
+	if (cp < 0x2000)
+		return cp == 0xad || cp == 0x34f || cp == 0x61c ||
+		    cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+		    cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f);
+	if (cp < 0x10000)
+		return (cp >= 0x200b && cp <= 0x200f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2060 && cp <= 0x206f) || cp == 0x2800 ||
+		    cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+		    cp == 0xfeff || cp == 0xffa0 ||
+		    (cp >= 0xfff0 && cp <= 0xfffb);
+	return (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	    (cp >= 0x1d173 && cp <= 0x1d17a) ||
+	    (cp >= 0xe0000 && cp <= 0xe0fff);
 }

@@ -21,7 +21,10 @@ bool pv_utf8_is_control(uint32_t cp);
 /* The Unicode White_Space property (Unicode 15). */
 bool pv_utf8_is_white_space(uint32_t cp);
 
-/* Zero-width space, joiners, word joiner and the byte-order mark. */
+/*
+ * Characters that show nothing: Default_Ignorable_Code_Point, U+2800
+ * and U+FFF9 to U+FFFB.
+ */
 bool pv_utf8_is_invisible(uint32_t cp);
 
 #endif

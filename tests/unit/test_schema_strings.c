@@ -76,6 +76,26 @@ Test(name, invisible_only_rejected)
 	unit_expect_ok(NAMED, NAMED_HEAD "\"name\":\"a\u200db\"}");
 }
 
+/* Default-ignorable characters and blank-looking symbols, each alone. */
+Test(name, default_ignorable_only_rejected)
+{
+	static const char *const names[] = {
+		"\\u3164", "\\u115f", "\\uffa0", "\\u2800", "\\u00ad",
+		"\\u034f", "\\u180e", "\\u200e", "\\u202e", "\\u2062",
+		"\\ufe0f", "\\udb40\\udc20", "\\ufff9", "\\ud82f\\udca0",
+		"\\u3164 \\u3164",
+	};
+	char body[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(body, sizeof(body), NAMED_HEAD "\"name\":\"%s\"}",
+		    names[i]);
+		unit_expect(NAMED, body, "name", "string_pattern_mismatch");
+	}
+	unit_expect_ok(NAMED, NAMED_HEAD "\"name\":\"\\u3164a\"}");
+}
+
 Test(name, controls_rejected)
 {
 	unit_expect(NAMED, NAMED_HEAD "\"name\":\"a\\tb\"}", "name",
