@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
+#include "pv_host.h"
 #include "pv_utf8.h"
 
 int
@@ -101,6 +103,27 @@ local_part_error(const char *local, size_t len)
 	return NULL;
 }
 
+/*
+ * Checks the length and hyphens of one label of an address's domain.
+ * "--" in its third and fourth places is allowed only after "xn", as in
+ * Punycode.  Returns NULL when valid.
+ */
+static const char *
+domain_label_error(const char *label, size_t len)
+{
+	if (len == 0)
+		return "the part after the @-sign has an empty label";
+	if (len > 63)
+		return "a label after the @-sign is longer than 63 bytes";
+	if (label[0] == '-' || label[len - 1] == '-')
+		return "a label after the @-sign starts or ends with '-'";
+	if (len >= 4 && label[2] == '-' && label[3] == '-' &&
+	    strncasecmp(label, "xn", 2) != 0)
+		return "a label after the @-sign has '--' in its third "
+		    "and fourth places";
+	return NULL;
+}
+
 /* Returns NULL for a valid address, else the reason it is not. */
 const char *
 pv_format_email_error(const char *str, size_t len)
@@ -115,6 +138,9 @@ pv_format_email_error(const char *str, size_t len)
 		if (n == 0 || pv_utf8_is_control(cp) || pv_utf8_is_white_space(cp))
 			return "it must not contain white space or control "
 			    "characters";
+		if (pv_utf8_is_invisible(cp))
+			return "it must not contain characters that show "
+			    "nothing";
 		pos += n;
 	}
 
@@ -131,11 +157,6 @@ pv_format_email_error(const char *str, size_t len)
 	if ((reason = local_part_error(str, local_len)) != NULL)
 		return reason;
 
-	/*
-	 * Every label between dots is non-empty, of letters, digits and '-'
-	 * (or non-ASCII, for internationalized names), and neither starts
-	 * nor ends with '-'.
-	 */
 	label_start = local_len + 1;
 	for (pos = label_start; pos <= len; pos++) {
 		if (pos < len && str[pos] != '.') {
@@ -144,13 +165,22 @@ pv_format_email_error(const char *str, size_t len)
 				    "contain letters, digits, '-' and dots";
 			continue;
 		}
-		if (pos == label_start)
-			return "the part after the @-sign has an empty label";
-		if (str[label_start] == '-' || str[pos - 1] == '-')
-			return "a label after the @-sign starts or ends "
-			    "with '-'";
+		if ((reason = domain_label_error(str + label_start,
+		    pos - label_start)) != NULL)
+			return reason;
 		label_start = pos + 1;
 	}
+
+	/*
+	 * The domain must also pass the checks of a URL host (Punycode,
+	 * the Bidi Rule, characters that IDNA rejects), and its top-level
+	 * name ends in a letter, so it is not an IPv4 address either.
+	 */
+	if (pv_host_domain_error(at + 1, len - local_len - 1) != NULL)
+		return "the part after the @-sign is not a valid domain name";
+	if (s[len - 1] < 0x80 && !isalpha(s[len - 1]))
+		return "the part after the @-sign does not end in a "
+		    "top-level domain name";
 	return NULL;
 }
 

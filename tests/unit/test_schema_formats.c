@@ -292,12 +292,38 @@ Test(format_email, dot_atom_rules)
 	expect_email("o'neil@ex-ample.org", NULL);
 }
 
+Test(format_email, domain_rules)
+{
+	char *label, email[400];
+
+	expect_email("z@xn--bcher-kva.example", NULL);
+	expect_email("z@example.co1", "value_error");
+	expect_email("z@1.2.3.4", "value_error");
+	expect_email("z@example.123", "value_error");
+	expect_email("z@xn--abc.org", "value_error");
+	expect_email("z@ab--cd.org", "value_error");
+	expect_email("z\u200b@example.org", "value_error");
+	expect_email("z@exam\u200bple.org", "value_error");
+	expect_email("z@exam\u202eple.org", "value_error");
+
+	label = unit_repeat("l", 64);
+	snprintf(email, sizeof(email), "z@%s.org", label);
+	expect_email(email, "value_error");
+	label[63] = '\0';
+	snprintf(email, sizeof(email), "z@%s.org", label);
+	expect_email(email, NULL);
+	free(label);
+}
+
 Test(format_email, max_bytes)
 {
 	char *domain, email[400];
 
-	/* 1 + 1 + 248 + 4 = 254 bytes, then 255. */
-	domain = unit_repeat("d", 248);
+	/* 1 + 1 + 248 + 4 = 254 bytes, then 255, in labels of 61 bytes. */
+	domain = unit_repeat("dddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	    "ddddddddd.", 4);
+	cr_assert_eq(strlen(domain), 248);
+	domain[247] = 'd';
 	snprintf(email, sizeof(email), "a@%s.org", domain);
 	expect_email(email, NULL);
 	snprintf(email, sizeof(email), "ab@%s.org", domain);
