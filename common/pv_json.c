@@ -650,6 +650,23 @@ prefer_python_error(const char *body, size_t len, pv_violations *v)
 	pv_violation_set_ctx_string(&v->items[0], "error", error);
 }
 
+/*
+ * Returns true for a body that Python's json.loads reads as UTF-16 or
+ * UTF-32 (json.detect_encoding).  Such a body starts with their byte
+ * order mark, or has a NUL in its first two bytes and is 2 or at least
+ * 4 bytes long.
+ */
+static bool
+is_utf16_or_utf32(const char *body, size_t len)
+{
+	const unsigned char *bytes = (const unsigned char *)body;
+
+	if (len >= 2 && ((bytes[0] == 0xff && bytes[1] == 0xfe) ||
+	    (bytes[0] == 0xfe && bytes[1] == 0xff)))
+		return true;
+	return (len == 2 || len >= 4) && (bytes[0] == 0 || bytes[1] == 0);
+}
+
 pv_status
 pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
 	struct json_object **out, pv_violations *v)
@@ -664,6 +681,10 @@ pv_json_parse_body(pv_json_parser *parser, const char *body, size_t len,
 		pv_violations_add_not_object(v, true);
 		return PV_ERR_SCHEMA;
 	}
+
+	/* The old service decoded these, but events are UTF-8 only. */
+	if (is_utf16_or_utf32(body, len))
+		return reject(v, 0, "JSON must be UTF-8, not UTF-16 or UTF-32");
 
 	/* Python's json.loads, behind the old service, skips a UTF-8 BOM. */
 	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)

@@ -337,6 +337,21 @@ Test(json_parse, nul_bytes)
 	expect_invalid_len("{\"a\":1\0}", 8, 6);
 }
 
+Test(json_parse, utf16_and_utf32)
+{
+	const pv_violation *found;
+
+	found = expect_invalid_len("{\0}\0", 4, 0);
+	cr_assert_str_eq(found->ctx_value,
+	    "JSON must be UTF-8, not UTF-16 or UTF-32");
+	expect_invalid_len("\0{\0}", 4, 0);
+	expect_invalid_len("{\0\0\0}\0\0\0", 8, 0);
+	expect_invalid_len("\xff\xfe{\0}\0", 6, 0);
+	expect_invalid_len("\xfe\xff\0{\0}", 6, 0);
+	found = expect_invalid_len("\0{}", 3, 0);
+	cr_assert_str_eq(found->ctx_value, "Expecting value");
+}
+
 Test(json_parse, nul_escape_in_key)
 {
 	expect_invalid("{\"id\\u0000x\":1}", 4);
