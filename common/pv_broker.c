@@ -1,4 +1,5 @@
 /* The publisher's broker connection and its health check; see pv_publish.h. */
+#include "pv_broker.h"
 #include "pv_publisher_impl.h"
 
 #include <pthread.h>
@@ -226,8 +227,8 @@ pv_broker_failure(pv_error *err, const char *what, natsStatus s)
 	    text, detail[0] != '\0' ? ": " : "", detail);
 }
 
-static natsStatus
-set_credentials(natsOptions *o, const pv_config *cfg)
+natsStatus
+pv_broker_set_credentials(natsOptions *o, const pv_config *cfg)
 {
 	natsStatus s = NATS_OK;
 
@@ -334,7 +335,7 @@ build_options(pv_publisher *pub, pv_error *err)
 	if (s == NATS_OK)
 		s = natsOptions_SetErrorHandler(o, on_async_error, pub);
 	if (s == NATS_OK)
-		s = set_credentials(o, cfg);
+		s = pv_broker_set_credentials(o, cfg);
 	if (s != NATS_OK) {
 		natsOptions_Destroy(o);
 		return pv_broker_failure(err, "setting up the broker "

@@ -10,19 +10,26 @@
  *
  * Header values and bodies are printed with control characters and
  * malformed UTF-8 as \xHH.  Messages are read by sequence with
- * js_GetMsg, so no consumer is created.  Exit status: 0 on success, 1 on
- * a broker error or when standard output fails, 2 on a usage error.
+ * js_GetMsg, so no consumer is created.  The credentials and TLS files
+ * come from the handlers' settings (NATS_USER, NATS_TOKEN, NATS_CREDS,
+ * NATS_CA... from the environment, then the .env file).  Exit status: 0
+ * on success, 1 on a setting or broker error or when standard output
+ * fails, 2 on a usage error.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <nats/nats.h>
 
+#include "pv_broker.h"
 #include "pv_config.h"
 #include "pv_log.h"
 #include "pv_utf8.h"
+
+extern char **environ;
 
 /* Time-outs of the connection and of each JetStream request, in ms. */
 #define CONNECT_TIMEOUT_MS 5000
@@ -177,7 +184,10 @@ usage(FILE *out, int code)
 {
 	fprintf(out, "usage: pv-stream-dump NATS_URL STREAM\n"
 	    "Prints every message of the JetStream stream STREAM: "
-	    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.\n");
+	    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.  "
+	    "Credentials and TLS files come from the\nhandlers' settings "
+	    "(NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_CA,\n"
+	    "NATS_CERT, NATS_KEY) in the environment or the .env file.\n");
 	if (out == stdout && (fflush(out) != 0 || ferror(out)))
 		return 1;
 	return code;
@@ -190,12 +200,22 @@ main(int argc, char **argv)
 	char shown[512];
 	natsOptions *opts = NULL;
 	natsStatus s;
+	pv_config cfg;
+	pv_error err;
 	int rc = 1;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
 		return usage(stdout, 0);
 	if (argc != 3)
 		return usage(stderr, 2);
+
+	/* Any aggregate will do: only the broker settings are used. */
+	pv_error_clear(&err);
+	if (pv_config_load(&cfg, "voter", environ, &err) != PV_OK) {
+		fprintf(stderr, "pv-stream-dump: configuration: %s\n",
+		    err.text);
+		return 1;
+	}
 
 	s = natsOptions_Create(&opts);
 	if (s == NATS_OK)
@@ -204,6 +224,11 @@ main(int argc, char **argv)
 		s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetAllowReconnect(opts, false);
+	if (s == NATS_OK)
+		s = pv_broker_set_credentials(opts, &cfg);
+	/* (nats.c 3.4.1 does not require TLS for a tls:// URL by itself.) */
+	if (s == NATS_OK && strncasecmp(argv[1], "tls://", 6) == 0)
+		s = natsOptions_SetSecure(opts, true);
 	if (s == NATS_OK)
 		s = natsConnection_Connect(&conn, opts);
 	/* The URL may contain a password, so it is shown without user info. */
@@ -223,5 +248,6 @@ out:
 	natsConnection_Destroy(conn);
 	natsOptions_Destroy(opts);
 	nats_Close();
+	pv_config_free(&cfg);
 	return rc;
 }

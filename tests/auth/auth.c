@@ -291,6 +291,25 @@ Test(auth, token_publishes)
 	expect_stored(&admin, 1);
 }
 
+/* pv-stream-dump connects with the handlers' credential settings. */
+Test(auth, stream_dump_uses_token)
+{
+	char *env[] = { site.url_setting, "NATS_TOKEN=tok-secret-3", NULL };
+	char command[2 * PVT_PATH_MAX], out[4096];
+
+	start_server("authorization { token: \"tok-secret-3\" }");
+	start_handler(env);
+	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
+
+	snprintf(command, sizeof(command), "env NATS_TOKEN=tok-secret-3 "
+	    "PHOTOVOTE_ENV_FILE=/dev/null '%s/pv-stream-dump' '%s' %s 2>&1",
+	    getenv("PV_BUILD"), site.url, STREAM);
+	cr_assert_eq(pvt_capture(command, out, sizeof(out)), 0, "%s", out);
+	cr_expect(strstr(out, "Nats-Msg-Id: " EVENT_ID "\n") != NULL, "%s",
+	    out);
+	cr_expect(strstr(out, "tok-secret-3") == NULL, "%s", out);
+}
+
 Test(auth, wrong_token_503)
 {
 	char *env[] = { site.url_setting, "NATS_TOKEN=wrong-token-4", NULL };

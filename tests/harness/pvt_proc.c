@@ -448,3 +448,24 @@ pvt_print_tail(const char *path, size_t max_bytes)
 	fprintf(stderr, "---- end of %s ----\n", path);
 	fclose(f);
 }
+
+int
+pvt_capture(const char *command, char *out, size_t size)
+{
+	size_t used = 0, n;
+	FILE *pipe;
+	int status;
+
+	out[0] = '\0';
+	pipe = popen(command, "r");
+	if (pipe == NULL)
+		return -1;
+	while (used + 1 < size &&
+	    (n = fread(out + used, 1, size - 1 - used, pipe)) > 0)
+		used += n;
+	out[used] = '\0';
+	status = pclose(pipe);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

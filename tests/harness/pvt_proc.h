@@ -93,4 +93,11 @@ long long pvt_now_ms(void);
 /* Copies the last max_bytes of the file at path to stderr, for diagnosis. */
 void pvt_print_tail(const char *path, size_t max_bytes);
 
+/*
+ * Runs command through sh and copies up to size - 1 bytes of its standard
+ * output to out, NUL-terminated.  Returns its exit status, or -1 when it
+ * could not run or did not exit normally.
+ */
+int pvt_capture(const char *command, char *out, size_t size);
+
 #endif
