@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,11 +125,23 @@ cgi_write(void *ctx, const char *buf, size_t len)
 
 /*
  * Most body bytes a CGI handler reads and discards after its response,
- * and how long it waits for each read.  The cap matches the outer body
- * limit of the sample server configurations (1 MiB).
+ * how long it waits for each read, and how long it reads in all.  The
+ * cap matches the outer body limit of the sample server configurations
+ * (1 MiB).
  */
 #define PV_CGI_DRAIN_MAX (1024 * 1024)
 #define PV_CGI_DRAIN_WAIT_MS 1000
+#define PV_CGI_DRAIN_TOTAL_MS 5000
+
+/* Returns CLOCK_MONOTONIC time in ms. */
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /*
  * Reads and discards the body that the request left unread: the rest of
@@ -144,6 +157,7 @@ cgi_drain(const cgi_ctx *cgi)
 	const char *length = getenv("CONTENT_LENGTH");
 	const char *method = getenv("REQUEST_METHOD");
 	struct pollfd in = { STDIN_FILENO, POLLIN, 0 };
+	int64_t deadline = monotonic_ms() + PV_CGI_DRAIN_TOTAL_MS, wait_ms;
 	size_t left = cgi->left;
 	char buf[8192];
 	ssize_t n;
@@ -153,7 +167,13 @@ cgi_drain(const cgi_ctx *cgi)
 		    strcmp(method, "HEAD") != 0 ? PV_CGI_DRAIN_MAX : 0;
 	if (left > PV_CGI_DRAIN_MAX)
 		left = PV_CGI_DRAIN_MAX;
-	while (left > 0 && poll(&in, 1, PV_CGI_DRAIN_WAIT_MS) > 0) {
+
+	/* A client that sends a byte now and then must not hold the process. */
+	while (left > 0 && (wait_ms = deadline - monotonic_ms()) > 0) {
+		if (wait_ms > PV_CGI_DRAIN_WAIT_MS)
+			wait_ms = PV_CGI_DRAIN_WAIT_MS;
+		if (poll(&in, 1, (int)wait_ms) <= 0)
+			break;
 		n = read(STDIN_FILENO, buf, left < sizeof(buf) ? left :
 		    sizeof(buf));
 		if (n <= 0)
