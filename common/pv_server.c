@@ -36,6 +36,14 @@
 /* Time the requests in hand get to finish, beyond the publish time-out. */
 #define PV_SHUTDOWN_GRACE_MS 10000
 
+/*
+ * How long after a stop signal the workers still take connections from
+ * the queue.  One second is an estimate of what a web server needs to
+ * hand over what it had queued at the signal.  Later connections are
+ * refused once the socket closes, so they go to another process.
+ */
+#define PV_SHUTDOWN_QUEUE_MS 1000
+
 /* The negated return of FCGX_Accept_r when it failed without an errno. */
 #define PV_FCGI_NO_ERRNO 9999
 
@@ -46,6 +54,7 @@ typedef struct server {
 	pv_logger log;
 	pv_app app;
 	atomic_bool stopping;
+	atomic_bool queue_closed;	/* stopping, and no more accepts */
 	atomic_int running;		/* worker threads still serving */
 	atomic_bool params_checked;	/* warn_setting_params has run */
 	bool state_freed;		/* false: nats.c's threads outlived
@@ -205,13 +214,16 @@ accept_next(server *srv, FCGX_Request *req, const sigset_t *wake)
 
 	/*
 	 * Once stopping, a worker still takes the connections that wait
-	 * in the queue: the web server has already sent their requests.
-	 * Workers call accept() at the same time; Linux hands each
-	 * connection to one of them, and serializing them with a mutex
-	 * cost a third of the handler's CPU time in thread wake-ups
-	 * (measured with make bench).
+	 * in the queue, for PV_SHUTDOWN_QUEUE_MS: the web server has
+	 * already sent their requests.  Without that limit, requests that
+	 * keep arriving while each takes long (a broker that does not
+	 * respond) would keep the process from stopping.  Workers call
+	 * accept() at the same time; Linux hands each connection to one of
+	 * them, and serializing them with a mutex cost a third of the
+	 * handler's CPU time in thread wake-ups (measured with make bench).
 	 */
-	if (atomic_load(&srv->stopping) && !connection_pending())
+	if (atomic_load(&srv->stopping) && (atomic_load(&srv->queue_closed) ||
+	    !connection_pending()))
 		return -1;
 
 	pthread_sigmask(SIG_UNBLOCK, wake, NULL);
@@ -502,6 +514,8 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
 	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
 	    waited_ms < grace_ms; waited_ms += 50) {
+		if (waited_ms >= PV_SHUTDOWN_QUEUE_MS)
+			atomic_store(&srv->queue_closed, true);
 		for (i = 0; i < started; i++)
 			pthread_kill(threads[i], PV_WAKE_SIGNAL);
 		nanosleep(&pause, NULL);
@@ -720,6 +734,7 @@ pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 	}
 	pv_log_init(&srv->log, agg->name, STDERR_FILENO);
 	atomic_init(&srv->stopping, false);
+	atomic_init(&srv->queue_closed, false);
 	atomic_init(&srv->running, 0);
 	atomic_init(&srv->params_checked, false);
 	srv->state_freed = true;

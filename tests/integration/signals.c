@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -302,4 +303,63 @@ Test(signals, queued_request_answered)
 	cr_assert_neq(status, -1);
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), 0);
+}
+
+/*
+ * Requests that keep arriving after the stop signal, each taking a while,
+ * do not keep the handler from stopping: it takes queued connections for
+ * a short time only, then exits 0.  The test keeps its own descriptor of
+ * the listening socket, as a sibling process would, so connecting keeps
+ * working.
+ */
+Test(signals, arrivals_after_stop_bounded)
+{
+	static const char body[] = "{\"id\":\"x\"}";
+	static const struct timespec pace = { 0, 200 * 1000 * 1000 };
+	char length[16];
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/voter", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
+	    "application/json", "CONTENT_LENGTH", length, NULL };
+	pid_t pid = start_handler_threads("arrivals.log", 1);
+	char *out = NULL;
+	int current, next, sent, status = -1;
+
+	cr_assert(answers_404());
+	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
+	current = pvt_fcgi_begin(solo.socket_path, params, 1000);
+	cr_assert_geq(current, 0);
+	cr_assert(pvt_fcgi_send_body(current, body, 4, false));
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+
+	/*
+	 * The only worker reads each body for 200 ms while the next request
+	 * waits in the queue, for up to 60 requests: longer than the
+	 * publish time-out plus the 10 s grace.
+	 */
+	for (sent = 0; sent < 60 && waitpid(pid, &status, WNOHANG) == 0;
+	    sent++) {
+		next = pvt_fcgi_begin(solo.socket_path, params, 1000);
+		cr_assert_geq(next, 0);
+		cr_assert(pvt_fcgi_send_body(next, body, 4, false));
+		nanosleep(&pace, NULL);
+
+		/* A request the handler no longer takes gets no response. */
+		if (pvt_fcgi_send_body(current, body + 4, sizeof(body) - 5,
+		    true) && pvt_fcgi_read_response(current, &out))
+			cr_expect(strstr(out, "Status: 422") != NULL, "%s",
+			    out);
+		free(out);
+		out = NULL;
+		close(current);
+		current = next;
+	}
+	close(current);
+
+	if (sent == 60)
+		status = wait_exit(pid, EXIT_DEADLINE_MS);
+	cr_assert_neq(status, -1);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "exit status %d after %d "
+	    "requests", WEXITSTATUS(status), sent);
+	cr_expect_lt(sent, 60, "the handler took requests for 12 s");
 }
