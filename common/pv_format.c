@@ -103,6 +103,14 @@ local_part_error(const char *local, size_t len)
 	return NULL;
 }
 
+/* Private-use code points and Unicode's noncharacters. */
+static bool
+is_private_use_or_noncharacter(uint32_t cp)
+{
+	return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
+	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+}
+
 /*
  * Checks the length and hyphens of one label of an address's domain.
  * "--" in its third and fourth places is allowed only after "xn", as in
@@ -141,6 +149,9 @@ pv_format_email_error(const char *str, size_t len)
 		if (pv_utf8_is_invisible(cp))
 			return "it must not contain characters that show "
 			    "nothing";
+		if (is_private_use_or_noncharacter(cp))
+			return "it must not contain private-use characters "
+			    "or noncharacters";
 		pos += n;
 	}
 

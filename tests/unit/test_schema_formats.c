@@ -305,6 +305,8 @@ Test(format_email, domain_rules)
 	expect_email("z\u200b@example.org", "value_error");
 	expect_email("z@exam\u200bple.org", "value_error");
 	expect_email("z@exam\u202eple.org", "value_error");
+	expect_email("z\\ue000@example.org", "value_error");
+	expect_email("z\\ufdd0@example.org", "value_error");
 
 	label = unit_repeat("l", 64);
 	snprintf(email, sizeof(email), "z@%s.org", label);
