@@ -103,7 +103,7 @@ local_part_error(const char *local, size_t len)
 	return NULL;
 }
 
-/* Private-use code points and Unicode's noncharacters. */
+/* Returns true for private-use code points and Unicode's noncharacters. */
 static bool
 is_private_use_or_noncharacter(uint32_t cp)
 {
