@@ -403,22 +403,30 @@ Test(cli, url_and_user_credentials_rejected)
 /* A TLS file that is no certificate or key stops the handler at start. */
 Test(cli, check_rejects_unusable_tls_files)
 {
+	static const char text[] = "This file holds no PEM data.\n";
+	char path[] = "/tmp/pvt-pem-XXXXXX";
 	char env[PVT_PATH_MAX + 128], out[2048];
-	const char *source = getenv("PV_SOURCE");
+	int fd;
 
-	cr_assert_not_null(source);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1),
+	    (ssize_t)sizeof(text) - 1);
+	close(fd);
+
 	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
-	    "NATS_CA=%s/README", source);
+	    "NATS_CA=%s", path);
 	cr_assert_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
 	    out);
 	cr_expect(strstr(out, "NATS_CA: ") != NULL, "%s", out);
-	cr_expect(strstr(out, "/README is not usable: ") != NULL, "%s", out);
+	cr_expect(strstr(out, " is not usable: ") != NULL, "%s", out);
 
 	snprintf(env, sizeof(env), "NATS_URL=nats://127.0.0.1:1 "
-	    "NATS_CERT=%s/README NATS_KEY=%s/README", source, source);
+	    "NATS_CERT=%s NATS_KEY=%s", path, path);
 	cr_assert_eq(run(env, "--check", NULL, out, sizeof(out)), 78, "%s",
 	    out);
 	cr_expect(strstr(out, "NATS_CERT or NATS_KEY: ") != NULL, "%s", out);
+	unlink(path);
 }
 
 /* An encrypted key would make OpenSSL ask for a pass phrase. */
