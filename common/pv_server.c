@@ -2,6 +2,7 @@
 #include "pv_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,10 +38,9 @@
 #define PV_SHUTDOWN_GRACE_MS 10000
 
 /*
- * How long after a stop signal the workers still take connections from
- * the queue.  One second is an estimate of what a web server needs to
- * hand over what it had queued at the signal.  Later connections are
- * refused once the socket closes, so they go to another process.
+ * How long after a stop signal the workers may still take connections
+ * from a queue that does not empty.  One second is an estimate of what a
+ * web server needs to hand over what it had queued at the signal.
  */
 #define PV_SHUTDOWN_QUEUE_MS 1000
 
@@ -204,8 +204,7 @@ connection_pending(void)
 
 /*
  * Waits for the next request with the wake signal unblocked.  Returns
- * FCGX_Accept_r's result, or -1 once the server is stopping and no
- * connection waits.
+ * FCGX_Accept_r's result, or -1 once the listening socket is released.
  */
 static int
 accept_next(server *srv, FCGX_Request *req, const sigset_t *wake)
@@ -213,17 +212,14 @@ accept_next(server *srv, FCGX_Request *req, const sigset_t *wake)
 	int rc;
 
 	/*
-	 * Once stopping, a worker still takes the connections that wait
-	 * in the queue, for PV_SHUTDOWN_QUEUE_MS: the web server has
-	 * already sent their requests.  Without that limit, requests that
-	 * keep arriving while each takes long (a broker that does not
-	 * respond) would keep the process from stopping.  Workers call
-	 * accept() at the same time; Linux hands each connection to one of
-	 * them, and serializing them with a mutex cost a third of the
-	 * handler's CPU time in thread wake-ups (measured with make bench).
+	 * Once stopping, workers keep taking connections until the socket
+	 * is released (release_listener): the web server has already sent
+	 * those requests.  Workers call accept() at the same time; Linux
+	 * hands each connection to one of them, and serializing them with
+	 * a mutex cost a third of the handler's CPU time in thread wake-ups
+	 * (measured with make bench).
 	 */
-	if (atomic_load(&srv->stopping) && (atomic_load(&srv->queue_closed) ||
-	    !connection_pending()))
+	if (atomic_load(&srv->queue_closed))
 		return -1;
 
 	pthread_sigmask(SIG_UNBLOCK, wake, NULL);
@@ -372,17 +368,7 @@ worker_main(void *arg)
 
 	FCGX_Free(&req, 1);
 	pv_worker_free(&w);
-
-	/*
-	 * The last worker to stop closes the listening socket at once, so a
-	 * web server connecting from now on is refused and sends the request
-	 * to another process, instead of queueing it on a socket that nobody
-	 * accepts from while the broker connection is flushed and closed.
-	 * (Other processes sharing the socket keep their own descriptor.)
-	 */
-	if (atomic_fetch_sub(&srv->running, 1) == 1 &&
-	    atomic_load(&srv->stopping))
-		close(FCGI_LISTENSOCK_FILENO);
+	atomic_fetch_sub(&srv->running, 1);
 	return NULL;
 }
 
@@ -460,6 +446,31 @@ settings_source(const pv_config *cfg, char *out, size_t size)
 	return out;
 }
 
+/*
+ * Replaces this process's descriptor of the listening socket by one of
+ * /dev/null, so that a web server connecting from now on is refused at
+ * once and sends the request to another process, instead of queueing it
+ * where no worker accepts it.  Other processes sharing the socket keep their
+ * own descriptor.  (Closing descriptor 0 instead would let a later open
+ * reuse it while a worker may still call accept() on it.)
+ */
+static void
+release_listener(server *srv)
+{
+	int fd;
+
+	atomic_store(&srv->queue_closed, true);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pv_log(&srv->log, PV_LOG_WARNING, "opening /dev/null failed: "
+		    "%s; closing the listening socket", strerror(errno));
+		close(FCGI_LISTENSOCK_FILENO);
+		return;
+	}
+	dup2(fd, FCGI_LISTENSOCK_FILENO);
+	close(fd);
+}
+
 static int
 serve_fastcgi(server *srv, const sigset_t *stop_signals)
 {
@@ -503,23 +514,30 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 		    "requests in hand", signal_name(sig));
 
 	/*
-	 * A wake signal interrupts the workers blocked in accept(); they take
-	 * what waits in the queue and return.  The others end after their
-	 * current request.  The signal is sent again until all are done,
-	 * because one sent just before a worker enters accept() is lost.
-	 * (Closing or shutting down descriptor 0 instead would also stop the
-	 * processes that share the socket, as under spawn-fcgi -F.)
+	 * The workers take what waits in the queue until it is empty, for
+	 * PV_SHUTDOWN_QUEUE_MS at most, and then the socket is released.
+	 * From then on a wake signal interrupts the workers blocked in
+	 * accept(), and the others end after their current request.  The
+	 * signal is sent again until all are done, because one sent just
+	 * before a worker enters accept() is lost.  (Shutting down the
+	 * socket instead would also stop the processes that share it, as
+	 * under spawn-fcgi -F.)
 	 */
 	atomic_store(&srv->stopping, true);
 	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
 	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
 	    waited_ms < grace_ms; waited_ms += 50) {
-		if (waited_ms >= PV_SHUTDOWN_QUEUE_MS)
-			atomic_store(&srv->queue_closed, true);
-		for (i = 0; i < started; i++)
-			pthread_kill(threads[i], PV_WAKE_SIGNAL);
+		if (!atomic_load(&srv->queue_closed) &&
+		    (waited_ms >= PV_SHUTDOWN_QUEUE_MS ||
+		    !connection_pending()))
+			release_listener(srv);
+		if (atomic_load(&srv->queue_closed))
+			for (i = 0; i < started; i++)
+				pthread_kill(threads[i], PV_WAKE_SIGNAL);
 		nanosleep(&pause, NULL);
 	}
+	if (!atomic_load(&srv->queue_closed))
+		release_listener(srv);
 	if (atomic_load(&srv->running) > 0) {
 		pv_log(&srv->log, PV_LOG_ERROR, "%d request(s) still running "
 		    "after %d ms; exiting without them",

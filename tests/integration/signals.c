@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 
 #include "../harness/pvt_fcgi.h"
+#include "../harness/pvt_proc.h"
 #include "../harness/pvt_solo.h"
 #include "../harness/pvt_suite.h"
 
@@ -61,6 +62,54 @@ static bool
 answers_404(void)
 {
 	return pvt_solo_answers_404(&solo, 5000);
+}
+
+/* A body the handler rejects with 422 without the broker. */
+static const char half_body[] = "{\"id\":\"x\"}";
+
+/*
+ * Connects with timeout_ms on each read and write, and sends the
+ * variables and the first 4 bytes of half_body, so that the request is
+ * in hand (or queued) until half_request_finish.  Returns the connection.
+ */
+static int
+half_request_begin(int timeout_ms)
+{
+	char length[16];
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/voter", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
+	    "application/json", "CONTENT_LENGTH", length, NULL };
+	int fd;
+
+	snprintf(length, sizeof(length), "%zu", sizeof(half_body) - 1);
+	fd = pvt_fcgi_begin(solo.socket_path, params, timeout_ms);
+	cr_assert_geq(fd, 0);
+	cr_assert(pvt_fcgi_send_body(fd, half_body, 4, false));
+	return fd;
+}
+
+/*
+ * Sends the rest of the body and reads the response into *out (caller
+ * frees).  Returns false when the connection fails or no response comes.
+ */
+static bool
+half_request_finish(int fd, char **out)
+{
+	*out = NULL;
+	return pvt_fcgi_send_body(fd, half_body + 4, sizeof(half_body) - 5,
+	    true) && pvt_fcgi_read_response(fd, out);
+}
+
+/* Asserts that the handler exits with status 0 within the deadline. */
+static void
+expect_clean_exit(pid_t pid)
+{
+	int status = wait_exit(pid, EXIT_DEADLINE_MS);
+
+	cr_assert_neq(status, -1);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "exit status %d",
+	    WEXITSTATUS(status));
 }
 
 TestSuite(signals, .init = setup, .fini = teardown);
@@ -226,70 +275,44 @@ Test(signals, sibling_keeps_serving)
 
 Test(signals, request_in_hand_finishes)
 {
-	static const char body[] = "{\"id\":\"x\"}";
-	char length[16];
-	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
-	    "/voter", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
-	    "application/json", "CONTENT_LENGTH", length, NULL };
 	pid_t pid = start_handler("in-hand.log");
-	char *out = NULL;
+	char *out;
 	int fd, status;
 
 	cr_assert(answers_404());
-	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
 
-	/* Half the body is sent, so the handler is reading when the signal comes. */
-	fd = pvt_fcgi_begin(solo.socket_path, params, 5000);
-	cr_assert_geq(fd, 0);
-	cr_assert(pvt_fcgi_send_body(fd, body, 4, false));
+	/* Half the body is sent: the handler reads when the signal comes. */
+	fd = half_request_begin(5000);
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
 	    "handler exited with a request in hand");
 
-	cr_assert(pvt_fcgi_send_body(fd, body + 4, sizeof(body) - 1 - 4, true));
-	cr_assert(pvt_fcgi_read_response(fd, &out));
+	cr_assert(half_request_finish(fd, &out));
 	close(fd);
 	cr_assert(strstr(out, "Status: 422") != NULL, "response: %s", out);
 	cr_assert(strstr(out, "\"loc\":[\"body\",\"id\"]") != NULL, "%s", out);
 	free(out);
-
-	status = wait_exit(pid, EXIT_DEADLINE_MS);
-	cr_assert_neq(status, -1);
-	cr_assert(WIFEXITED(status));
-	cr_assert_eq(WEXITSTATUS(status), 0);
+	expect_clean_exit(pid);
 }
 
 /* A request already queued on the socket is answered, not dropped. */
 Test(signals, queued_request_answered)
 {
-	static const char body[] = "{\"id\":\"x\"}";
-	char length[16];
-	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
-	    "/voter", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
-	    "application/json", "CONTENT_LENGTH", length, NULL };
 	pid_t pid = start_handler_threads("queued.log", 1);
-	char *first_out = NULL, *second_out = NULL;
-	int first, second, status;
+	char *first_out, *second_out;
+	int first, second;
 
 	cr_assert(answers_404());
-	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
 
 	/* The only worker is busy with the first request... */
-	first = pvt_fcgi_begin(solo.socket_path, params, 5000);
-	cr_assert_geq(first, 0);
-	cr_assert(pvt_fcgi_send_body(first, body, 4, false));
+	first = half_request_begin(5000);
 
-	/* ...so the second waits, whole, in the socket's queue. */
-	second = pvt_fcgi_begin(solo.socket_path, params, 5000);
-	cr_assert_geq(second, 0);
-	cr_assert(pvt_fcgi_send_body(second, body, sizeof(body) - 1, true));
+	/* ...so the second waits in the socket's queue. */
+	second = half_request_begin(5000);
 
 	cr_assert_eq(kill(pid, SIGTERM), 0);
-	cr_assert(pvt_fcgi_send_body(first, body + 4, sizeof(body) - 1 - 4,
-	    true));
-
-	cr_assert(pvt_fcgi_read_response(first, &first_out));
-	cr_assert(pvt_fcgi_read_response(second, &second_out),
+	cr_assert(half_request_finish(first, &first_out));
+	cr_assert(half_request_finish(second, &second_out),
 	    "the queued request got no response");
 	cr_expect(strstr(first_out, "Status: 422") != NULL, "%s", first_out);
 	cr_expect(strstr(second_out, "Status: 422") != NULL, "%s",
@@ -298,11 +321,50 @@ Test(signals, queued_request_answered)
 	close(second);
 	free(first_out);
 	free(second_out);
+	expect_clean_exit(pid);
+}
 
-	status = wait_exit(pid, EXIT_DEADLINE_MS);
-	cr_assert_neq(status, -1);
-	cr_assert(WIFEXITED(status));
-	cr_assert_eq(WEXITSTATUS(status), 0);
+/* Returns true when descriptor 0 of the process *arg is /dev/null. */
+static bool
+listener_released(void *arg)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd/0", (long)*(pid_t *)arg);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "/dev/null") == 0;
+}
+
+/*
+ * With a request in hand and nothing queued, a stopping handler gives up
+ * its listening socket at once, so that the web server's next connection
+ * is refused and goes to another process instead of waiting for the
+ * request in hand to end.
+ */
+Test(signals, listener_released_with_request_in_hand)
+{
+	pid_t pid = start_handler("released.log");
+	char *out;
+	int fd, status;
+
+	cr_assert(answers_404());
+	fd = half_request_begin(5000);
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+
+	cr_assert(pvt_wait_until(listener_released, &pid, 0, 3000),
+	    "descriptor 0 is still the listening socket");
+	cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
+	    "handler exited with a request in hand");
+
+	cr_assert(half_request_finish(fd, &out));
+	close(fd);
+	cr_expect(strstr(out, "Status: 422") != NULL, "response: %s", out);
+	free(out);
+	expect_clean_exit(pid);
 }
 
 /*
@@ -314,21 +376,13 @@ Test(signals, queued_request_answered)
  */
 Test(signals, arrivals_after_stop_bounded)
 {
-	static const char body[] = "{\"id\":\"x\"}";
 	static const struct timespec pace = { 0, 200 * 1000 * 1000 };
-	char length[16];
-	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
-	    "/voter", "GATEWAY_INTERFACE", "CGI/1.1", "CONTENT_TYPE",
-	    "application/json", "CONTENT_LENGTH", length, NULL };
 	pid_t pid = start_handler_threads("arrivals.log", 1);
-	char *out = NULL;
+	char *out;
 	int current, next, sent, status = -1;
 
 	cr_assert(answers_404());
-	snprintf(length, sizeof(length), "%zu", sizeof(body) - 1);
-	current = pvt_fcgi_begin(solo.socket_path, params, 1000);
-	cr_assert_geq(current, 0);
-	cr_assert(pvt_fcgi_send_body(current, body, 4, false));
+	current = half_request_begin(1000);
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 
 	/*
@@ -338,18 +392,14 @@ Test(signals, arrivals_after_stop_bounded)
 	 */
 	for (sent = 0; sent < 60 && waitpid(pid, &status, WNOHANG) == 0;
 	    sent++) {
-		next = pvt_fcgi_begin(solo.socket_path, params, 1000);
-		cr_assert_geq(next, 0);
-		cr_assert(pvt_fcgi_send_body(next, body, 4, false));
+		next = half_request_begin(1000);
 		nanosleep(&pace, NULL);
 
 		/* A request the handler no longer takes gets no response. */
-		if (pvt_fcgi_send_body(current, body + 4, sizeof(body) - 5,
-		    true) && pvt_fcgi_read_response(current, &out))
+		if (half_request_finish(current, &out))
 			cr_expect(strstr(out, "Status: 422") != NULL, "%s",
 			    out);
 		free(out);
-		out = NULL;
 		close(current);
 		current = next;
 	}
