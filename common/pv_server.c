@@ -38,11 +38,12 @@
 #define PV_SHUTDOWN_GRACE_MS 10000
 
 /*
- * How long after a stop signal the workers may still take connections
- * from a queue that does not empty.  One second is an estimate of what a
- * web server needs to hand over what it had queued at the signal.
+ * Maximum time after a stop signal that the workers may still take
+ * connections from a queue that does not empty.  They get the publish
+ * time-out, up to this maximum, because a worker busy at the signal is
+ * free again by then and takes what was queued behind it.
  */
-#define PV_SHUTDOWN_QUEUE_MS 1000
+#define PV_SHUTDOWN_QUEUE_MAX_MS 5000
 
 /* The negated return of FCGX_Accept_r when it failed without an errno. */
 #define PV_FCGI_NO_ERRNO 9999
@@ -448,9 +449,9 @@ settings_source(const pv_config *cfg, char *out, size_t size)
 
 /*
  * Replaces this process's descriptor of the listening socket by one of
- * /dev/null, so that a web server connecting from now on is refused at
- * once and sends the request to another process, instead of queueing it
- * where no worker accepts it.  Other processes sharing the socket keep their
+ * /dev/null.  A web server connecting from now on is then refused at once
+ * and sends the request to another process, instead of queueing it where
+ * no worker accepts it.  Other processes sharing the socket keep their
  * own descriptor.  (Closing descriptor 0 instead would let a later open
  * reuse it while a worker may still call accept() on it.)
  */
@@ -460,6 +461,10 @@ release_listener(server *srv)
 	int fd;
 
 	atomic_store(&srv->queue_closed, true);
+	if (connection_pending())
+		pv_log(&srv->log, PV_LOG_WARNING, "stopping with connections "
+		    "still waiting on the listening socket: they get no "
+		    "response unless another process shares the socket");
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		pv_log(&srv->log, PV_LOG_WARNING, "opening /dev/null failed: "
@@ -471,12 +476,53 @@ release_listener(server *srv)
 	close(fd);
 }
 
+/*
+ * Stops the workers after a stop signal.  They take what waits in the
+ * queue until it is empty, for the publish time-out (5 s at most), and
+ * then the socket is released.  From then on a wake signal interrupts
+ * the workers blocked in accept(), and the others end after their
+ * current request.  The signal is sent again until all are done, because
+ * one sent just before a worker enters accept() is lost.  (Shutting down
+ * the socket instead would also stop the processes that share it, as
+ * under spawn-fcgi -F.)  Exits the process when requests are still
+ * running after the publish time-out plus PV_SHUTDOWN_GRACE_MS.
+ */
+static void
+stop_workers(server *srv, const pthread_t *threads, int started)
+{
+	struct timespec pause = { 0, 50 * 1000000L };
+	int i, waited_ms, queue_ms, grace_ms;
+
+	atomic_store(&srv->stopping, true);
+	queue_ms = srv->cfg.publish_timeout_ms < PV_SHUTDOWN_QUEUE_MAX_MS ?
+	    srv->cfg.publish_timeout_ms : PV_SHUTDOWN_QUEUE_MAX_MS;
+	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
+	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
+	    waited_ms < grace_ms; waited_ms += 50) {
+		if (!atomic_load(&srv->queue_closed) &&
+		    (waited_ms >= queue_ms || !connection_pending()))
+			release_listener(srv);
+		if (atomic_load(&srv->queue_closed))
+			for (i = 0; i < started; i++)
+				pthread_kill(threads[i], PV_WAKE_SIGNAL);
+		nanosleep(&pause, NULL);
+	}
+	if (!atomic_load(&srv->queue_closed))
+		release_listener(srv);
+
+	if (atomic_load(&srv->running) > 0) {
+		pv_log(&srv->log, PV_LOG_ERROR, "%d request(s) still running "
+		    "after %d ms; exiting without them",
+		    atomic_load(&srv->running), grace_ms);
+		_exit(PV_EXIT_SOFTWARE);
+	}
+}
+
 static int
 serve_fastcgi(server *srv, const sigset_t *stop_signals)
 {
-	struct timespec pause = { 0, 50 * 1000000L };
 	pthread_t *threads;
-	int i, started = 0, sig, grace_ms, waited_ms, status;
+	int i, started = 0, sig, status;
 	char source[320];
 
 	status = ensure_fd_limit(srv);
@@ -512,38 +558,7 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	if (sig > 0)
 		pv_log(&srv->log, PV_LOG_INFO, "%s received; finishing the "
 		    "requests in hand", signal_name(sig));
-
-	/*
-	 * The workers take what waits in the queue until it is empty, for
-	 * PV_SHUTDOWN_QUEUE_MS at most, and then the socket is released.
-	 * From then on a wake signal interrupts the workers blocked in
-	 * accept(), and the others end after their current request.  The
-	 * signal is sent again until all are done, because one sent just
-	 * before a worker enters accept() is lost.  (Shutting down the
-	 * socket instead would also stop the processes that share it, as
-	 * under spawn-fcgi -F.)
-	 */
-	atomic_store(&srv->stopping, true);
-	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
-	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
-	    waited_ms < grace_ms; waited_ms += 50) {
-		if (!atomic_load(&srv->queue_closed) &&
-		    (waited_ms >= PV_SHUTDOWN_QUEUE_MS ||
-		    !connection_pending()))
-			release_listener(srv);
-		if (atomic_load(&srv->queue_closed))
-			for (i = 0; i < started; i++)
-				pthread_kill(threads[i], PV_WAKE_SIGNAL);
-		nanosleep(&pause, NULL);
-	}
-	if (!atomic_load(&srv->queue_closed))
-		release_listener(srv);
-	if (atomic_load(&srv->running) > 0) {
-		pv_log(&srv->log, PV_LOG_ERROR, "%d request(s) still running "
-		    "after %d ms; exiting without them",
-		    atomic_load(&srv->running), grace_ms);
-		_exit(PV_EXIT_SOFTWARE);
-	}
+	stop_workers(srv, threads, started);
 
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);

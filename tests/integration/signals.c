@@ -298,6 +298,7 @@ Test(signals, request_in_hand_finishes)
 /* A request already queued on the socket is answered, not dropped. */
 Test(signals, queued_request_answered)
 {
+	static const struct timespec busy = { 1, 500 * 1000 * 1000 };
 	pid_t pid = start_handler_threads("queued.log", 1);
 	char *first_out, *second_out;
 	int first, second;
@@ -310,7 +311,13 @@ Test(signals, queued_request_answered)
 	/* ...so the second waits in the socket's queue. */
 	second = half_request_begin(5000);
 
+	/*
+	 * The first request stays in hand for 1.5 s, so the queue is not
+	 * empty for a while; the second is still taken afterwards, within
+	 * the publish time-out (2 s).
+	 */
 	cr_assert_eq(kill(pid, SIGTERM), 0);
+	nanosleep(&busy, NULL);
 	cr_assert(half_request_finish(first, &first_out));
 	cr_assert(half_request_finish(second, &second_out),
 	    "the queued request got no response");
@@ -370,9 +377,9 @@ Test(signals, listener_released_with_request_in_hand)
 /*
  * Requests that keep arriving after the stop signal, each taking a while,
  * do not keep the handler from stopping: it takes queued connections for
- * a short time only, then exits 0.  The test keeps its own descriptor of
- * the listening socket, as a sibling process would, so connecting keeps
- * working.
+ * the publish time-out only, then exits 0.  The test keeps its own
+ * descriptor of the listening socket, as a sibling process would, so
+ * connecting keeps working.
  */
 Test(signals, arrivals_after_stop_bounded)
 {
@@ -387,10 +394,10 @@ Test(signals, arrivals_after_stop_bounded)
 
 	/*
 	 * The only worker reads each body for 200 ms while the next request
-	 * waits in the queue, for up to 60 requests: longer than the
+	 * waits in the queue, for up to 70 requests (14 s): longer than the
 	 * publish time-out plus the 10 s grace.
 	 */
-	for (sent = 0; sent < 60 && waitpid(pid, &status, WNOHANG) == 0;
+	for (sent = 0; sent < 70 && waitpid(pid, &status, WNOHANG) == 0;
 	    sent++) {
 		next = half_request_begin(1000);
 		nanosleep(&pace, NULL);
@@ -405,11 +412,11 @@ Test(signals, arrivals_after_stop_bounded)
 	}
 	close(current);
 
-	if (sent == 60)
+	if (sent == 70)
 		status = wait_exit(pid, EXIT_DEADLINE_MS);
 	cr_assert_neq(status, -1);
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), 0, "exit status %d after %d "
 	    "requests", WEXITSTATUS(status), sent);
-	cr_expect_lt(sent, 60, "the handler took requests for 12 s");
+	cr_expect_lt(sent, 70, "the handler took requests for 14 s");
 }
