@@ -193,12 +193,43 @@ usage(FILE *out, int code)
 	return code;
 }
 
+/*
+ * Connects to url with the credentials and TLS files of cfg.  TLS is
+ * required by url's scheme, NATS_CA or NATS_CERT, not by the handlers'
+ * own NATS_URL.  Returns nats.c's status; *conn is the caller's.
+ */
+static natsStatus
+connect_broker(const char *url, const pv_config *cfg, natsConnection **conn)
+{
+	pv_config tls_cfg = *cfg;
+	natsOptions *opts = NULL;
+	natsStatus s;
+
+	/* (A shallow copy without the servers, only read below.) */
+	tls_cfg.server_count = 0;
+	s = natsOptions_Create(&opts);
+	if (s == NATS_OK)
+		s = natsOptions_SetURL(opts, url);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetAllowReconnect(opts, false);
+	if (s == NATS_OK)
+		s = pv_broker_set_credentials(opts, &tls_cfg);
+	/* (nats.c 3.4.1 does not require TLS for a tls:// URL by itself.) */
+	if (s == NATS_OK && strncasecmp(url, "tls://", 6) == 0)
+		s = natsOptions_SetSecure(opts, true);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(conn, opts);
+	natsOptions_Destroy(opts);
+	return s;
+}
+
 int
 main(int argc, char **argv)
 {
 	natsConnection *conn = NULL;
 	char shown[512];
-	natsOptions *opts = NULL;
 	natsStatus s;
 	pv_config cfg;
 	pv_error err;
@@ -217,21 +248,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	s = natsOptions_Create(&opts);
-	if (s == NATS_OK)
-		s = natsOptions_SetURL(opts, argv[1]);
-	if (s == NATS_OK)
-		s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
-	if (s == NATS_OK)
-		s = natsOptions_SetAllowReconnect(opts, false);
-	if (s == NATS_OK)
-		s = pv_broker_set_credentials(opts, &cfg);
-	/* (nats.c 3.4.1 does not require TLS for a tls:// URL by itself.) */
-	if (s == NATS_OK && strncasecmp(argv[1], "tls://", 6) == 0)
-		s = natsOptions_SetSecure(opts, true);
-	if (s == NATS_OK)
-		s = natsConnection_Connect(&conn, opts);
 	/* The URL may contain a password, so it is shown without user info. */
+	s = connect_broker(argv[1], &cfg, &conn);
 	if (s != NATS_OK) {
 		print_error("connecting to", pv_config_redact_url(shown,
 		    sizeof(shown), argv[1]), s, 0);
@@ -246,7 +264,6 @@ main(int argc, char **argv)
 
 out:
 	natsConnection_Destroy(conn);
-	natsOptions_Destroy(opts);
 	nats_Close();
 	pv_config_free(&cfg);
 	return rc;

@@ -291,7 +291,11 @@ Test(auth, token_publishes)
 	expect_stored(&admin, 1);
 }
 
-/* pv-stream-dump connects with the handlers' credential settings. */
+/*
+ * pv-stream-dump connects with the handlers' credential settings, to the
+ * URL of its command line: the handlers' own NATS_URL, here a tls:// one,
+ * does not decide whether it uses TLS.
+ */
 Test(auth, stream_dump_uses_token)
 {
 	char *env[] = { site.url_setting, "NATS_TOKEN=tok-secret-3", NULL };
@@ -302,7 +306,8 @@ Test(auth, stream_dump_uses_token)
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 200);
 
 	snprintf(command, sizeof(command), "env NATS_TOKEN=tok-secret-3 "
-	    "PHOTOVOTE_ENV_FILE=/dev/null '%s/pv-stream-dump' '%s' %s 2>&1",
+	    "NATS_URL=tls://broker.invalid:4222 PHOTOVOTE_ENV_FILE=/dev/null "
+	    "'%s/pv-stream-dump' '%s' %s 2>&1",
 	    getenv("PV_BUILD"), site.url, STREAM);
 	cr_assert_eq(pvt_capture(command, out, sizeof(out)), 0, "%s", out);
 	cr_expect(strstr(out, "Nats-Msg-Id: " EVENT_ID "\n") != NULL, "%s",
