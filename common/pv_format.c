@@ -132,13 +132,71 @@ domain_label_error(const char *label, size_t len)
 	return NULL;
 }
 
+/*
+ * Returns true for the full-width forms of ASCII (U+FF01 to U+FF5E) and
+ * the full stops that URL parsers read as '.' (U+3002, U+FF0E, U+FF61).
+ */
+static bool
+is_ascii_look_alike(uint32_t cp)
+{
+	return (cp >= 0xff01 && cp <= 0xff5e) || cp == 0x3002 ||
+	    cp == 0xff61;
+}
+
+/*
+ * Checks the domain of an address (len bytes of valid UTF-8 after the
+ * @-sign).  Returns NULL when valid.
+ */
+static const char *
+domain_error(const char *domain, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)domain;
+	const char *reason;
+	size_t pos, n, label_start = 0;
+	uint32_t cp;
+
+	/* The address is stored as sent, so look-alikes would stay. */
+	for (pos = 0; pos < len; pos += n) {
+		n = pv_utf8_decode(s + pos, len - pos, &cp);
+		if (is_ascii_look_alike(cp))
+			return "the part after the @-sign contains a "
+			    "full-width character or full stop";
+	}
+
+	for (pos = 0; pos <= len; pos++) {
+		if (pos < len && domain[pos] != '.') {
+			if (s[pos] < 0x80 && !isalnum(s[pos]) && s[pos] != '-')
+				return "the part after the @-sign may only "
+				    "contain letters, digits, '-' and dots";
+			continue;
+		}
+		reason = domain_label_error(domain + label_start,
+		    pos - label_start);
+		if (reason != NULL)
+			return reason;
+		label_start = pos + 1;
+	}
+
+	/*
+	 * The domain must also pass the checks of a URL host (Punycode,
+	 * the Bidi Rule, characters that IDNA rejects), and its top-level
+	 * name ends in a letter, so it is not an IPv4 address either.
+	 */
+	if (pv_host_domain_error(domain, len) != NULL)
+		return "the part after the @-sign is not a valid domain name";
+	if (s[len - 1] < 0x80 && !isalpha(s[len - 1]))
+		return "the part after the @-sign does not end in a "
+		    "top-level domain name";
+	return NULL;
+}
+
 /* Returns NULL for a valid address, else the reason it is not. */
 const char *
 pv_format_email_error(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	const char *at, *reason;
-	size_t pos = 0, n, local_len, label_start;
+	size_t pos = 0, n, local_len;
 	uint32_t cp;
 
 	while (pos < len) {
@@ -167,32 +225,7 @@ pv_format_email_error(const char *str, size_t len)
 		return "the part after the @-sign must contain a dot";
 	if ((reason = local_part_error(str, local_len)) != NULL)
 		return reason;
-
-	label_start = local_len + 1;
-	for (pos = label_start; pos <= len; pos++) {
-		if (pos < len && str[pos] != '.') {
-			if (s[pos] < 0x80 && !isalnum(s[pos]) && s[pos] != '-')
-				return "the part after the @-sign may only "
-				    "contain letters, digits, '-' and dots";
-			continue;
-		}
-		if ((reason = domain_label_error(str + label_start,
-		    pos - label_start)) != NULL)
-			return reason;
-		label_start = pos + 1;
-	}
-
-	/*
-	 * The domain must also pass the checks of a URL host (Punycode,
-	 * the Bidi Rule, characters that IDNA rejects), and its top-level
-	 * name ends in a letter, so it is not an IPv4 address either.
-	 */
-	if (pv_host_domain_error(at + 1, len - local_len - 1) != NULL)
-		return "the part after the @-sign is not a valid domain name";
-	if (s[len - 1] < 0x80 && !isalpha(s[len - 1]))
-		return "the part after the @-sign does not end in a "
-		    "top-level domain name";
-	return NULL;
+	return domain_error(at + 1, len - local_len - 1);
 }
 
 static bool

@@ -27,8 +27,9 @@ is_hex(char c)
  * that UTS #46 ignores in internationalized names (the zero-width
  * space, soft hyphen, word joiner, variation selectors...) and the
  * zero-width joiners.  pydantic 2.13 reports a host of only these as
- * empty.  (Other default-ignorable characters, such as direction
- * overrides, are rejected in a host instead.)
+ * empty.  (The other characters that pv_utf8_is_invisible lists, such
+ * as direction overrides and the Hangul fillers, are rejected in a host
+ * instead.)
  */
 static bool
 shows_nothing_in_host(uint32_t cp)
@@ -358,7 +359,8 @@ decode_ace_label(const char *label, size_t len, uint32_t *cps,
 		if (is_disallowed_in_domain(cps[i]) ||
 		    is_forbidden_in_domain(cps[i]) ||
 		    map_to_ascii(cps[i]) != cps[i] ||
-		    shows_nothing_in_host(cps[i]))
+		    shows_nothing_in_host(cps[i]) ||
+		    pv_utf8_is_invisible(cps[i]))
 			return false;
 		non_ascii = non_ascii || cps[i] >= 0x80;
 	}
@@ -497,7 +499,7 @@ pv_host_domain_error(const char *host, size_t len)
 			return "invalid international domain name";
 		if (shows_nothing_in_host(cp) && cp != 0x200c && cp != 0x200d)
 			continue;
-		if (is_disallowed_in_domain(cp))
+		if (is_disallowed_in_domain(cp) || pv_utf8_is_invisible(cp))
 			return "invalid international domain name";
 		cp = map_to_ascii(cp);
 		if (is_forbidden_in_domain(cp))

@@ -166,6 +166,11 @@ Test(format_url, host_rejected_like_pydantic)
 		{ "http://a\xef\xbc\x8f" "b/",
 		    "invalid international domain name" },
 		{ "http://%e2%80%8b/", "empty host" },
+		{ "http://\xe3\x85\xa4/x", "invalid international domain name" },
+		{ "http://a\xef\xbe\xa0" "b/",
+		    "invalid international domain name" },
+		{ "http://a\xe2\xa0\x80" "b/",
+		    "invalid international domain name" },
 	};
 	char body[512];
 	const pv_violation *found;
@@ -305,6 +310,9 @@ Test(format_email, domain_rules)
 	expect_email("z\u200b@example.org", "value_error");
 	expect_email("z@exam\u200bple.org", "value_error");
 	expect_email("z@exam\u202eple.org", "value_error");
+	expect_email("z@1.2.3.\\uff14", "value_error");
+	expect_email("z@example\\u3002org", "value_error");
+	expect_email("z@example.org\\uff11", "value_error");
 	expect_email("z\\ue000@example.org", "value_error");
 	expect_email("z\\ufdd0@example.org", "value_error");
 
@@ -321,7 +329,7 @@ Test(format_email, max_bytes)
 {
 	char *domain, email[400];
 
-	/* 1 + 1 + 248 + 4 = 254 bytes, then 255, in labels of 61 bytes. */
+	/* 1 + 1 + 248 + 4 = 254 bytes, then 255, in labels of 61 or 62. */
 	domain = unit_repeat("dddddddddddddddddddddddddddddddddddddddddddddddddddd"
 	    "ddddddddd.", 4);
 	cr_assert_eq(strlen(domain), 248);
