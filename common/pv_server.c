@@ -491,14 +491,15 @@ static void
 stop_workers(server *srv, const pthread_t *threads, int started)
 {
 	struct timespec pause = { 0, 50 * 1000000L };
-	int i, waited_ms, queue_ms, grace_ms;
+	int64_t start = monotonic_ms(), waited_ms;
+	int i, queue_ms, grace_ms;
 
 	atomic_store(&srv->stopping, true);
 	queue_ms = srv->cfg.publish_timeout_ms < PV_SHUTDOWN_QUEUE_MAX_MS ?
 	    srv->cfg.publish_timeout_ms : PV_SHUTDOWN_QUEUE_MAX_MS;
 	grace_ms = srv->cfg.publish_timeout_ms + PV_SHUTDOWN_GRACE_MS;
 	for (waited_ms = 0; atomic_load(&srv->running) > 0 &&
-	    waited_ms < grace_ms; waited_ms += 50) {
+	    waited_ms < grace_ms; waited_ms = monotonic_ms() - start) {
 		if (!atomic_load(&srv->queue_closed) &&
 		    (waited_ms >= queue_ms || !connection_pending()))
 			release_listener(srv);

@@ -187,7 +187,10 @@ usage(FILE *out, int code)
 	    "sequence, subject,\nEvent-Type, Nats-Msg-Id and body.  "
 	    "Credentials and TLS files come from the\nhandlers' settings "
 	    "(NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_CA,\n"
-	    "NATS_CERT, NATS_KEY) in the environment or the .env file.\n");
+	    "NATS_CERT, NATS_KEY, or MEMPHIS_USERNAME and MEMPHIS_PASSWORD) "
+	    "in the\nenvironment or the .env file (PHOTOVOTE_ENV_FILE, or "
+	    ".env in the current\ndirectory); every handler setting is "
+	    "checked.\n");
 	if (out == stdout && (fflush(out) != 0 || ferror(out)))
 		return 1;
 	return code;
