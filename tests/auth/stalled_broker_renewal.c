@@ -1,0 +1,94 @@
+/*
+ * A broker that stops responding (SIGSTOP) while more requests are in
+ * flight than the JetStream context may leave unacknowledged: the
+ * renewal of the context that this makes due must not hold the other
+ * requests until their deadline.  They get the quick 503 of a stalled
+ * broker, never "timed out waiting for the broker connection".
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "../harness/pvt_auth.h"
+#include "../harness/pvt_proc.h"
+
+/* Clients that keep a request in flight each: more than PV_UNACKED_MAX. */
+#define CLIENTS 24
+
+/* How long the clients keep sending, in ms: three publish time-outs. */
+#define LOAD_MS 3000
+
+static pvt_auth_site site;
+
+static void
+teardown(void)
+{
+	if (site.server > 0)
+		kill(site.server, SIGCONT);
+	pvt_auth_site_close(&site);
+}
+
+typedef struct client {
+	int index;
+	int sent;
+	int unexpected;		/* answers other than 503 */
+} client;
+
+/* Sends events with ids of its own, one after another, for LOAD_MS. */
+static void *
+run_client(void *arg)
+{
+	client *c = arg;
+	long long end = pvt_now_ms() + LOAD_MS;
+	char event_id[40];
+
+	while (pvt_now_ms() < end && c->sent < 200) {
+		snprintf(event_id, sizeof(event_id),
+		    "5c4ed0a1-7a2b-4c8d-9e6f-%04d%08d", c->index, c->sent);
+		if (pvt_auth_post_event(&site.handler, event_id) != 503)
+			c->unexpected++;
+		c->sent++;
+	}
+	return NULL;
+}
+
+TestSuite(stalled_broker_renewal, .fini = teardown, .timeout = 60);
+
+Test(stalled_broker_renewal, no_request_waits_for_the_lock)
+{
+	char *env[] = { site.url_setting, "PHOTOVOTE_THREADS=32",
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=1000", NULL };
+	client clients[CLIENTS];
+	pthread_t threads[CLIENTS];
+	char *log;
+	int i;
+
+	cr_assert(pvt_auth_site_open(&site, "stalled"));
+	site.server = pvt_auth_server_start_in(site.dir, site.port, "");
+	cr_assert_gt(site.server, 0);
+	cr_assert(pvt_auth_site_handler(&site, "voter", env));
+	cr_assert_eq(pvt_auth_post_event(&site.handler,
+	    "5c4ed0a1-7a2b-4c8d-9e6f-0a1b2c3d4e50"), 200);
+
+	/* The first time-outs leave CLIENTS publishes unacknowledged. */
+	cr_assert_eq(kill(site.server, SIGSTOP), 0);
+	for (i = 0; i < CLIENTS; i++) {
+		clients[i] = (client){ .index = i };
+		cr_assert_eq(pthread_create(&threads[i], NULL, run_client,
+		    &clients[i]), 0);
+	}
+	for (i = 0; i < CLIENTS; i++) {
+		pthread_join(threads[i], NULL);
+		cr_expect_eq(clients[i].unexpected, 0, "client %d", i);
+	}
+	cr_assert_eq(kill(site.server, SIGCONT), 0);
+
+	log = pvt_auth_read_file(site.handler.log_path);
+	cr_assert_not_null(log);
+	cr_expect_null(strstr(log, "which other requests held"), "%s", log);
+	free(log);
+}
