@@ -29,8 +29,11 @@
 
 /*
  * Signal that interrupts a worker blocked in accept() at shutdown.  It is
- * unblocked only while a worker waits in FCGX_Accept_r, so it never
- * interrupts request I/O or reaches nats.c's threads.
+ * unblocked only while a worker is in FCGX_Accept_r, so it never reaches
+ * nats.c's threads or a request's body and response.  It is sent only
+ * after the listening socket is released, but libfcgi also reads the
+ * request's variables in FCGX_Accept_r: a peer that stalls while sending
+ * them at that moment loses its request.
  */
 #define PV_WAKE_SIGNAL SIGUSR2
 
