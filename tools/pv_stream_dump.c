@@ -232,11 +232,11 @@ int
 main(int argc, char **argv)
 {
 	natsConnection *conn = NULL;
-	char shown[512];
+	char shown[512], warning[PV_CONFIG_WARNING_MAX];
 	natsStatus s;
 	pv_config cfg;
 	pv_error err;
-	int rc = 1;
+	int i, rc = 1;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
 		return usage(stdout, 0);
@@ -250,6 +250,9 @@ main(int argc, char **argv)
 		    err.text);
 		return 1;
 	}
+	for (i = 0; pv_config_warning(&cfg, i, warning, sizeof(warning));
+	    i++)
+		fprintf(stderr, "pv-stream-dump: warning: %s\n", warning);
 
 	/* The URL may contain a password, so it is shown without user info. */
 	s = connect_broker(argv[1], &cfg, &conn);

@@ -467,6 +467,31 @@ Test(cli, stream_dump_hides_url_password)
 	cr_expect(strstr(out, "s3cret") == NULL, "%s", out);
 }
 
+/* pv-stream-dump reads .env as a handler does, with the same warnings. */
+Test(cli, stream_dump_warns_about_readable_env)
+{
+	static const char text[] = "NATS_TOKEN=not-a-real-token\n";
+	char path[] = "/tmp/pvt-env-XXXXXX";
+	char command[512], out[2048];
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1),
+	    (ssize_t)sizeof(text) - 1);
+	cr_assert_eq(fchmod(fd, 0644), 0);
+	close(fd);
+
+	snprintf(command, sizeof(command), "env -i PHOTOVOTE_ENV_FILE=%s "
+	    "%s/pv-stream-dump nats://127.0.0.1:1 election 2>&1", path,
+	    getenv("PV_BUILD"));
+	cr_expect_eq(capture(command, out, sizeof(out)), 1, "%s", out);
+	cr_expect(strstr(out, "is readable by other users") != NULL, "%s",
+	    out);
+	cr_expect(strstr(out, "not-a-real-token") == NULL, "%s", out);
+	unlink(path);
+}
+
 /* --help prints usage to standard output, and an extra argument fails. */
 Test(cli, tools_usage)
 {
