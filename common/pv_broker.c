@@ -21,8 +21,8 @@
 
 /*
  * Unacknowledged publishes after which a renewal waits for the requests
- * that hold the connection, instead of waiting for a moment when none
- * does.  This bounds what nats.c keeps under steady load.
+ * that use the connection, instead of waiting for a moment when none
+ * does.  This bounds the memory nats.c keeps for them under steady load.
  */
 #define PV_UNACKED_FORCE_MAX	(4 * PV_UNACKED_MAX)
 

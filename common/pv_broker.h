@@ -11,8 +11,8 @@
 /*
  * Sets on o the credentials of cfg (user and password, token, credentials
  * file) and its TLS files (CA, client certificate and key), and requires
- * TLS when cfg does.  Returns nats.c's status.  o stays the
- * caller's; cfg is only read.
+ * TLS when cfg does.  Returns nats.c's status.  The caller keeps
+ * ownership of o, and cfg is only read.
  */
 natsStatus pv_broker_set_credentials(natsOptions *o, const pv_config *cfg);
 

@@ -103,14 +103,6 @@ local_part_error(const char *local, size_t len)
 	return NULL;
 }
 
-/* Returns true for private-use code points and Unicode's noncharacters. */
-static bool
-is_private_use_or_noncharacter(uint32_t cp)
-{
-	return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
-	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
-}
-
 /*
  * Checks the length and hyphens of one label of an address's domain.
  * "--" in its third and fourth places is allowed only after "xn", as in
@@ -133,17 +125,6 @@ domain_label_error(const char *label, size_t len)
 }
 
 /*
- * Returns true for the full-width forms of ASCII (U+FF01 to U+FF5E) and
- * the full stops that URL parsers read as '.' (U+3002, U+FF0E, U+FF61).
- */
-static bool
-is_ascii_look_alike(uint32_t cp)
-{
-	return (cp >= 0xff01 && cp <= 0xff5e) || cp == 0x3002 ||
-	    cp == 0xff61;
-}
-
-/*
  * Checks the domain of an address (len bytes of valid UTF-8 after the
  * @-sign).  Returns NULL when valid.
  */
@@ -158,7 +139,7 @@ domain_error(const char *domain, size_t len)
 	/* The address is stored as sent, so look-alikes would stay. */
 	for (pos = 0; pos < len; pos += n) {
 		n = pv_utf8_decode(s + pos, len - pos, &cp);
-		if (is_ascii_look_alike(cp))
+		if (pv_host_is_ascii_look_alike(cp))
 			return "the part after the @-sign contains a "
 			    "full-width character or full stop";
 	}
@@ -207,7 +188,7 @@ pv_format_email_error(const char *str, size_t len)
 		if (pv_utf8_is_invisible(cp))
 			return "it must not contain characters that show "
 			    "nothing";
-		if (is_private_use_or_noncharacter(cp))
+		if (pv_utf8_is_private_use_or_noncharacter(cp))
 			return "it must not contain private-use characters "
 			    "or noncharacters";
 		pos += n;

@@ -142,9 +142,8 @@ is_compatibility_form(uint32_t cp)
 static bool
 is_disallowed_in_domain(uint32_t cp)
 {
-	return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
+	return pv_utf8_is_private_use_or_noncharacter(cp) ||
 	    (cp >= 0x40000 && cp <= 0xdffff) ||
-	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe ||
 	    is_format_control(cp) || is_compatibility_form(cp);
 }
 
@@ -161,6 +160,12 @@ map_to_ascii(uint32_t cp)
 	if (cp >= 0xff01 && cp <= 0xff5e)
 		return cp - 0xfee0;
 	return cp;
+}
+
+bool
+pv_host_is_ascii_look_alike(uint32_t cp)
+{
+	return map_to_ascii(cp) != cp;
 }
 
 /*

@@ -6,7 +6,9 @@
 #ifndef PV_HOST_H
 #define PV_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Checks the len bytes of host, a host name without port and not an IP
@@ -15,5 +17,12 @@
  * "invalid IPv4 address".
  */
 const char *pv_host_domain_error(const char *host, size_t len);
+
+/*
+ * Returns true for a character that a host check reads as ASCII: a
+ * full-width form (U+FF01 to U+FF5E) or a full stop (U+3002, U+FF0E,
+ * U+FF61).
+ */
+bool pv_host_is_ascii_look_alike(uint32_t cp);
 
 #endif

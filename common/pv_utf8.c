@@ -51,6 +51,14 @@ pv_utf8_is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+/* Returns true for private-use code points and Unicode's noncharacters. */
+bool
+pv_utf8_is_private_use_or_noncharacter(uint32_t cp)
+{
+	return (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
+	    (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+}
+
 /* The Unicode White_Space property (Unicode 15). */
 bool
 pv_utf8_is_white_space(uint32_t cp)
@@ -62,10 +70,11 @@ pv_utf8_is_white_space(uint32_t cp)
 }
 
 /*
- * Characters that show nothing: Unicode's Default_Ignorable_Code_Point
- * set (such as the zero-width space, the direction marks and the Hangul
- * fillers), the braille pattern blank U+2800 and the interlinear annotation
- * characters U+FFF9 to U+FFFB.  A name of only these looks empty.
+ * Returns true for characters that show nothing: Unicode's
+ * Default_Ignorable_Code_Point set (such as the zero-width space, the
+ * direction marks and the Hangul fillers), the braille pattern blank
+ * U+2800 and the interlinear annotation characters U+FFF9 to U+FFFB.
+ * A name of only these looks empty.
  */
 bool
 pv_utf8_is_invisible(uint32_t cp)

@@ -18,12 +18,15 @@ size_t pv_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* C0 controls, DEL and C1 controls. */
 bool pv_utf8_is_control(uint32_t cp);
 
+/* Returns true for private-use code points and Unicode's noncharacters. */
+bool pv_utf8_is_private_use_or_noncharacter(uint32_t cp);
+
 /* The Unicode White_Space property (Unicode 15). */
 bool pv_utf8_is_white_space(uint32_t cp);
 
 /*
- * Characters that show nothing: Default_Ignorable_Code_Point, U+2800
- * and U+FFF9 to U+FFFB.
+ * Returns true for characters that show nothing: the
+ * Default_Ignorable_Code_Point set, U+2800 and U+FFF9 to U+FFFB.
  */
 bool pv_utf8_is_invisible(uint32_t cp);
 
