@@ -199,7 +199,7 @@ usage(FILE *out, int code)
 /*
  * Connects to url with the credentials and TLS files of cfg.  TLS is
  * required by url's scheme, NATS_CA or NATS_CERT, not by the handlers'
- * own NATS_URL.  Returns nats.c's status; *conn is the caller's.
+ * own NATS_URL.  Returns nats.c's status, and the caller destroys *conn.
  */
 static natsStatus
 connect_broker(const char *url, const pv_config *cfg, natsConnection **conn)
@@ -208,7 +208,7 @@ connect_broker(const char *url, const pv_config *cfg, natsConnection **conn)
 	natsOptions *opts = NULL;
 	natsStatus s;
 
-	/* (A shallow copy without the servers, only read below.) */
+	/* A shallow copy without the servers, so it is only read. */
 	tls_cfg.server_count = 0;
 	s = natsOptions_Create(&opts);
 	if (s == NATS_OK)

@@ -1,9 +1,9 @@
 /*
- * A broker that stops responding (SIGSTOP) while more requests are in
- * flight than the JetStream context may leave unacknowledged: the
- * renewal of the context that this makes due must not hold the other
- * requests until their deadline.  They get the quick 503 of a stalled
- * broker, never "timed out waiting for the broker connection".
+ * A broker stops responding (SIGSTOP) while more requests are in flight
+ * than the JetStream context may leave unacknowledged.  The renewal of
+ * the context that this makes due must not delay the other requests
+ * until their deadline.  They get the quick 503 of a stalled broker,
+ * never "timed out waiting for the broker connection".
  */
 #include <pthread.h>
 #include <signal.h>

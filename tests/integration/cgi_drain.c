@@ -1,8 +1,8 @@
 /*
  * A CGI handler that rejected a request reads and discards the rest of
- * the body, so that Apache's mod_cgid delivers the response, but a client
- * that sends a byte now and then cannot keep the process for longer than
- * the drain's total limit (5 s).
+ * the body, so that Apache's mod_cgid delivers the response.  A client
+ * that sends a byte now and then still cannot keep the process for longer
+ * than the drain's total limit (5 s).
  */
 #include <stdio.h>
 #include <stdlib.h>

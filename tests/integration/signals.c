@@ -313,8 +313,8 @@ Test(signals, queued_request_answered)
 
 	/*
 	 * The first request stays in hand for 1.5 s, so the queue is not
-	 * empty for a while; the second is still taken afterwards, within
-	 * the publish time-out (2 s).
+	 * empty for a while.  The second is still taken afterwards, because
+	 * that is within the publish time-out (2 s).
 	 */
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	nanosleep(&busy, NULL);
@@ -348,9 +348,9 @@ listener_released(void *arg)
 
 /*
  * With a request in hand and nothing queued, a stopping handler gives up
- * its listening socket at once, so that the web server's next connection
- * is refused and goes to another process instead of waiting for the
- * request in hand to end.
+ * its listening socket at once.  The web server's next connection is then
+ * refused and goes to another process, instead of waiting for the request
+ * in hand to end.
  */
 Test(signals, listener_released_with_request_in_hand)
 {
