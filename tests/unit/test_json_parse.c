@@ -51,6 +51,27 @@ expect_valid(const char *body)
 	pv_json_parser_free(parser);
 }
 
+/* A body, the offset of its json_invalid entry and its ctx.error. */
+struct invalid_case {
+	const char *body;
+	long offset;
+	const char *error;
+};
+
+/* Asserts each case's offset and ctx.error. */
+static void
+expect_cases(const struct invalid_case *cases, size_t count)
+{
+	const pv_violation *found;
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		found = expect_invalid(cases[i].body, cases[i].offset);
+		cr_expect_str_eq(found->ctx_value, cases[i].error, "%s",
+		    cases[i].body);
+	}
+}
+
 Test(json_parse, valid_bodies)
 {
 	expect_valid("{}");
@@ -185,11 +206,7 @@ Test(json_parse, cut_string_like_python)
 	static const char *const unterminated =
 	    "Unterminated string starting at";
 	static const char *const escape = "Invalid \\uXXXX escape";
-	static const struct {
-		const char *body;
-		long offset;
-		const char *error;
-	} cases[] = {
+	static const struct invalid_case cases[] = {
 		{ "{\"a\":\"xy", 5, unterminated },
 		{ "{\"a\":\"x\\", 5, unterminated },
 		{ "{\"ab", 1, unterminated },
@@ -202,14 +219,8 @@ Test(json_parse, cut_string_like_python)
 		{ "{\"a\":\"\\ud83d\\ude00", 13, escape },
 		{ "{\"a\":\"\\u000\xc3\xa9", 7, escape },
 	};
-	const pv_violation *found;
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		found = expect_invalid(cases[i].body, cases[i].offset);
-		cr_expect_str_eq(found->ctx_value, cases[i].error, "%s",
-		    cases[i].body);
-	}
+	expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /*
@@ -218,11 +229,7 @@ Test(json_parse, cut_string_like_python)
  */
 Test(json_parse, errors_like_python)
 {
-	static const struct {
-		const char *body;
-		long offset;
-		const char *error;
-	} cases[] = {
+	static const struct invalid_case cases[] = {
 		{ "{\"a\" 1}", 5, "Expecting ':' delimiter" },
 		{ "{\"a\":1 \"b\":2}", 7, "Expecting ',' delimiter" },
 		{ "{\"a\":[1 2]}", 8, "Expecting ',' delimiter" },
@@ -242,14 +249,8 @@ Test(json_parse, errors_like_python)
 		{ "{\"\xc3\xa9\":1 x", 8, "Expecting ',' delimiter" },
 		{ "{} x", 3, "Extra data" },
 	};
-	const pv_violation *found;
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		found = expect_invalid(cases[i].body, cases[i].offset);
-		cr_expect_str_eq(found->ctx_value, cases[i].error, "%s",
-		    cases[i].body);
-	}
+	expect_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Where Python accepts a body up to a point, the handler's own error. */
