@@ -143,8 +143,8 @@ Test(handler, escaped_path_routed)
 
 Test(handler, broken_escape_404)
 {
-	const char *paths[] = { "/candidate/name-changed%", "/candidate/"
-	    "name-changed%2", "/candidate/%zzname-changed" };
+	const char *paths[] = { "/candidate/name-changed%",
+	    "/candidate/name-changed%2", "/candidate/%zzname-changed" };
 	size_t i;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
