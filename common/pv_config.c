@@ -1004,6 +1004,18 @@ pv_config_free(pv_config *cfg)
 	cfg->creds_file = cfg->ca_file = cfg->cert_file = cfg->key_file = NULL;
 }
 
+pv_status
+pv_config_check_servers(const char *name, const char *list, pv_error *err)
+{
+	pv_config cfg;
+	pv_status st;
+
+	memset(&cfg, 0, sizeof(cfg));
+	st = parse_servers(&cfg, name, list, err);
+	pv_config_free(&cfg);
+	return st;
+}
+
 char *
 pv_config_redact_url(char *out, size_t out_size, const char *url)
 {

@@ -77,6 +77,14 @@ pv_status pv_config_load(pv_config *cfg, const char *aggregate,
 void pv_config_free(pv_config *cfg);
 
 /*
+ * Checks list, a comma-separated list of server URLs, by the rules of
+ * NATS_URL, for a URL given some other way (a tool's argument).  On
+ * failure err names the setting as name and the entry by its position.
+ */
+pv_status pv_config_check_servers(const char *name, const char *list,
+	pv_error *err);
+
+/*
  * Writes url to out with any "user:password@" part replaced by "***@",
  * so that server URLs can be logged.  Returns out.
  */

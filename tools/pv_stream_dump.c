@@ -8,13 +8,14 @@
  *   Nats-Msg-Id: 6f1c2a9e-4b3d-4e8a-9c71-0a1b2c3d4e19
  *   body (168 bytes): {"id":...}
  *
- * Header values and bodies are printed with control characters and
- * malformed UTF-8 as \xHH.  Messages are read by sequence with
- * js_GetMsg, so no consumer is created.  The credentials and TLS files
+ * Subjects, header values and bodies are printed with control
+ * characters and malformed UTF-8 as \xHH, and bidirectional controls
+ * as \uHHHH.  Messages are read by sequence with js_GetMsg, so no
+ * consumer is created.  The credentials and TLS files
  * come from the handlers' settings (NATS_USER, NATS_TOKEN, NATS_CREDS,
  * NATS_CA... from the environment, then the .env file).  Exit status: 0
  * on success, 1 on a setting or broker error or when standard output
- * fails, 2 on a usage error.
+ * fails, 2 on a usage error (an invalid URL included).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -66,10 +67,23 @@ header_or_dash(natsMsg *msg, const char *key)
 }
 
 /*
+ * Returns true for the bidirectional formatting characters (ALM, LRM,
+ * RLM, the embeddings, overrides and isolates), which make a terminal
+ * show the rest of a line in another order.
+ */
+static bool
+is_bidi_control(uint32_t cp)
+{
+	return cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
  * Prints len bytes: valid UTF-8 as it is, other bytes (controls, NUL,
- * malformed sequences) as \xHH.  A message from another producer can
- * then neither cut the output short, nor forge lines, nor drive the
- * terminal.
+ * malformed sequences) as \xHH and bidirectional controls as \uHHHH,
+ * which a JSON body reads as the same character.  A message from
+ * another producer can then neither cut the output short, nor forge
+ * lines, nor drive or reorder the terminal.
  */
 static void
 print_escaped(const char *bytes, size_t len)
@@ -83,6 +97,11 @@ print_escaped(const char *bytes, size_t len)
 		if (n == 0 || pv_utf8_is_control(cp)) {
 			printf("\\x%02x", s[i]);
 			i++;
+			continue;
+		}
+		if (is_bidi_control(cp)) {
+			printf("\\u%04x", (unsigned)cp);
+			i += n;
 			continue;
 		}
 		fwrite(s + i, 1, n, stdout);
@@ -103,10 +122,13 @@ print_header(natsMsg *msg, const char *key)
 static void
 print_message(natsMsg *msg)
 {
+	const char *subject = natsMsg_GetSubject(msg);
 	int len = natsMsg_GetDataLength(msg);
 
 	printf("seq: %" PRIu64 "\n", natsMsg_GetSequence(msg));
-	printf("subject: %s\n", natsMsg_GetSubject(msg));
+	fputs("subject: ", stdout);
+	print_escaped(subject, strlen(subject));
+	putchar('\n');
 	print_header(msg, "Event-Type");
 	print_header(msg, "Nats-Msg-Id");
 	printf("body (%d bytes): ", len);
@@ -243,8 +265,14 @@ main(int argc, char **argv)
 	if (argc != 3)
 		return usage(stderr, 2);
 
-	/* Any aggregate will do: only the broker settings are used. */
+	/* The argument gets NATS_URL's checks, so its errors read alike. */
 	pv_error_clear(&err);
+	if (pv_config_check_servers("NATS_URL", argv[1], &err) != PV_OK) {
+		fprintf(stderr, "pv-stream-dump: %s\n", err.text);
+		return 2;
+	}
+
+	/* Any aggregate will do: only the broker settings are used. */
 	if (pv_config_load(&cfg, "voter", environ, &err) != PV_OK) {
 		fprintf(stderr, "pv-stream-dump: configuration: %s\n",
 		    err.text);

@@ -515,30 +515,74 @@ Test(cli, tools_usage)
 	cr_expect(strstr(out, "openapi\"") == NULL, "%s", out);
 }
 
-/* Bytes of another producer cannot cut the output short or forge lines. */
-Test(cli, stream_dump_escapes_bodies)
+/*
+ * Publishes len bytes of body to "<stream>.<token>" in a new stream named
+ * after prefix, runs pv-stream-dump on that stream and writes its output
+ * to out.  The dump must exit 0.
+ */
+static void
+dump_one_message(const char *prefix, const char *token, const char *body,
+	size_t len, char *out, size_t size)
 {
-	static const char body[] = "a\0b\x1b[2J\nseq: 99\r\xff\xc3\xab";
 	const char *url = getenv(PVT_ENV_NATS_URL);
-	char stream[32], subjects[40], command[512], out[4096];
+	char stream[32], subject[64], command[512];
 	pvt_nats *nats;
 	jsCtx *js;
 
 	cr_assert(pvt_nats_open(&nats, url));
 	js = pvt_nats_jetstream(nats);
-	add_test_stream(js, "dump", stream, js_FileStorage, 0);
-	snprintf(subjects, sizeof(subjects), "%s.x", stream);
-	cr_assert_eq(js_Publish(NULL, js, subjects, body, sizeof(body) - 1,
-	    NULL, NULL), NATS_OK);
+	add_test_stream(js, prefix, stream, js_FileStorage, 0);
+	snprintf(subject, sizeof(subject), "%s.%s", stream, token);
+	cr_assert_eq(js_Publish(NULL, js, subject, body, (int)len, NULL,
+	    NULL), NATS_OK);
 	pvt_nats_close(nats);
 
 	snprintf(command, sizeof(command), "%s/pv-stream-dump '%s' %s 2>&1",
 	    getenv("PV_BUILD"), url, stream);
-	cr_assert_eq(capture(command, out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(capture(command, out, size), 0, "%s", out);
+}
+
+/* Bytes of another producer cannot cut the output short or forge lines. */
+Test(cli, stream_dump_escapes_bodies)
+{
+	static const char body[] = "a\0b\x1b[2J\nseq: 99\r\xff\xc3\xab";
+	char out[4096];
+
+	dump_one_message("dump", "x", body, sizeof(body) - 1, out,
+	    sizeof(out));
 	cr_expect(strstr(out, "contains 1 message\n") != NULL, "%s", out);
 	cr_expect(strstr(out, "body (19 bytes): a\\x00b\\x1b[2J\\x0aseq: "
 	    "99\\x0d\\xff\xc3\xab\n") != NULL, "%s", out);
 	cr_expect(strchr(out, '\x1b') == NULL, "%s", out);
+}
+
+/* A bidirectional override cannot reorder the rest of the line. */
+Test(cli, stream_dump_escapes_bidi_controls)
+{
+	static const char body[] = "{\"name\":\"Alice\xe2\x80\xae\\\"x\"}";
+	static const char isolate[] = "\xe2\x81\xa6";
+	char out[4096];
+
+	/* The subject's last token is "a", U+2066 (an isolate) and "b". */
+	dump_one_message("bidi", "a\xe2\x81\xa6" "b", body, sizeof(body) - 1,
+	    out, sizeof(out));
+	cr_expect(strstr(out, "body (22 bytes): {\"name\":\"Alice\\u202e"
+	    "\\\"x\"}\n") != NULL, "%s", out);
+	cr_expect(strstr(out, ".a\\u2066b\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "\xe2\x80\xae") == NULL, "%s", out);
+	cr_expect(strstr(out, isolate) == NULL, "%s", out);
+}
+
+/* A URL that a handler would reject is a usage error, named as such. */
+Test(cli, stream_dump_rejects_bad_url)
+{
+	char command[512], out[1024];
+
+	snprintf(command, sizeof(command), "%s/pv-stream-dump "
+	    "'http://127.0.0.1:1' election 2>&1", getenv("PV_BUILD"));
+	cr_expect_eq(capture(command, out, sizeof(out)), 2, "%s", out);
+	cr_expect(strstr(out, "NATS_URL: server URL 1 is invalid: expected "
+	    "nats:// or tls://") != NULL, "%s", out);
 }
 
 Test(cli, bad_setting_names_it)
