@@ -28,7 +28,7 @@ print_help(const pv_aggregate *agg)
 	    "       %1$s.fcgi --validate TYPE [FILE] check an event of any "
 	    "aggregate offline\n"
 	    "                                          (standard input "
-	    "without FILE)\n"
+	    "without FILE or with -)\n"
 	    "       %1$s.fcgi --help | --version\n\n"
 	    "FastCGI handler for the PhotoVote %1$s events: it validates "
 	    "each event\nand publishes it to NATS JetStream, answering 200 "
@@ -77,8 +77,9 @@ print_help(const pv_aggregate *agg)
 	    "  PHOTOVOTE_LOG_LEVEL          error, warning, info or debug "
 	    "(info)\n"
 	    "  PHOTOVOTE_ENV_FILE           .env file (.env)\n"
-	    "\nExit status: 0 success, 64 usage, 65 invalid event, 69 broker "
-	    "unavailable,\n70 internal error, 78 invalid setting.\n");
+	    "\nExit status: 0 success, 64 usage, 65 invalid event, 66 "
+	    "unreadable FILE,\n69 broker unavailable, 70 internal error, "
+	    "78 invalid setting.\n");
 }
 
 /* Finds a schema by event type ("Voter.VoterRegistered") or class alone. */
@@ -112,7 +113,7 @@ read_input(const char *path, pv_buf *buf)
 		if (in == NULL) {
 			fprintf(stderr, "--validate: cannot open %s: %s\n",
 			    path, strerror(errno));
-			return PV_EXIT_USAGE;
+			return PV_EXIT_NOINPUT;
 		}
 	}
 
@@ -129,19 +130,15 @@ read_input(const char *path, pv_buf *buf)
 		}
 	}
 	if (status == PV_EXIT_OK && ferror(in)) {
-		fprintf(stderr, "--validate: read failed: %s\n",
-		    strerror(errno));
-		status = PV_EXIT_USAGE;
+		fprintf(stderr, "--validate: reading %s failed: %s\n",
+		    in == stdin ? "standard input" : path, strerror(errno));
+		status = PV_EXIT_NOINPUT;
 	}
 	if (in != stdin)
 		fclose(in);
 	return status;
 }
 
-/*
- * Validates one event offline.  Prints the canonical event and returns 0,
- * or prints the 422 body a client would get and returns PV_EXIT_DATAERR.
- */
 /* Names the unknown type and lists every type the catalogue has. */
 static void
 print_unknown_type(const pv_catalog *catalog, const char *type)
@@ -156,6 +153,11 @@ print_unknown_type(const pv_catalog *catalog, const char *type)
 	fprintf(stderr, " (the part after the dot alone is enough)\n");
 }
 
+/*
+ * Validates one event offline.  Prints the canonical event and returns 0,
+ * or prints the 422 body a client would get and returns PV_EXIT_DATAERR.
+ * A file that cannot be read returns PV_EXIT_NOINPUT.
+ */
 static int
 validate(const char *type, const char *path)
 {

@@ -11,6 +11,7 @@
 #define PV_EXIT_OK		0
 #define PV_EXIT_USAGE		64
 #define PV_EXIT_DATAERR		65
+#define PV_EXIT_NOINPUT		66
 #define PV_EXIT_UNAVAILABLE	69
 #define PV_EXIT_SOFTWARE	70
 #define PV_EXIT_CONFIG		78

@@ -118,6 +118,22 @@ Test(cli, validate_unknown_type_usage)
 	cr_expect(strstr(out, ", Voter.VoterRegistered (") != NULL, "%s", out);
 }
 
+/* A file that cannot be read is no usage error, and no invalid event. */
+Test(cli, validate_unreadable_file)
+{
+	char out[2048];
+
+	cr_expect_eq(run("", "--validate VoterRegistered /nonexistent/event",
+	    "", out, sizeof(out)), 66, "%s", out);
+	cr_expect(strstr(out, "--validate: cannot open /nonexistent/event: No "
+	    "such file or directory") != NULL, "%s", out);
+
+	cr_expect_eq(run("", "--validate VoterRegistered /", "", out,
+	    sizeof(out)), 66, "%s", out);
+	cr_expect(strstr(out, "--validate: reading / failed: Is a directory")
+	    != NULL, "%s", out);
+}
+
 Test(cli, check_ready_with_broker)
 {
 	char env[256], out[4096];
