@@ -20,9 +20,10 @@
 #define PV_UNACKED_MAX	16
 
 /*
- * Unacknowledged publishes after which a renewal waits for the requests
- * that use the connection, instead of waiting for a moment when none
- * does.  This bounds the memory nats.c keeps for them under steady load.
+ * Unacknowledged publishes after which one request waits for the others
+ * to release the connection and renews, instead of waiting for a moment
+ * when none uses it (except while the broker stalls).  This bounds the
+ * memory nats.c keeps for them under steady load.
  */
 #define PV_UNACKED_FORCE_MAX	(4 * PV_UNACKED_MAX)
 
@@ -607,53 +608,94 @@ lock_timed_out(pv_error *err)
 	    "broker connection, which other requests held; nothing was sent");
 }
 
+/* Work due before a request may publish under the read lock. */
+enum pv_broker_need {
+	PV_NEED_NOTHING,	/* a usable connection, no renewal due */
+	PV_NEED_RENEWAL,	/* a renewal is due, which can wait */
+	PV_NEED_FORCED_RENEWAL,	/* PV_UNACKED_FORCE_MAX went unacknowledged */
+	PV_NEED_CONNECTION	/* no connection, or nats.c closed it */
+};
+
 /*
- * Returns true when the connection can take a publish and only the
- * JetStream context's renewal is due, which can wait.  A request that
- * waits for a stalled broker holds the read lock for its whole time-out,
- * so the others would otherwise wait that long behind the renewal instead
- * of getting their quick 503.  The read lock is held.
+ * Returns what the request needs.  While the broker stalls, one request
+ * at a time holds the read lock for its whole time-out, so a renewal
+ * waits for the stall to end however many publishes went unacknowledged
+ * (the stall adds one per time-out).  The read lock is held.
  */
-static bool
-renewal_can_wait(pv_publisher *pub)
+static enum pv_broker_need
+broker_need(pv_publisher *pub)
 {
-	return pub->nc != NULL &&
-	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED &&
-	    atomic_load(&pub->unacked) < PV_UNACKED_FORCE_MAX;
+	int unacked = atomic_load(&pub->unacked);
+
+	if (pub->nc == NULL ||
+	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CLOSED)
+		return PV_NEED_CONNECTION;
+	if (unacked >= PV_UNACKED_FORCE_MAX &&
+	    atomic_load(&pub->stalled_since_ms) == 0)
+		return PV_NEED_FORCED_RENEWAL;
+	if (unacked >= PV_UNACKED_MAX)
+		return PV_NEED_RENEWAL;
+	return PV_NEED_NOTHING;
+}
+
+/*
+ * Takes the write lock for need and connects or renews.  A request that
+ * waits for a stalled broker holds the read lock for its whole time-out,
+ * so a renewal that can wait is tried only when the lock is free, and a
+ * forced one is waited for by one request at a time.  The others would
+ * otherwise wait that long behind it instead of getting their quick 503.
+ * Returns PV_OK also when the renewal was left for later.
+ */
+static pv_status
+connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
+	int64_t deadline, const struct timespec *until, pv_error *err)
+{
+	bool renewer = false, locked;
+	pv_status st;
+
+	if (need == PV_NEED_FORCED_RENEWAL) {
+		renewer = !atomic_exchange(&pub->renewing, true);
+		if (!renewer)
+			need = PV_NEED_RENEWAL;
+	}
+
+	if (need == PV_NEED_RENEWAL)
+		locked = pthread_rwlock_trywrlock(&pub->lock) == 0;
+	else
+		locked = pthread_rwlock_timedwrlock(&pub->lock, until) == 0;
+	if (!locked) {
+		if (renewer)
+			atomic_store(&pub->renewing, false);
+		return need == PV_NEED_RENEWAL ? PV_OK : lock_timed_out(err);
+	}
+
+	st = connect_locked(pub, deadline, err);
+	if (st == PV_OK)
+		st = renew_js_locked(pub, err);
+	pthread_rwlock_unlock(&pub->lock);
+	if (renewer)
+		atomic_store(&pub->renewing, false);
+	return st;
 }
 
 pv_status
 pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 {
 	struct timespec until;
+	enum pv_broker_need need;
 	pv_status st;
-	bool may_wait, locked;
 
 	deadline_to_timespec(deadline, &until);
 	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
 		return lock_timed_out(err);
-	if (pub->nc != NULL &&
-	    natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CLOSED &&
-	    atomic_load(&pub->unacked) < PV_UNACKED_MAX)
+	need = broker_need(pub);
+	if (need == PV_NEED_NOTHING)
 		return PV_OK;
-	may_wait = renewal_can_wait(pub);
 	pthread_rwlock_unlock(&pub->lock);
 
-	/* A renewal that can wait is done only when the lock is free. */
-	if (may_wait)
-		locked = pthread_rwlock_trywrlock(&pub->lock) == 0;
-	else if (pthread_rwlock_timedwrlock(&pub->lock, &until) == 0)
-		locked = true;
-	else
-		return lock_timed_out(err);
-	if (locked) {
-		st = connect_locked(pub, deadline, err);
-		if (st == PV_OK)
-			st = renew_js_locked(pub, err);
-		pthread_rwlock_unlock(&pub->lock);
-		if (st != PV_OK)
-			return st;
-	}
+	st = connect_or_renew(pub, need, deadline, &until, err);
+	if (st != PV_OK)
+		return st;
 
 	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
 		return lock_timed_out(err);

@@ -108,6 +108,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	atomic_init(&pub->stalled_since_ms, 0);
 	atomic_init(&pub->probe_busy, false);
 	atomic_init(&pub->unacked, 0);
+	atomic_init(&pub->renewing, false);
 	atomic_init(&pub->denied_ms, 0);
 	atomic_init(&pub->publish_denied_ms, 0);
 	atomic_init(&pub->auth_failed, false);
@@ -462,9 +463,10 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	jsPubOptions_Init(&po);
 	po.MsgId = m->event_id;
 	po.ExpectStream = stream;
+	/* Nothing is sent, so this is no time-out after which it may be stored. */
 	if (pv_pub_remaining_ms(deadline) <= 0) {
-		st = pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
-		    "publish to stream %s", stream);
+		st = pv_error_set(err, PV_ERR_BROKER, "no time left to "
+		    "publish to stream %s; nothing was sent to it", stream);
 		goto out;
 	}
 

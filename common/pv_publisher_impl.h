@@ -62,6 +62,13 @@ struct pv_publisher {
 	 */
 	atomic_int unacked;
 
+	/*
+	 * Set while a request waits for the write lock to renew the
+	 * JetStream context after PV_UNACKED_FORCE_MAX unacknowledged
+	 * publishes.  The other requests meanwhile publish with the old one.
+	 */
+	atomic_bool renewing;
+
 	/* The last connect attempt was rejected for its credentials. */
 	atomic_bool auth_failed;
 
@@ -149,9 +156,12 @@ pv_pub_timespec(int64_t ms)
 pv_status pv_broker_open_library(pv_publisher *pub, pv_error *err);
 
 /*
- * Takes pub->lock for reading with a usable connection, connecting (or
- * renewing the JetStream context) first when needed, before deadline.
- * On PV_OK the caller holds the read lock and releases it.
+ * Takes pub->lock for reading with a usable connection, connecting first
+ * when needed, before deadline.  A due renewal of the JetStream context
+ * is done when the lock is free.  After PV_UNACKED_FORCE_MAX publishes
+ * went unacknowledged, one request at a time waits for the lock to renew,
+ * and the other requests go on with the old context.  On PV_OK the caller
+ * holds the read lock and releases it.
  */
 pv_status pv_broker_acquire(pv_publisher *pub, int64_t deadline,
 	pv_error *err);

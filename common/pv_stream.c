@@ -221,8 +221,8 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 	jsOptions_Init(&jo);
 	jo.Wait = pv_pub_remaining_ms(deadline);
 	if (jo.Wait <= 0)
-		return pv_error_set(err, PV_ERR_TIMEOUT, "no time left to "
-		    "create stream %s", name);
+		return pv_error_set(err, PV_ERR_BROKER, "no time left to "
+		    "create stream %s; nothing was sent", name);
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
 	jsStreamInfo_Destroy(si);
 

@@ -241,7 +241,7 @@ listen_unix(const char *path)
 	if (fd < 0)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
-	    listen(fd, 16) != 0) {
+	    listen(fd, 128) != 0) {
 		fprintf(stderr, "pvt: listen on %s: %s\n", path,
 		    strerror(errno));
 		close(fd);
