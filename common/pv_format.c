@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "pv_host.h"
+#include "pv_punycode.h"
 #include "pv_utf8.h"
 
 int
@@ -104,6 +105,39 @@ local_part_error(const char *local, size_t len)
 }
 
 /*
+ * Returns the length of a label in DNS: its bytes when it is ASCII, else
+ * the length of "xn--" and its Punycode encoding, as IDNA sends it (of the
+ * label as written, without IDNA's case mapping).  A label longer than 63
+ * in any form returns 64.  label is valid UTF-8.
+ */
+static size_t
+dns_label_length(const char *label, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)label;
+	uint32_t cps[63];
+	size_t pos, n, count = 0, encoded;
+	bool ascii = true;
+
+	/* Every form has at least one byte per code point. */
+	for (pos = 0; pos < len; pos += n) {
+		if (count == 63)
+			return 64;
+		n = pv_utf8_decode(s + pos, len - pos, &cps[count]);
+		if (n == 0)
+			return 64;
+		ascii = ascii && cps[count] < 0x80;
+		count++;
+	}
+	if (ascii)
+		return len;
+
+	if (!pv_punycode_encoded_length(cps, count, &encoded) ||
+	    encoded > 63 - 4)
+		return 64;
+	return 4 + encoded;
+}
+
+/*
  * Checks the length and hyphens of one label of an address's domain.
  * "--" in its third and fourth places is allowed only after "xn", as in
  * Punycode.  Returns NULL when valid.
@@ -113,8 +147,9 @@ domain_label_error(const char *label, size_t len)
 {
 	if (len == 0)
 		return "the part after the @-sign has an empty label";
-	if (len > 63)
-		return "a label after the @-sign is longer than 63 bytes";
+	if (dns_label_length(label, len) > 63)
+		return "a label after the @-sign is longer than 63 bytes "
+		    "(in its xn-- form when not ASCII)";
 	if (label[0] == '-' || label[len - 1] == '-')
 		return "a label after the @-sign starts or ends with '-'";
 	if (len >= 4 && label[2] == '-' && label[3] == '-' &&
@@ -182,7 +217,8 @@ pv_format_email_error(const char *str, size_t len)
 
 	while (pos < len) {
 		n = pv_utf8_decode(s + pos, len - pos, &cp);
-		if (n == 0 || pv_utf8_is_control(cp) || pv_utf8_is_white_space(cp))
+		if (n == 0 || pv_utf8_is_control(cp) ||
+		    pv_utf8_is_white_space(cp))
 			return "it must not contain white space or control "
 			    "characters";
 		if (pv_utf8_is_invisible(cp))

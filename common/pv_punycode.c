@@ -1,4 +1,7 @@
-/* Punycode decoding; see pv_punycode.h.  The steps are RFC 3492's 6.2. */
+/*
+ * Punycode decoding and encoded length; see pv_punycode.h.  The steps are
+ * RFC 3492's 6.2 and 6.3.
+ */
 #include "pv_punycode.h"
 
 #include <string.h>
@@ -111,5 +114,70 @@ pv_punycode_decode(const char *in, size_t len, uint32_t *out, size_t max,
 		count++;
 	}
 	*out_len = count;
+	return true;
+}
+
+/* Returns the threshold t of RFC 3492 for the digit at position k. */
+static uint32_t
+threshold(uint32_t k, uint32_t bias)
+{
+	if (k <= bias)
+		return TMIN;
+	if (k >= bias + TMAX)
+		return TMAX;
+	return k - bias;
+}
+
+/* Returns the number of digits that encode delta q as a variable number. */
+static size_t
+delta_digits(uint32_t q, uint32_t bias)
+{
+	size_t digits = 1;
+	uint32_t k, t;
+
+	for (k = BASE;; k += BASE) {
+		t = threshold(k, bias);
+		if (q < t)
+			return digits;
+		q = (q - t) / (BASE - t);
+		digits++;
+	}
+}
+
+bool
+pv_punycode_encoded_length(const uint32_t *in, size_t count,
+	size_t *out_len)
+{
+	uint32_t n = INITIAL_N, delta = 0, bias = INITIAL_BIAS, m;
+	size_t basic = 0, handled, j, len;
+
+	for (j = 0; j < count; j++)
+		if (in[j] < 0x80)
+			basic++;
+	len = basic > 0 ? basic + 1 : 0;
+
+	/* Each round encodes every occurrence of the next code point m. */
+	for (handled = basic; handled < count; delta++, n++) {
+		m = UINT32_MAX;
+		for (j = 0; j < count; j++)
+			if (in[j] >= n && in[j] < m)
+				m = in[j];
+		if (m - n > (UINT32_MAX - delta) / (handled + 1))
+			return false;
+		delta += (m - n) * (uint32_t)(handled + 1);
+		n = m;
+		for (j = 0; j < count; j++) {
+			if (in[j] < n && ++delta == 0)
+				return false;
+			if (in[j] != n)
+				continue;
+			len += delta_digits(delta, bias);
+			bias = adapt(delta, (uint32_t)(handled + 1),
+			    handled == basic);
+			delta = 0;
+			handled++;
+		}
+	}
+	*out_len = len;
 	return true;
 }

@@ -1,6 +1,7 @@
 /*
  * pv_punycode_decode: the samples of RFC 3492 section 7.1, and inputs
- * that are no Punycode.
+ * that are no Punycode.  pv_punycode_encoded_length: the lengths of
+ * those samples' encodings.
  */
 #include <string.h>
 
@@ -69,4 +70,37 @@ Test(punycode, invalid_rejected)
 	/* More code points than out holds. */
 	cr_expect_not(pv_punycode_decode("egbpdaj6bu4bxfgehfvwxn", 22, out, 4,
 	    &n));
+}
+
+/* Decodes each encoding and checks that the encoder would give its length. */
+Test(punycode, encoded_length_of_samples)
+{
+	static const char *const samples[] = { "egbpdaj6bu4bxfgehfvwxn",
+	    "ihqwcrb4cv8a8dqg056pqjye", "mnchen-3ya", "abc-",
+	    "b1abfaaepdrnnbgefbadotcwatmq2g4l", "-> $1.00 <--",
+	    "3B-ww4c5e180e575a65lsy2b", "bcher-kva" };
+	uint32_t cps[64];
+	size_t n, len, i;
+
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		n = decode(samples[i], cps, 64);
+		cr_assert(pv_punycode_encoded_length(cps, n, &len), "%s",
+		    samples[i]);
+		cr_expect_eq(len, strlen(samples[i]), "%s: %zu", samples[i],
+		    len);
+	}
+}
+
+/* A code point far above the others in a long label overflows no count. */
+Test(punycode, encoded_length_large_deltas)
+{
+	uint32_t cps[63];
+	size_t len, i;
+
+	for (i = 0; i < 63; i++)
+		cps[i] = i % 2 == 0 ? 0x10ffff : 0x80;
+	cr_assert(pv_punycode_encoded_length(cps, 63, &len));
+	cr_expect_gt(len, 63);
+	cr_assert(pv_punycode_encoded_length(cps, 0, &len));
+	cr_expect_eq(len, 0);
 }

@@ -166,7 +166,8 @@ Test(format_url, host_rejected_like_pydantic)
 		{ "http://a\xef\xbc\x8f" "b/",
 		    "invalid international domain name" },
 		{ "http://%e2%80%8b/", "empty host" },
-		{ "http://\xe3\x85\xa4/x", "invalid international domain name" },
+		{ "http://\xe3\x85\xa4/x",
+		    "invalid international domain name" },
 		{ "http://a\xef\xbe\xa0" "b/",
 		    "invalid international domain name" },
 		{ "http://a\xe2\xa0\x80" "b/",
@@ -325,13 +326,48 @@ Test(format_email, domain_rules)
 	free(label);
 }
 
+/* A non-ASCII label's limit counts its xn-- form, as DNS stores it. */
+Test(format_email, non_ascii_label_length)
+{
+	char *label, email[400];
+
+	/* 32 Cyrillic letters: 64 bytes of UTF-8, xn-- and 34 bytes. */
+	label = unit_repeat("\xd0\xb0", 32);
+	snprintf(email, sizeof(email), "z@%s.org", label);
+	expect_email(email, NULL);
+	free(label);
+
+	/*
+	 * 21 CJK characters from U+4E00 in steps of 997: 63 bytes of UTF-8,
+	 * but 67 in the xn-- form.  (21 equal ones encode to 27.)
+	 */
+	snprintf(email, sizeof(email), "z@%s.org",
+	    "\xe4\xb8\x80\xe5\x87\xa5\xe5\x97\x8a\xe5\xa6\xaf"
+	    "\xe5\xb6\x94\xe6\x85\xb9\xe6\x95\x9e\xe6\xa5\x83"
+	    "\xe6\xb4\xa8\xe7\x84\x8d\xe7\x93\xb2\xe7\xa3\x97"
+	    "\xe7\xb2\xbc\xe8\x82\xa1\xe8\x92\x86\xe8\xa1\xab"
+	    "\xe8\xb1\x90\xe9\x80\xb5\xe9\x90\x9a\xe9\x9f\xbf"
+	    "\xe9\xaf\xa4");
+	expect_email(email, "value_error");
+	label = unit_repeat("\xe4\xb8\xad", 21);
+	snprintf(email, sizeof(email), "z@%s.org", label);
+	expect_email(email, NULL);
+	free(label);
+
+	/* 61 ASCII letters and one u-umlaut: 63 bytes, xn-- form longer. */
+	label = unit_repeat("l", 61);
+	snprintf(email, sizeof(email), "z@%s\xc3\xbc.org", label);
+	expect_email(email, "value_error");
+	free(label);
+}
+
 Test(format_email, max_bytes)
 {
 	char *domain, email[400];
 
 	/* 1 + 1 + 248 + 4 = 254 bytes, then 255, in labels of 61 or 62. */
-	domain = unit_repeat("dddddddddddddddddddddddddddddddddddddddddddddddddddd"
-	    "ddddddddd.", 4);
+	domain = unit_repeat("dddddddddddddddddddddddddddddddddddddddddddd"
+	    "ddddddddddddddddd.", 4);
 	cr_assert_eq(strlen(domain), 248);
 	domain[247] = 'd';
 	snprintf(email, sizeof(email), "a@%s.org", domain);
