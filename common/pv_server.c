@@ -99,10 +99,28 @@ fcgi_write(void *ctx, const char *buf, size_t len)
 	return FCGX_PutStr(buf, (int)len, req->out) == (int)len ? 0 : -1;
 }
 
+/*
+ * How long a CGI handler waits for the next bytes of the body, and for
+ * the whole body, before it responds with 400.
+ */
+#define PV_CGI_READ_IDLE_MS 5000
+#define PV_CGI_READ_TOTAL_MS 30000
+
 /* CGI: the body is standard input, CONTENT_LENGTH bytes of it at most. */
 typedef struct cgi_ctx {
 	size_t left;
+	int64_t deadline;	/* CLOCK_MONOTONIC ms for the whole body */
 } cgi_ctx;
+
+/* Returns CLOCK_MONOTONIC time in ms. */
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const char *
 cgi_param(void *ctx, const char *name)
@@ -111,22 +129,45 @@ cgi_param(void *ctx, const char *name)
 	return getenv(name);
 }
 
+/*
+ * Reads body bytes from standard input with read(2), not stdio, so that
+ * poll reports what is left and cgi_drain reads no buffered bytes twice.
+ * Returns -1 when no byte arrived in time: a client that stops sending
+ * must not hold the process.
+ */
 static ssize_t
 cgi_read(void *ctx, char *buf, size_t len)
 {
 	cgi_ctx *cgi = ctx;
-	size_t n;
+	struct pollfd in = { STDIN_FILENO, POLLIN, 0 };
+	int64_t wait_ms;
+	ssize_t n;
+	int ready;
 
 	/* A web server need not close standard input after the body. */
 	if (len > cgi->left)
 		len = cgi->left;
 	if (len == 0)
 		return 0;
-	n = fread(buf, 1, len, stdin);
-	if (n == 0 && ferror(stdin))
+
+	do {
+		wait_ms = cgi->deadline - monotonic_ms();
+		if (wait_ms <= 0)
+			return -1;
+		if (wait_ms > PV_CGI_READ_IDLE_MS)
+			wait_ms = PV_CGI_READ_IDLE_MS;
+		ready = poll(&in, 1, (int)wait_ms);
+	} while (ready < 0 && errno == EINTR);
+	if (ready <= 0)
 		return -1;
-	cgi->left -= n;
-	return (ssize_t)n;
+
+	do
+		n = read(STDIN_FILENO, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	cgi->left -= (size_t)n;
+	return n;
 }
 
 static int
@@ -145,16 +186,6 @@ cgi_write(void *ctx, const char *buf, size_t len)
 #define PV_CGI_DRAIN_MAX (1024 * 1024)
 #define PV_CGI_DRAIN_WAIT_MS 1000
 #define PV_CGI_DRAIN_TOTAL_MS 5000
-
-/* Returns CLOCK_MONOTONIC time in ms. */
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Reads and discards the body that the request left unread: the rest of
@@ -578,19 +609,31 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 }
 
 static int
-serve_cgi(server *srv)
+serve_cgi(server *srv, const sigset_t *stop_signals)
 {
 	const char *length = getenv("CONTENT_LENGTH");
-	cgi_ctx cgi = { 0 };
+	cgi_ctx cgi = { 0, monotonic_ms() + PV_CGI_READ_TOTAL_MS };
 	pv_request_io io = { &cgi, cgi_param, cgi_read, cgi_write };
+	static const int defaults[] = { SIGTERM, SIGUSR1, SIGINT, SIGHUP };
 	pv_worker w;
 	pv_error err;
+	size_t i;
 
 	if (getenv("GATEWAY_INTERFACE") == NULL) {
 		fprintf(stderr, "%s: run by a web server as a FastCGI or CGI "
 		    "program; try --help\n", srv->log.name);
 		return PV_EXIT_USAGE;
 	}
+
+	/*
+	 * A CGI run has no stop sequence: a web server that gives up on it
+	 * sends SIGTERM, whose default action ends the process.  libfcgi
+	 * installs handlers for SIGTERM and SIGUSR1 that only set a flag.
+	 */
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (sigismember(stop_signals, defaults[i]) == 1)
+			signal(defaults[i], SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, stop_signals, NULL);
 	if (length != NULL && strspn(length, "0123456789") == strlen(length))
 		cgi.left = (size_t)strtoull(length, NULL, 10);
 
@@ -745,7 +788,7 @@ run(server *srv, const pv_aggregate *agg)
 		return PV_EXIT_SOFTWARE;
 	}
 
-	int status = FCGX_IsCGI() ? serve_cgi(srv) :
+	int status = FCGX_IsCGI() ? serve_cgi(srv, &stop_signals) :
 	    serve_fastcgi(srv, &stop_signals);
 
 	srv->state_freed = pv_app_free(&srv->app, PV_SHUTDOWN_FLUSH_MS);

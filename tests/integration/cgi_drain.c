@@ -32,7 +32,13 @@ Test(cgi_drain, trickled_body_bounded)
 	    "'%s/voter.fcgi' >/dev/null 2>&1; }", getenv("PV_BUILD"));
 	cr_assert_eq(pvt_capture(command, out, sizeof(out)), 0, "%s", out);
 
+	/*
+	 * A write succeeds while the handler keeps its standard input open,
+	 * so a handler that exits without draining ends the writer after
+	 * one byte.  The 5 s drain allows about 10; 4 leaves room for a
+	 * loaded machine.
+	 */
 	written = atoi(out);
-	cr_expect_gt(written, 0, "writer output: %s", out);
+	cr_expect_geq(written, 4, "writer output: %s", out);
 	cr_expect_lt(written, 40, "the handler read the whole 20 s body");
 }
