@@ -32,8 +32,10 @@
  * unblocked only while a worker is in FCGX_Accept_r, so it never reaches
  * nats.c's threads or a request's body and response.  It is sent only
  * after the listening socket is released, but libfcgi also reads the
- * request's variables in FCGX_Accept_r: a peer that stalls while sending
- * them at that moment loses its request.
+ * request's variables in FCGX_Accept_r.  A connection accepted just
+ * before the release can therefore lose its request, or be handled with
+ * the variables read so far (a 404 without a path): rarely when the
+ * web server sends them at once, every time when it stalls meanwhile.
  */
 #define PV_WAKE_SIGNAL SIGUSR2
 
@@ -61,6 +63,7 @@ typedef struct server {
 	atomic_bool queue_closed;	/* stopping, and no more accepts */
 	atomic_int running;		/* worker threads still serving */
 	atomic_bool params_checked;	/* warn_setting_params has run */
+	int null_fd;			/* /dev/null, for release_listener */
 	bool state_freed;		/* false: nats.c's threads outlived
 					 * the wait, so cfg and log stay */
 } server;
@@ -380,7 +383,8 @@ worker_main(void *arg)
 		/* The wake signal interrupts accept; the loop checks again. */
 		if (rc == -EINTR)
 			continue;
-		if (rc < 0 && !atomic_load(&srv->stopping) &&
+		/* Until the socket is released, a stop still takes its queue. */
+		if (rc < 0 && !atomic_load(&srv->queue_closed) &&
 		    accept_error_is_transient(srv, -rc))
 			continue;
 		if (rc < 0) {
@@ -492,22 +496,19 @@ settings_source(const pv_config *cfg, char *out, size_t size)
 static void
 release_listener(server *srv)
 {
-	int fd;
-
 	atomic_store(&srv->queue_closed, true);
 	if (connection_pending())
 		pv_log(&srv->log, PV_LOG_WARNING, "stopping with connections "
 		    "still waiting on the listening socket: they get no "
 		    "response unless another process shares the socket");
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pv_log(&srv->log, PV_LOG_WARNING, "opening /dev/null failed: "
-		    "%s; closing the listening socket", strerror(errno));
+	/* /dev/null was opened at start: descriptors may run out later. */
+	if (srv->null_fd < 0 ||
+	    dup2(srv->null_fd, FCGI_LISTENSOCK_FILENO) < 0) {
+		pv_log(&srv->log, PV_LOG_WARNING, "replacing the listening "
+		    "socket with /dev/null failed: %s; closing it",
+		    strerror(srv->null_fd < 0 ? EBADF : errno));
 		close(FCGI_LISTENSOCK_FILENO);
-		return;
 	}
-	dup2(fd, FCGI_LISTENSOCK_FILENO);
-	close(fd);
 }
 
 /*
@@ -560,13 +561,19 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	int i, started = 0, sig, status;
 	char source[320];
 
+	srv->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (srv->null_fd < 0)
+		pv_log(&srv->log, PV_LOG_WARNING, "opening /dev/null failed: "
+		    "%s; a stop will close the listening socket instead",
+		    strerror(errno));
 	status = ensure_fd_limit(srv);
 	if (status != PV_EXIT_OK)
-		return status;
+		goto out;
 	threads = calloc((size_t)srv->cfg.threads, sizeof(*threads));
 	if (threads == NULL) {
 		pv_log(&srv->log, PV_LOG_ERROR, "out of memory");
-		return PV_EXIT_SOFTWARE;
+		status = PV_EXIT_SOFTWARE;
+		goto out;
 	}
 
 	atomic_store(&srv->running, srv->cfg.threads);
@@ -583,7 +590,8 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	}
 	if (started == 0) {
 		free(threads);
-		return PV_EXIT_SOFTWARE;
+		status = PV_EXIT_SOFTWARE;
+		goto out;
 	}
 	pv_log(&srv->log, PV_LOG_INFO, "serving FastCGI with %d thread(s) "
 	    "under %s, settings from %s", started, pv_sched_policy_name(),
@@ -600,12 +608,17 @@ serve_fastcgi(server *srv, const sigset_t *stop_signals)
 	free(threads);
 
 	/* Workers that all ended without a stop signal ended on errors. */
+	status = PV_EXIT_OK;
 	if (sig <= 0) {
 		pv_log(&srv->log, PV_LOG_ERROR, "every worker thread ended; "
 		    "exiting");
-		return PV_EXIT_SOFTWARE;
+		status = PV_EXIT_SOFTWARE;
 	}
-	return PV_EXIT_OK;
+
+out:
+	if (srv->null_fd >= 0)
+		close(srv->null_fd);
+	return status;
 }
 
 static int

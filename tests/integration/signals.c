@@ -299,10 +299,14 @@ Test(signals, request_in_hand_finishes)
 Test(signals, queued_request_answered)
 {
 	static const struct timespec busy = { 1, 500 * 1000 * 1000 };
-	pid_t pid = start_handler_threads("queued.log", 1);
 	char *first_out, *second_out;
 	int first, second;
+	pid_t pid;
 
+	/* The handler takes queued connections for up to 5 s after the stop. */
+	snprintf(solo.setting, sizeof(solo.setting),
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=5000");
+	pid = start_handler_threads("queued.log", 1);
 	cr_assert(answers_404());
 
 	/* The only worker is busy with the first request... */
@@ -314,7 +318,7 @@ Test(signals, queued_request_answered)
 	/*
 	 * The first request stays in hand for 1.5 s, so the queue is not
 	 * empty for a while.  The second is still taken afterwards, because
-	 * that is within the publish time-out (2 s).
+	 * that is within the publish time-out (5 s).
 	 */
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	nanosleep(&busy, NULL);

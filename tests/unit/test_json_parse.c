@@ -345,8 +345,15 @@ Test(json_parse, utf16_and_utf32)
 	found = expect_invalid_len("{\0}\0", 4, 0);
 	cr_assert_str_eq(found->ctx_value,
 	    "JSON must be UTF-8, not UTF-16 or UTF-32");
-	expect_invalid_len("\0{\0}", 4, 0);
-	expect_invalid_len("{\0\0\0}\0\0\0", 8, 0);
+	found = expect_invalid_len("\0{\0}", 4, 0);
+	cr_assert_str_eq(found->ctx_value,
+	    "JSON must be UTF-8, not UTF-16 or UTF-32");
+	found = expect_invalid_len("{\0\0\0}\0\0\0", 8, 0);
+	cr_assert_str_eq(found->ctx_value,
+	    "JSON must be UTF-8, not UTF-16 or UTF-32");
+	found = expect_invalid_len("\0\0\0{\0\0\0}", 8, 0);
+	cr_assert_str_eq(found->ctx_value,
+	    "JSON must be UTF-8, not UTF-16 or UTF-32");
 	found = expect_invalid_len("\xff\xfe{\0}\0", 6, 0);
 	cr_assert_str_eq(found->ctx_value,
 	    "JSON must be UTF-8, not UTF-16 or UTF-32");
