@@ -133,17 +133,20 @@ is_compatibility_form(uint32_t cp)
 
 /*
  * Returns true for code points that UTS #46 disallows and that the
- * other checks miss: private use, noncharacters, and planes 4 to 13,
- * which no Unicode version up to 16.0 assigns.
+ * other checks miss: private use, noncharacters, planes 4 to 13, which
+ * no Unicode version up to 16.0 assigns, the Mongolian todo soft hyphen
+ * U+1806 and the ideographic description characters.
  * NOTE: no other IDNA rule is applied: pydantic also rejects the other
  * unassigned code points, an Indic combining mark that starts a label,
- * and in "xn--" labels the characters that UTS #46 maps to others.
+ * and in "xn--" labels the characters that UTS #46 maps to others and
+ * text not in Unicode normalization form C (a letter then U+0308).
  */
 static bool
 is_disallowed_in_domain(uint32_t cp)
 {
 	return pv_utf8_is_private_use_or_noncharacter(cp) ||
-	    (cp >= 0x40000 && cp <= 0xdffff) ||
+	    (cp >= 0x40000 && cp <= 0xdffff) || cp == 0x1806 ||
+	    (cp >= 0x2ff0 && cp <= 0x2fff) || cp == 0x31ef ||
 	    is_format_control(cp) || is_compatibility_form(cp);
 }
 
