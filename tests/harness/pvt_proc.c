@@ -453,6 +453,7 @@ int
 pvt_capture(const char *command, char *out, size_t size)
 {
 	size_t used = 0, n;
+	char rest[4096];
 	FILE *pipe;
 	int status;
 
@@ -464,6 +465,10 @@ pvt_capture(const char *command, char *out, size_t size)
 	    (n = fread(out + used, 1, size - 1 - used, pipe)) > 0)
 		used += n;
 	out[used] = '\0';
+
+	/* The rest is read and dropped, so the command cannot block on it. */
+	while (fread(rest, 1, sizeof(rest), pipe) > 0)
+		continue;
 	status = pclose(pipe);
 	if (status == -1 || !WIFEXITED(status))
 		return -1;

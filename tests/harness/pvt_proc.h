@@ -95,8 +95,8 @@ void pvt_print_tail(const char *path, size_t max_bytes);
 
 /*
  * Runs command through sh and copies up to size - 1 bytes of its standard
- * output to out, NUL-terminated.  Returns its exit status, or -1 when it
- * could not run or did not exit normally.
+ * output to out, NUL-terminated, and discards the rest.  Returns its exit
+ * status, or -1 when it could not run or did not exit normally.
  */
 int pvt_capture(const char *command, char *out, size_t size);
 
