@@ -37,6 +37,7 @@ typedef struct client {
 	int index;
 	int sent;
 	int unexpected;		/* answers other than 503 */
+	int last_unexpected;	/* the last of them */
 } client;
 
 /* Sends events with ids of its own, one after another, for LOAD_MS. */
@@ -46,12 +47,16 @@ run_client(void *arg)
 	client *c = arg;
 	long long end = pvt_now_ms() + LOAD_MS;
 	char event_id[40];
+	int status;
 
 	while (pvt_now_ms() < end && c->sent < 200) {
 		snprintf(event_id, sizeof(event_id),
 		    "5c4ed0a1-7a2b-4c8d-9e6f-%04d%08d", c->index, c->sent);
-		if (pvt_auth_post_event(&site.handler, event_id) != 503)
+		status = pvt_auth_post_event(&site.handler, event_id);
+		if (status != 503) {
 			c->unexpected++;
+			c->last_unexpected = status;
+		}
 		c->sent++;
 	}
 	return NULL;
@@ -82,7 +87,7 @@ stall_with_clients(int count, char *threads_setting)
 	    "5c4ed0a1-7a2b-4c8d-9e6f-0a1b2c3d4e50"), 200);
 
 	/* The first time-outs leave count publishes unacknowledged. */
-	cr_assert_eq(kill(site.server, SIGSTOP), 0);
+	cr_assert(pvt_pause(site.server, 5000), "the broker did not stop");
 	for (i = 0; i < count; i++) {
 		clients[i] = (client){ .index = i };
 		cr_assert_eq(pthread_create(&threads[i], NULL, run_client,
@@ -90,7 +95,9 @@ stall_with_clients(int count, char *threads_setting)
 	}
 	for (i = 0; i < count; i++) {
 		pthread_join(threads[i], NULL);
-		cr_expect_eq(clients[i].unexpected, 0, "client %d", i);
+		cr_expect_eq(clients[i].unexpected, 0, "client %d got %d "
+		    "answers other than 503, the last %d", i,
+		    clients[i].unexpected, clients[i].last_unexpected);
 	}
 	cr_assert_eq(kill(site.server, SIGCONT), 0);
 

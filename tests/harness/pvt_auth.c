@@ -375,8 +375,9 @@ pvt_auth_post_event_to(const pvt_auth_handler *h, const char *event_id,
 	    FCGI_TIMEOUT_MS, &out) && strncmp(out, "Status: ", 8) == 0)
 		status = atoi(out + 8);
 	else
-		fprintf(stderr, "pvt: no FastCGI answer from %s\n",
-		    h->socket_path);
+		fprintf(stderr, "pvt: no FastCGI answer from %s (%s: "
+		    "%.60s)\n", h->socket_path, strerror(errno),
+		    out != NULL ? out : "nothing read");
 	free(out);
 	return status;
 }

@@ -1,5 +1,4 @@
 /* nats-server processes for the fault tests; see pvt_broker.h. */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,56 +84,10 @@ pvt_broker_kill(pvt_broker *broker)
 	return true;
 }
 
-/*
- * Returns true when every thread of the process arg (a pid_t) is stopped:
- * state T in /proc/<pid>/task/<tid>/stat.
- */
-static bool
-all_threads_stopped(void *arg)
-{
-	pid_t pid = *(pid_t *)arg;
-	char dir_path[64], path[64 + 256 + 8], line[512];
-	struct dirent *entry;
-	bool stopped = true;
-	const char *state;
-	FILE *stat;
-	DIR *tasks;
-
-	snprintf(dir_path, sizeof(dir_path), "/proc/%ld/task", (long)pid);
-	tasks = opendir(dir_path);
-	if (tasks == NULL)
-		return false;
-	while (stopped && (entry = readdir(tasks)) != NULL) {
-		if (entry->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/stat", dir_path,
-		    entry->d_name);
-		stat = fopen(path, "r");
-		if (stat == NULL)
-			continue;
-
-		/* The state follows the command name in parentheses. */
-		if (fgets(line, sizeof(line), stat) != NULL &&
-		    (state = strrchr(line, ')')) != NULL)
-			stopped = state[1] == ' ' && state[2] == 'T';
-		fclose(stat);
-	}
-	closedir(tasks);
-	return stopped;
-}
-
 bool
 pvt_broker_pause(pvt_broker *broker)
 {
-	if (broker->pid <= 0 || kill(broker->pid, SIGSTOP) != 0)
-		return false;
-
-	/*
-	 * kill() returns before the threads stop: until the thread that takes
-	 * SIGSTOP runs, the others may still acknowledge a publish.
-	 */
-	return pvt_wait_until(all_threads_stopped, &broker->pid, 0,
-	    STOP_TIMEOUT_MS);
+	return broker->pid > 0 && pvt_pause(broker->pid, STOP_TIMEOUT_MS);
 }
 
 bool

@@ -2,6 +2,7 @@
 #include "pvt_fcgi.h"
 #include "pvt_http.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,14 @@ send_all(int fd, const void *data, size_t len)
 	const char *p = data;
 	ssize_t n;
 
+	/*
+	 * A socket with a time-out returns EINTR even under SA_RESTART, as
+	 * when a test stops or continues a child and SIGCHLD comes.
+	 */
 	while (len > 0) {
 		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			return false;
 		p += n;
@@ -41,6 +48,8 @@ recv_all(int fd, void *data, size_t len)
 
 	while (len > 0) {
 		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			return false;
 		p += n;

@@ -474,3 +474,55 @@ pvt_capture(const char *command, char *out, size_t size)
 		return -1;
 	return WEXITSTATUS(status);
 }
+
+/*
+ * Returns true when every thread of the process arg (a pid_t) is stopped:
+ * state T in /proc/<pid>/task/<tid>/stat.
+ */
+static bool
+all_threads_stopped(void *arg)
+{
+	pid_t pid = *(pid_t *)arg;
+	char dir_path[64], path[64 + 256 + 8], line[512];
+	struct dirent *entry;
+	bool stopped = true;
+	const char *state;
+	FILE *stat;
+	DIR *tasks;
+
+	snprintf(dir_path, sizeof(dir_path), "/proc/%ld/task", (long)pid);
+	tasks = opendir(dir_path);
+	if (tasks == NULL)
+		return false;
+	while (stopped && (entry = readdir(tasks)) != NULL) {
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/stat", dir_path,
+		    entry->d_name);
+		stat = fopen(path, "r");
+		if (stat == NULL)
+			continue;
+
+		/* The state follows the command name in parentheses. */
+		if (fgets(line, sizeof(line), stat) != NULL &&
+		    (state = strrchr(line, ')')) != NULL)
+			stopped = state[1] == ' ' && state[2] == 'T';
+		fclose(stat);
+	}
+	closedir(tasks);
+	return stopped;
+}
+
+bool
+pvt_pause(pid_t pid, int timeout_ms)
+{
+	if (kill(pid, SIGSTOP) != 0)
+		return false;
+
+	/*
+	 * kill() returns before the threads stop: until the thread that takes
+	 * SIGSTOP runs, the others may still run, and a broker may still
+	 * acknowledge a publish.
+	 */
+	return pvt_wait_until(all_threads_stopped, &pid, 0, timeout_ms);
+}

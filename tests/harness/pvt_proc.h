@@ -87,6 +87,12 @@ typedef bool (*pvt_condition)(void *arg);
 bool pvt_wait_until(pvt_condition ready, void *arg, pid_t pid,
 	int timeout_ms);
 
+/*
+ * Sends SIGSTOP to pid and waits up to timeout_ms until every thread of it
+ * has stopped.  Returns false when one has not.
+ */
+bool pvt_pause(pid_t pid, int timeout_ms);
+
 /* Returns the milliseconds elapsed on CLOCK_MONOTONIC since an epoch. */
 long long pvt_now_ms(void);
 
