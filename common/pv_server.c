@@ -125,6 +125,17 @@ monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Returns CONTENT_LENGTH when it is a plain decimal number, else 0. */
+static size_t
+cgi_content_length(void)
+{
+	const char *length = getenv("CONTENT_LENGTH");
+
+	if (length == NULL || strspn(length, "0123456789") != strlen(length))
+		return 0;
+	return (size_t)strtoull(length, NULL, 10);
+}
+
 static const char *
 cgi_param(void *ctx, const char *name)
 {
@@ -624,7 +635,6 @@ out:
 static int
 serve_cgi(server *srv, const sigset_t *stop_signals)
 {
-	const char *length = getenv("CONTENT_LENGTH");
 	cgi_ctx cgi = { 0, monotonic_ms() + PV_CGI_READ_TOTAL_MS };
 	pv_request_io io = { &cgi, cgi_param, cgi_read, cgi_write };
 	static const int defaults[] = { SIGTERM, SIGUSR1, SIGINT, SIGHUP };
@@ -647,8 +657,7 @@ serve_cgi(server *srv, const sigset_t *stop_signals)
 		if (sigismember(stop_signals, defaults[i]) == 1)
 			signal(defaults[i], SIG_DFL);
 	pthread_sigmask(SIG_UNBLOCK, stop_signals, NULL);
-	if (length != NULL && strspn(length, "0123456789") == strlen(length))
-		cgi.left = (size_t)strtoull(length, NULL, 10);
+	cgi.left = cgi_content_length();
 
 	if (pv_worker_init(&w, &err) != PV_OK) {
 		pv_log(&srv->log, PV_LOG_ERROR, "%s", err.text);
@@ -717,17 +726,23 @@ set_sched_policy(server *srv)
 
 /*
  * Writes a JSON 500 as the response of a CGI run that cannot start (a
- * bad setting).  Otherwise the web server sends its own error page.
+ * bad setting), and drains the body as after any rejection, so that
+ * mod_cgid delivers it.  Otherwise the web server sends its own error
+ * page.
  */
 static void
 answer_cgi_start_failure(void)
 {
+	cgi_ctx cgi = { 0, 0 };
+
 	if (getenv("GATEWAY_INTERFACE") == NULL || !FCGX_IsCGI())
 		return;
 	fputs("Status: 500 Internal Server Error\r\n"
 	    "Content-Type: application/json\r\n\r\n"
 	    "{\"detail\":\"Internal Server Error\"}", stdout);
 	fflush(stdout);
+	cgi.left = cgi_content_length();
+	cgi_drain(&cgi);
 }
 
 /*

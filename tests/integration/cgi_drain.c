@@ -42,3 +42,27 @@ Test(cgi_drain, trickled_body_bounded)
 	cr_expect_geq(written, 4, "writer output: %s", out);
 	cr_expect_lt(written, 40, "the handler read the whole 20 s body");
 }
+
+/*
+ * A CGI run that stops at a bad setting answers 500 and drains the body
+ * too, which is larger than a pipe holds, so the writer writes it all.
+ */
+Test(cgi_drain, bad_setting_drains_body)
+{
+	char command[2048], out[4096];
+
+	snprintf(command, sizeof(command),
+	    "exec 3>&1; (trap '' PIPE; head -c 300000 /dev/zero; "
+	    "echo \"writer $?\" >&3) | "
+	    "{ env -i PHOTOVOTE_ENV_FILE=/dev/null "
+	    "PHOTOVOTE_PUBLISH_TIMEOUT_MS=5 GATEWAY_INTERFACE=CGI/1.1 "
+	    "REQUEST_METHOD=POST REQUEST_URI=/voter/ "
+	    "CONTENT_TYPE=application/json CONTENT_LENGTH=300000 "
+	    "'%s/voter.fcgi' 2>/dev/null; echo \"handler $?\"; }",
+	    getenv("PV_BUILD"));
+	cr_assert_eq(pvt_capture(command, out, sizeof(out)), 0, "%s", out);
+
+	cr_expect(strstr(out, "Status: 500 ") != NULL, "%s", out);
+	cr_expect(strstr(out, "handler 78") != NULL, "%s", out);
+	cr_expect(strstr(out, "writer 0") != NULL, "%s", out);
+}
