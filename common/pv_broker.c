@@ -608,11 +608,17 @@ lock_timed_out(pv_error *err)
 	    "broker connection, which other requests held; nothing was sent");
 }
 
+static bool
+broker_stalled(pv_publisher *pub)
+{
+	return atomic_load(&pub->stalled_since_ms) != 0;
+}
+
 /* Work due before a request may publish under the read lock. */
 enum pv_broker_need {
 	PV_NEED_NOTHING,	/* a usable connection, no renewal due */
 	PV_NEED_RENEWAL,	/* a renewal is due, which can wait */
-	PV_NEED_FORCED_RENEWAL,	/* PV_UNACKED_FORCE_MAX went unacknowledged */
+	PV_NEED_FORCED_RENEWAL,	/* PV_UNACKED_FORCE_MAX unacknowledged */
 	PV_NEED_CONNECTION	/* no connection, or nats.c closed it */
 };
 
@@ -630,51 +636,118 @@ broker_need(pv_publisher *pub)
 	if (pub->nc == NULL ||
 	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CLOSED)
 		return PV_NEED_CONNECTION;
-	if (unacked >= PV_UNACKED_FORCE_MAX &&
-	    atomic_load(&pub->stalled_since_ms) == 0)
+	if (unacked >= PV_UNACKED_FORCE_MAX && !broker_stalled(pub))
 		return PV_NEED_FORCED_RENEWAL;
 	if (unacked >= PV_UNACKED_MAX)
 		return PV_NEED_RENEWAL;
 	return PV_NEED_NOTHING;
 }
 
+/* Maximum wait between two checks for a broker stall, in ms. */
+#define PV_RENEWAL_CHECK_MS 10
+
+/* Ends a forced renewal and wakes the requests that wait for it. */
+static void
+end_renewal(pv_publisher *pub)
+{
+	pthread_mutex_lock(&pub->renew_lock);
+	atomic_store(&pub->renewing, false);
+	pthread_cond_broadcast(&pub->renew_done);
+	pthread_mutex_unlock(&pub->renew_lock);
+}
+
+/*
+ * Waits until deadline while another request waits for the write lock to
+ * renew the JetStream context.  glibc's read-write lock lets new readers
+ * in ahead of a waiting writer, so under steady load the renewal would
+ * otherwise never get the lock.  A stall ends the wait, because the
+ * renewal then waits for the stall to end (broker_need).
+ */
+static void
+wait_for_renewal(pv_publisher *pub, int64_t deadline)
+{
+	struct timespec until;
+	int64_t next;
+
+	if (!atomic_load(&pub->renewing))
+		return;
+	pthread_mutex_lock(&pub->renew_lock);
+	while (atomic_load(&pub->renewing) && !broker_stalled(pub)) {
+		next = pv_pub_now_ms() + PV_RENEWAL_CHECK_MS;
+		if (next > deadline)
+			next = deadline;
+		if (next <= pv_pub_now_ms())
+			break;
+		until = pv_pub_timespec(next);
+		pthread_cond_timedwait(&pub->renew_done, &pub->renew_lock,
+		    &until);
+	}
+	pthread_mutex_unlock(&pub->renew_lock);
+}
+
+/*
+ * Takes the write lock for a forced renewal before deadline.  Returns 1
+ * with the lock held, 0 when the broker stalled meanwhile (the renewal
+ * then waits), or -1 at the deadline.
+ */
+static int
+lock_for_forced_renewal(pv_publisher *pub, int64_t deadline)
+{
+	struct timespec until;
+	int64_t next;
+
+	for (;;) {
+		next = pv_pub_now_ms() + PV_RENEWAL_CHECK_MS;
+		if (next > deadline)
+			next = deadline;
+		deadline_to_timespec(next, &until);
+		if (pthread_rwlock_timedwrlock(&pub->lock, &until) == 0)
+			return 1;
+		if (broker_stalled(pub))
+			return 0;
+		if (pv_pub_now_ms() >= deadline)
+			return -1;
+	}
+}
+
 /*
  * Takes the write lock for need and connects or renews.  A request that
  * waits for a stalled broker holds the read lock for its whole time-out,
  * so a renewal that can wait is tried only when the lock is free, and a
- * forced one is waited for by one request at a time.  The others would
- * otherwise wait that long behind it instead of getting their quick 503.
- * Returns PV_OK also when the renewal was left for later.
+ * forced one is waited for by one request at a time while the broker
+ * does not stall.  The others wait for it (wait_for_renewal).  Returns
+ * PV_OK also when the renewal was left for later.
  */
 static pv_status
 connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
 	int64_t deadline, const struct timespec *until, pv_error *err)
 {
-	bool renewer = false, locked;
 	pv_status st;
+	int locked;
 
-	if (need == PV_NEED_FORCED_RENEWAL) {
-		renewer = !atomic_exchange(&pub->renewing, true);
-		if (!renewer)
-			need = PV_NEED_RENEWAL;
-	}
+	if (need == PV_NEED_FORCED_RENEWAL &&
+	    atomic_exchange(&pub->renewing, true))
+		need = PV_NEED_RENEWAL;
 
 	if (need == PV_NEED_RENEWAL)
 		locked = pthread_rwlock_trywrlock(&pub->lock) == 0;
+	else if (need == PV_NEED_FORCED_RENEWAL)
+		locked = lock_for_forced_renewal(pub, deadline);
 	else
-		locked = pthread_rwlock_timedwrlock(&pub->lock, until) == 0;
-	if (!locked) {
-		if (renewer)
-			atomic_store(&pub->renewing, false);
-		return need == PV_NEED_RENEWAL ? PV_OK : lock_timed_out(err);
+		locked = pthread_rwlock_timedwrlock(&pub->lock, until) == 0 ?
+		    1 : -1;
+	if (locked == 1) {
+		st = connect_locked(pub, deadline, err);
+		if (st == PV_OK)
+			st = renew_js_locked(pub, err);
+		pthread_rwlock_unlock(&pub->lock);
+	} else {
+		st = need == PV_NEED_RENEWAL || locked == 0 ? PV_OK :
+		    lock_timed_out(err);
 	}
 
-	st = connect_locked(pub, deadline, err);
-	if (st == PV_OK)
-		st = renew_js_locked(pub, err);
-	pthread_rwlock_unlock(&pub->lock);
-	if (renewer)
-		atomic_store(&pub->renewing, false);
+	if (need == PV_NEED_FORCED_RENEWAL)
+		end_renewal(pub);
 	return st;
 }
 
@@ -685,6 +758,7 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 	enum pv_broker_need need;
 	pv_status st;
 
+	wait_for_renewal(pub, deadline);
 	deadline_to_timespec(deadline, &until);
 	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
 		return lock_timed_out(err);

@@ -117,6 +117,8 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&pub->probe_done, &attr);
+	pthread_mutex_init(&pub->renew_lock, NULL);
+	pthread_cond_init(&pub->renew_done, &attr);
 	pthread_condattr_destroy(&attr);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
@@ -192,6 +194,8 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	pthread_mutex_destroy(&pub->denied_lock);
 	pthread_mutex_destroy(&pub->probe_lock);
 	pthread_cond_destroy(&pub->probe_done);
+	pthread_mutex_destroy(&pub->renew_lock);
+	pthread_cond_destroy(&pub->renew_done);
 	free(pub);
 	return true;
 }
@@ -463,7 +467,7 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	jsPubOptions_Init(&po);
 	po.MsgId = m->event_id;
 	po.ExpectStream = stream;
-	/* Nothing is sent, so this is no time-out after which it may be stored. */
+	/* Nothing was sent: no time-out after which the event may be stored. */
 	if (pv_pub_remaining_ms(deadline) <= 0) {
 		st = pv_error_set(err, PV_ERR_BROKER, "no time left to "
 		    "publish to stream %s; nothing was sent to it", stream);

@@ -65,9 +65,12 @@ struct pv_publisher {
 	/*
 	 * Set while a request waits for the write lock to renew the
 	 * JetStream context after PV_UNACKED_FORCE_MAX unacknowledged
-	 * publishes.  The other requests meanwhile publish with the old one.
+	 * publishes.  New requests wait for it to clear.
 	 */
 	atomic_bool renewing;
+	pthread_mutex_t renew_lock;	/* for waiting on renew_done only */
+	/* Signalled when renewing clears; its clock is CLOCK_MONOTONIC. */
+	pthread_cond_t renew_done;
 
 	/* The last connect attempt was rejected for its credentials. */
 	atomic_bool auth_failed;
@@ -160,8 +163,8 @@ pv_status pv_broker_open_library(pv_publisher *pub, pv_error *err);
  * when needed, before deadline.  A due renewal of the JetStream context
  * is done when the lock is free.  After PV_UNACKED_FORCE_MAX publishes
  * went unacknowledged, one request at a time waits for the lock to renew,
- * and the other requests go on with the old context.  On PV_OK the caller
- * holds the read lock and releases it.
+ * and new requests wait for it, except while the broker stalls.  On PV_OK
+ * the caller holds the read lock and releases it.
  */
 pv_status pv_broker_acquire(pv_publisher *pub, int64_t deadline,
 	pv_error *err);

@@ -394,7 +394,7 @@ worker_main(void *arg)
 		/* The wake signal interrupts accept; the loop checks again. */
 		if (rc == -EINTR)
 			continue;
-		/* Until the socket is released, a stop still takes its queue. */
+		/* Until the socket is released, a stop takes its queue. */
 		if (rc < 0 && !atomic_load(&srv->queue_closed) &&
 		    accept_error_is_transient(srv, -rc))
 			continue;
