@@ -1005,15 +1005,10 @@ pv_config_free(pv_config *cfg)
 }
 
 pv_status
-pv_config_check_servers(const char *name, const char *list, pv_error *err)
+pv_config_parse_servers(pv_config *cfg, const char *name, const char *list,
+	pv_error *err)
 {
-	pv_config cfg;
-	pv_status st;
-
-	memset(&cfg, 0, sizeof(cfg));
-	st = parse_servers(&cfg, name, list, err);
-	pv_config_free(&cfg);
-	return st;
+	return parse_servers(cfg, name, list, err);
 }
 
 char *

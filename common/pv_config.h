@@ -77,12 +77,14 @@ pv_status pv_config_load(pv_config *cfg, const char *aggregate,
 void pv_config_free(pv_config *cfg);
 
 /*
- * Checks list, a comma-separated list of server URLs, by the rules of
- * NATS_URL, for a URL given some other way (a tool's argument).  On
- * failure err names the setting as name and the entry by its position.
+ * Parses list, a comma-separated list of server URLs, by the rules of
+ * NATS_URL into cfg->servers, for URLs given some other way (a tool's
+ * argument).  cfg must be zeroed.  On failure err names the setting as
+ * name and the entry by its position.  The caller releases cfg with
+ * pv_config_free either way.
  */
-pv_status pv_config_check_servers(const char *name, const char *list,
-	pv_error *err);
+pv_status pv_config_parse_servers(pv_config *cfg, const char *name,
+	const char *list, pv_error *err);
 
 /*
  * Writes url to out with any "user:password@" part replaced by "***@",

@@ -219,12 +219,14 @@ usage(FILE *out, int code)
 }
 
 /*
- * Connects to url with the credentials and TLS files of cfg.  TLS is
- * required by url's scheme, NATS_CA or NATS_CERT, not by the handlers'
- * own NATS_URL.  Returns nats.c's status, and the caller destroys *conn.
+ * Connects to the servers of urls (a pv_config with the servers only)
+ * with the credentials and TLS files of cfg.  TLS is required by the
+ * URLs' scheme, NATS_CA or NATS_CERT, not by the handlers' own NATS_URL.
+ * Returns nats.c's status, and the caller destroys *conn.
  */
 static natsStatus
-connect_broker(const char *url, const pv_config *cfg, natsConnection **conn)
+connect_broker(const pv_config *urls, const pv_config *cfg,
+	natsConnection **conn)
 {
 	pv_config tls_cfg = *cfg;
 	natsOptions *opts = NULL;
@@ -234,7 +236,8 @@ connect_broker(const char *url, const pv_config *cfg, natsConnection **conn)
 	tls_cfg.server_count = 0;
 	s = natsOptions_Create(&opts);
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(opts, url);
+		s = natsOptions_SetServers(opts, (const char **)urls->servers,
+		    urls->server_count);
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS);
 	if (s == NATS_OK)
@@ -242,7 +245,7 @@ connect_broker(const char *url, const pv_config *cfg, natsConnection **conn)
 	if (s == NATS_OK)
 		s = pv_broker_set_credentials(opts, &tls_cfg);
 	/* (nats.c 3.4.1 does not require TLS for a tls:// URL by itself.) */
-	if (s == NATS_OK && strncasecmp(url, "tls://", 6) == 0)
+	if (s == NATS_OK && pv_config_has_tls_urls(urls))
 		s = natsOptions_SetSecure(opts, true);
 	if (s == NATS_OK)
 		s = natsConnection_Connect(conn, opts);
@@ -256,7 +259,7 @@ main(int argc, char **argv)
 	natsConnection *conn = NULL;
 	char shown[512], warning[PV_CONFIG_WARNING_MAX];
 	natsStatus s;
-	pv_config cfg;
+	pv_config cfg, urls;
 	pv_error err;
 	int i, rc = 1;
 
@@ -266,9 +269,12 @@ main(int argc, char **argv)
 		return usage(stderr, 2);
 
 	/* The argument gets NATS_URL's checks, so its errors read alike. */
+	memset(&urls, 0, sizeof(urls));
 	pv_error_clear(&err);
-	if (pv_config_check_servers("NATS_URL", argv[1], &err) != PV_OK) {
+	if (pv_config_parse_servers(&urls, "NATS_URL argument", argv[1],
+	    &err) != PV_OK) {
 		fprintf(stderr, "pv-stream-dump: %s\n", err.text);
+		pv_config_free(&urls);
 		return 2;
 	}
 
@@ -276,6 +282,7 @@ main(int argc, char **argv)
 	if (pv_config_load(&cfg, "voter", environ, &err) != PV_OK) {
 		fprintf(stderr, "pv-stream-dump: configuration: %s\n",
 		    err.text);
+		pv_config_free(&urls);
 		return 1;
 	}
 	for (i = 0; pv_config_warning(&cfg, i, warning, sizeof(warning));
@@ -283,7 +290,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "pv-stream-dump: warning: %s\n", warning);
 
 	/* The URL may contain a password, so it is shown without user info. */
-	s = connect_broker(argv[1], &cfg, &conn);
+	s = connect_broker(&urls, &cfg, &conn);
 	if (s != NATS_OK) {
 		print_error("connecting to", pv_config_redact_url(shown,
 		    sizeof(shown), argv[1]), s, 0);
@@ -300,5 +307,6 @@ out:
 	natsConnection_Destroy(conn);
 	nats_Close();
 	pv_config_free(&cfg);
+	pv_config_free(&urls);
 	return rc;
 }

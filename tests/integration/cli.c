@@ -533,12 +533,13 @@ Test(cli, tools_usage)
 
 /*
  * Publishes len bytes of body to "<stream>.<token>" in a new stream named
- * after prefix, runs pv-stream-dump on that stream and writes its output
- * to out.  The dump must exit 0.
+ * after prefix, runs pv-stream-dump on that stream with the broker's URL
+ * after url_head and writes its output to out.  The dump must exit 0.
  */
 static void
-dump_one_message(const char *prefix, const char *token, const char *body,
-	size_t len, char *out, size_t size)
+dump_one_message(const char *url_head, const char *prefix,
+	const char *token, const char *body, size_t len, char *out,
+	size_t size)
 {
 	const char *url = getenv(PVT_ENV_NATS_URL);
 	char stream[32], subject[64], command[512];
@@ -553,8 +554,8 @@ dump_one_message(const char *prefix, const char *token, const char *body,
 	    NULL), NATS_OK);
 	pvt_nats_close(nats);
 
-	snprintf(command, sizeof(command), "%s/pv-stream-dump '%s' %s 2>&1",
-	    getenv("PV_BUILD"), url, stream);
+	snprintf(command, sizeof(command), "%s/pv-stream-dump '%s%s' %s "
+	    "2>&1", getenv("PV_BUILD"), url_head, url, stream);
 	cr_assert_eq(capture(command, out, size), 0, "%s", out);
 }
 
@@ -564,7 +565,7 @@ Test(cli, stream_dump_escapes_bodies)
 	static const char body[] = "a\0b\x1b[2J\nseq: 99\r\xff\xc3\xab";
 	char out[4096];
 
-	dump_one_message("dump", "x", body, sizeof(body) - 1, out,
+	dump_one_message("", "dump", "x", body, sizeof(body) - 1, out,
 	    sizeof(out));
 	cr_expect(strstr(out, "contains 1 message\n") != NULL, "%s", out);
 	cr_expect(strstr(out, "body (19 bytes): a\\x00b\\x1b[2J\\x0aseq: "
@@ -580,8 +581,8 @@ Test(cli, stream_dump_escapes_bidi_controls)
 	char out[4096];
 
 	/* The subject's last token is "a", U+2066 (an isolate) and "b". */
-	dump_one_message("bidi", "a\xe2\x81\xa6" "b", body, sizeof(body) - 1,
-	    out, sizeof(out));
+	dump_one_message("", "bidi", "a\xe2\x81\xa6" "b", body,
+	    sizeof(body) - 1, out, sizeof(out));
 	cr_expect(strstr(out, "body (22 bytes): {\"name\":\"Alice\\u202e"
 	    "\\\"x\"}\n") != NULL, "%s", out);
 	cr_expect(strstr(out, ".a\\u2066b\n") != NULL, "%s", out);
@@ -597,8 +598,19 @@ Test(cli, stream_dump_rejects_bad_url)
 	snprintf(command, sizeof(command), "%s/pv-stream-dump "
 	    "'http://127.0.0.1:1' election 2>&1", getenv("PV_BUILD"));
 	cr_expect_eq(capture(command, out, sizeof(out)), 2, "%s", out);
-	cr_expect(strstr(out, "NATS_URL: server URL 1 is invalid: expected "
-	    "nats:// or tls://") != NULL, "%s", out);
+	cr_expect(strstr(out, "NATS_URL argument: server URL 1 is invalid: "
+	    "expected nats:// or tls://") != NULL, "%s", out);
+}
+
+/* A list, spaces and all, is read as a handler reads NATS_URL. */
+Test(cli, stream_dump_takes_url_list)
+{
+	char out[4096];
+
+	dump_one_message("nats://127.0.0.1:1 , ", "list", "x", "{}", 2, out,
+	    sizeof(out));
+	cr_expect(strstr(out, "contains 1 message\n") != NULL, "%s", out);
+	cr_expect(strstr(out, "body (2 bytes): {}\n") != NULL, "%s", out);
 }
 
 Test(cli, bad_setting_names_it)
