@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 
+#include "pv_format.h"
 #include "unit_helpers.h"
 
 #define DELETED "Election.ElectionDeleted"
@@ -357,6 +358,21 @@ Test(format_email, non_ascii_label_length)
 	label = unit_repeat("\xe4\xb8\xad", 21);
 	snprintf(email, sizeof(email), "z@%s.org", label);
 	expect_email(email, NULL);
+	free(label);
+
+	/* 55 ASCII letters and a u-umlaut: xn-- and 59 bytes, 63 in all. */
+	label = unit_repeat("a", 55);
+	snprintf(email, sizeof(email), "z@%s\xc3\xbc.org", label);
+	cr_expect_null(pv_format_email_error(email, strlen(email)), "%s",
+	    email);
+	free(label);
+
+	/* 56 and a u-umlaut: 64 bytes in all, rejected for its length. */
+	label = unit_repeat("a", 56);
+	snprintf(email, sizeof(email), "z@%s\xc3\xbc.org", label);
+	cr_expect_str_eq(pv_format_email_error(email, strlen(email)),
+	    "a label after the @-sign is longer than 63 bytes (in its xn-- "
+	    "form when not ASCII)");
 	free(label);
 
 	/* 61 ASCII letters and one u-umlaut: 63 bytes, xn-- form longer. */
