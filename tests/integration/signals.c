@@ -295,6 +295,14 @@ Test(signals, request_in_hand_finishes)
 	expect_clean_exit(pid);
 }
 
+/* Returns true once queued.log shows that the stop has begun. */
+static bool
+stop_logged(void *arg)
+{
+	(void)arg;
+	return pvt_solo_log_contains(&solo, "queued.log", "SIGTERM received");
+}
+
 /* A request already queued on the socket is answered, not dropped. */
 Test(signals, queued_request_answered)
 {
@@ -321,6 +329,8 @@ Test(signals, queued_request_answered)
 	 * that is within the publish time-out (5 s).
 	 */
 	cr_assert_eq(kill(pid, SIGTERM), 0);
+	cr_assert(pvt_wait_until(stop_logged, NULL, 0, 5000),
+	    "the handler did not log the stop");
 	nanosleep(&busy, NULL);
 	cr_assert(half_request_finish(first, &first_out));
 	cr_assert(half_request_finish(second, &second_out),
