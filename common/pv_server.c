@@ -640,6 +640,7 @@ serve_cgi(server *srv, const sigset_t *stop_signals)
 	static const int defaults[] = { SIGTERM, SIGUSR1, SIGINT, SIGHUP };
 	pv_worker w;
 	pv_error err;
+	int status;
 	size_t i;
 
 	if (getenv("GATEWAY_INTERFACE") == NULL) {
@@ -664,10 +665,15 @@ serve_cgi(server *srv, const sigset_t *stop_signals)
 		return PV_EXIT_SOFTWARE;
 	}
 	pv_handle_request(&srv->app, &w, &io);
-	fflush(stdout);
+	status = PV_EXIT_OK;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		pv_log(&srv->log, PV_LOG_ERROR, "writing the response to "
+		    "standard output failed: %s", strerror(errno));
+		status = PV_EXIT_SOFTWARE;
+	}
 	cgi_drain(&cgi);
 	pv_worker_free(&w);
-	return PV_EXIT_OK;
+	return status;
 }
 
 /* ---- command line and start ---- */
@@ -825,12 +831,30 @@ run(server *srv, const pv_aggregate *agg)
 	return status;
 }
 
+/*
+ * Opens /dev/null on standard input, output or error when one is closed,
+ * so that no socket opened later, such as the broker connection, takes
+ * that number and gets a response or a log line written into it.
+ */
+static void
+open_standard_descriptors(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == STDIN_FILENO ? O_RDONLY :
+		    O_WRONLY) < 0)
+			return;
+}
+
 int
 pv_server_main(const pv_aggregate *agg, int argc, char **argv)
 {
 	server *srv;
 	int status;
 
+	open_standard_descriptors();
 	status = pv_cli_run(agg, argc, argv, environ);
 	if (status >= 0)
 		return status;

@@ -156,3 +156,40 @@ Test(cgi_body, stalled_body_answered_400)
 	close(run.body_fd);
 	close(run.output_fd);
 }
+
+/*
+ * A response that cannot be written (standard output is a pipe whose
+ * reader is gone) ends the run with exit status 70, as the man page says.
+ */
+Test(cgi_body, unwritable_output_exits_70)
+{
+	char path[PVT_PATH_MAX];
+	char *argv[] = { path, NULL };
+	char *env[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
+	    "NATS_URL=nats://127.0.0.1:1", "GATEWAY_INTERFACE=CGI/1.1",
+	    "REQUEST_METHOD=GET", "REQUEST_URI=/voter/nowhere", NULL };
+	int out[2], null_fd, status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/voter.fcgi", getenv("PV_BUILD"));
+	cr_assert_eq(pipe(out), 0);
+	close(out[0]);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		null_fd = open("/dev/null", O_RDWR);
+		dup2(null_fd, STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		dup2(null_fd, STDERR_FILENO);
+		close(out[1]);
+		close(null_fd);
+		execve(path, argv, env);
+		_exit(127);
+	}
+	close(out[1]);
+
+	status = pvt_solo_wait_exit(pid, 5000);
+	cr_assert_neq(status, -1, "the handler did not exit within 5 s");
+	cr_expect(WIFEXITED(status), "status %#x", status);
+	cr_expect_eq(WEXITSTATUS(status), 70);
+}
