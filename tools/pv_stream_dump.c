@@ -42,15 +42,17 @@ print_error(const char *what, const char *target, natsStatus s,
 {
 	natsStatus last = NATS_OK;
 	const char *text = nats_GetLastError(&last);
-	char shown[200];
+	char shown[200], shown_target[600];
 
 	/* For a JetStream error, nats.c keeps the server's description. */
 	if (last != s || text == NULL || text[0] == '\0')
 		text = natsStatus_GetText(s);
 	text = pv_log_skip_location(text);
 	pv_log_escape(shown, sizeof(shown), text, strlen(text), 160);
-	fprintf(stderr, "pv-stream-dump: %s %s failed: %s", what, target,
-	    shown);
+	pv_log_escape(shown_target, sizeof(shown_target), target,
+	    strlen(target), 512);
+	fprintf(stderr, "pv-stream-dump: %s %s failed: %s", what,
+	    shown_target, shown);
 	if (code != 0)
 		fprintf(stderr, " (JetStream error %d)", (int)code);
 	fputc('\n', stderr);
@@ -198,6 +200,23 @@ out:
 }
 
 /*
+ * Returns true for a name that JetStream accepts for a stream: not empty,
+ * without white space, controls, '.', '*', '>', '/' or '\\'.
+ */
+static bool
+is_stream_name(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (*p == '\0')
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr(".*>/\\", *p) != NULL)
+			return false;
+	return true;
+}
+
+/*
  * Prints the usage text to OUT and returns CODE, or 1 when OUT is standard
  * output and writing failed (the text was the requested output).
  */
@@ -274,6 +293,14 @@ main(int argc, char **argv)
 	if (pv_config_parse_servers(&urls, "NATS_URL argument", argv[1],
 	    &err) != PV_OK) {
 		fprintf(stderr, "pv-stream-dump: %s\n", err.text);
+		pv_config_free(&urls);
+		return 2;
+	}
+
+	if (!is_stream_name(argv[2])) {
+		fprintf(stderr, "pv-stream-dump: invalid stream name: a name "
+		    "has no white space, control characters, '.', '*', '>', "
+		    "'/' or '\\'\n");
 		pv_config_free(&urls);
 		return 2;
 	}

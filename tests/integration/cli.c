@@ -602,6 +602,24 @@ Test(cli, stream_dump_rejects_bad_url)
 	    "expected nats:// or tls://") != NULL, "%s", out);
 }
 
+/* A stream name JetStream cannot have is a usage error, not a broker's. */
+Test(cli, stream_dump_rejects_bad_stream_name)
+{
+	static const char *const names[] = { "a b", "a.b", "", "a\x1b[2J" };
+	char command[512], out[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(command, sizeof(command), "%s/pv-stream-dump "
+		    "nats://127.0.0.1:1 '%s' 2>&1", getenv("PV_BUILD"),
+		    names[i]);
+		cr_expect_eq(capture(command, out, sizeof(out)), 2, "%s", out);
+		cr_expect(strstr(out, "invalid stream name") != NULL, "%s",
+		    out);
+		cr_expect_null(strchr(out, '\x1b'), "%s", out);
+	}
+}
+
 /* A list, spaces and all, is read as a handler reads NATS_URL. */
 Test(cli, stream_dump_takes_url_list)
 {
