@@ -625,8 +625,10 @@ enum pv_broker_need {
 /*
  * Returns what the request needs.  While the broker stalls, one request
  * at a time holds the read lock for its whole time-out, so a renewal
- * waits for the stall to end however many publishes went unacknowledged
- * (the stall adds one per time-out).  The read lock is held.
+ * waits for the stall to end.  A stall adds only one unacknowledged
+ * publish per time-out, but at half of nats.c's pending limit the
+ * renewal is forced all the same, because past the limit nats.c takes
+ * no publish at all.  The read lock is held.
  */
 static enum pv_broker_need
 broker_need(pv_publisher *pub)
@@ -636,7 +638,8 @@ broker_need(pv_publisher *pub)
 	if (pub->nc == NULL ||
 	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CLOSED)
 		return PV_NEED_CONNECTION;
-	if (unacked >= PV_UNACKED_FORCE_MAX && !broker_stalled(pub))
+	if (unacked >= PV_UNACKED_FORCE_MAX && (!broker_stalled(pub) ||
+	    unacked >= PV_ASYNC_MAX_PENDING / 2))
 		return PV_NEED_FORCED_RENEWAL;
 	if (unacked >= PV_UNACKED_MAX)
 		return PV_NEED_RENEWAL;

@@ -353,13 +353,12 @@ publish_failure(pv_publisher *pub, int index, const char *subject,
 	jsErrCode jerr = w->done ? w->code : 0;
 	const char *text = w->done ? w->error_text : "";
 	const char *stream = pub->cfg->streams[index];
-	char what[128];
 
-	if (s == NATS_TIMEOUT) {
-		snprintf(what, sizeof(what), "the acknowledgement of stream %s "
-		    "(%d ms)", stream, pub->cfg->publish_timeout_ms);
-		return pv_broker_timed_out(pub, err, what);
-	}
+	/* A denied publish is marked so (pv_pub_on_denied) and not here. */
+	if (s == NATS_TIMEOUT)
+		return pv_error_set(err, PV_ERR_TIMEOUT, "the acknowledgement "
+		    "of stream %s (%d ms) timed out", stream,
+		    pub->cfg->publish_timeout_ms);
 	if (s == NATS_NO_RESPONDERS) {
 		/* Look the stream up again before the next publish. */
 		pv_stream_lost(pub, index);
@@ -442,6 +441,17 @@ publish_and_wait(pv_publisher *pub, natsMsg *msg, jsPubOptions *po,
 	return s;
 }
 
+/* Ends the stall, if one was recorded: the broker replied in time. */
+static void
+end_stall(pv_publisher *pub)
+{
+	if (atomic_load(&pub->stalled_since_ms) == 0 ||
+	    atomic_exchange(&pub->stalled_since_ms, 0) == 0)
+		return;
+	pv_log_flush_suppressed(pub->log);
+	pv_log(pub->log, PV_LOG_INFO, "broker answers in time again");
+}
+
 static pv_status
 publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	int64_t deadline, pv_error *err)
@@ -476,13 +486,21 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 
 	s = publish_and_wait(pub, msg, &po, deadline, &w);
 	msg = NULL;
+	if (s != NATS_OK) {
+		st = pv_error_set(err, PV_ERR_BROKER, "nats.c did not take the "
+		    "publish to stream %s: %s; nothing was sent", stream,
+		    natsStatus_GetText(s));
+		goto out;
+	}
+
+	/* A reply in time, a denial too, shows that the broker is not stalled. */
+	if (w.done)
+		end_stall(pub);
+
 	/* nats.c keeps a publish it saw no acknowledgement for. */
-	if (s == NATS_OK && (!w.done || w.status == NATS_NOT_PERMITTED))
+	if (!w.done || w.status == NATS_NOT_PERMITTED)
 		atomic_fetch_add(&pub->unacked, 1);
-	if (s == NATS_OK && !w.done)
-		s = NATS_TIMEOUT;
-	else if (s == NATS_OK)
-		s = w.status;
+	s = w.done ? w.status : NATS_TIMEOUT;
 	if (s != NATS_OK) {
 		st = publish_failure(pub, index, subject, s, &w, err);
 		goto out;
@@ -582,15 +600,12 @@ note_outcome(pv_publisher *pub, pv_status st, bool probe)
 	long long none = 0;
 
 	if (st == PV_OK) {
-		if (atomic_exchange(&pub->stalled_since_ms, 0) != 0) {
-			pv_log_flush_suppressed(pub->log);
-			pv_log(pub->log, PV_LOG_INFO, "broker acknowledges "
-			    "again");
-		}
+		end_stall(pub);
+		/* Limited: permitted and denied subjects may alternate. */
 		if (atomic_load(&pub->publish_denied_ms) != 0 &&
 		    atomic_exchange(&pub->publish_denied_ms, 0) != 0)
-			pv_log(pub->log, PV_LOG_INFO, "broker permits "
-			    "publishing again");
+			pv_log_limited(pub->log, PV_LOG_INFO, "permits again",
+			    "broker permits publishing again");
 	} else if (st == PV_ERR_TIMEOUT &&
 	    atomic_compare_exchange_strong(&pub->stalled_since_ms, &none,
 	    (long long)pv_pub_now_ms())) {

@@ -256,18 +256,20 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 
 /*
  * Looks stream name up before deadline, setting *si (the caller destroys
- * it) and *jerr as js_GetStreamInfo does.  Returns NATS_TIMEOUT at once
- * when no time is left, because a Wait of 0 would mean nats.c's 5 s.
+ * it) and *jerr as js_GetStreamInfo does.  Returns NATS_TIMEOUT at once,
+ * with *sent false, when no time is left, because a Wait of 0 would mean
+ * nats.c's 5 s.
  */
 static natsStatus
 lookup(pv_publisher *pub, const char *name, int64_t deadline,
-	jsStreamInfo **si, jsErrCode *jerr)
+	jsStreamInfo **si, jsErrCode *jerr, bool *sent)
 {
 	jsOptions jo;
 
 	jsOptions_Init(&jo);
 	jo.Wait = pv_pub_remaining_ms(deadline);
-	if (jo.Wait <= 0)
+	*sent = jo.Wait > 0;
+	if (!*sent)
 		return NATS_TIMEOUT;
 	return js_GetStreamInfo(si, pub->js, name, &jo, jerr);
 }
@@ -275,10 +277,14 @@ lookup(pv_publisher *pub, const char *name, int64_t deadline,
 /* Fails with why looking stream name up failed, other than not found. */
 static pv_status
 lookup_failure(pv_publisher *pub, const char *name, natsStatus s,
-	jsErrCode jerr, pv_error *err)
+	jsErrCode jerr, bool sent, pv_error *err)
 {
 	char what[96];
 
+	/* Nothing was sent: no time-out after which the event may be stored. */
+	if (!sent)
+		return pv_error_set(err, PV_ERR_BROKER, "no time left to look "
+		    "up stream %s; nothing was sent", name);
 	if (s == NATS_TIMEOUT) {
 		snprintf(what, sizeof(what), "looking up stream %s", name);
 		return pv_broker_timed_out(pub, err, what);
@@ -301,12 +307,13 @@ bind_existing(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	const char *name = pub->cfg->streams[index];
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
+	bool sent;
 	natsStatus s;
 	pv_status st;
 
-	s = lookup(pub, name, deadline, &si, &jerr);
+	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s != NATS_OK)
-		return lookup_failure(pub, name, s, jerr, err);
+		return lookup_failure(pub, name, s, jerr, sent, err);
 	st = bind_found(pub, index, si, err);
 	jsStreamInfo_Destroy(si);
 	return st;
@@ -407,6 +414,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	const char *name = pub->cfg->streams[index];
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
+	bool sent;
 	long long lost;
 	natsStatus s;
 	pv_status st;
@@ -414,7 +422,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
 
-	s = lookup(pub, name, deadline, &si, &jerr);
+	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s == NATS_OK) {
 		st = bind_found(pub, index, si, err);
 		jsStreamInfo_Destroy(si);
@@ -433,7 +441,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		    "again", name, PV_RECREATE_DELAY_MS);
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
 		return create_stream(pub, index, deadline, err);
-	return lookup_failure(pub, name, s, jerr, err);
+	return lookup_failure(pub, name, s, jerr, sent, err);
 }
 
 pv_status
@@ -443,12 +451,13 @@ pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 	const char *name = pub->cfg->streams[index];
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
+	bool sent;
 	natsStatus s;
 
 	if (!atomic_load(&pub->stream_ready[index]))
 		return pv_stream_ensure(pub, index, deadline, err);
 
-	s = lookup(pub, name, deadline, &si, &jerr);
+	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	jsStreamInfo_Destroy(si);
 	if (s == NATS_OK)
 		return PV_OK;
@@ -458,7 +467,7 @@ pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 		pv_stream_lost(pub, index);
 		return pv_stream_ensure(pub, index, deadline, err);
 	}
-	return lookup_failure(pub, name, s, jerr, err);
+	return lookup_failure(pub, name, s, jerr, sent, err);
 }
 
 void
