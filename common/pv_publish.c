@@ -493,7 +493,7 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		goto out;
 	}
 
-	/* A reply in time, a denial too, shows that the broker is not stalled. */
+	/* A reply in time, a denial too, shows the broker is not stalled. */
 	if (w.done)
 		end_stall(pub);
 
