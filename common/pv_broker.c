@@ -579,6 +579,13 @@ renew_js_locked(pv_publisher *pub, pv_error *err)
 	return PV_OK;
 }
 
+/*
+ * Converts a CLOCK_MONOTONIC deadline to the CLOCK_REALTIME time that the
+ * read-write lock's timed waits take.
+ * NOTE: a step of the wall clock while a request waits for the lock
+ * moves its end by as much; glibc's pthread_rwlock_clockrdlock would
+ * avoid that, but needs _GNU_SOURCE.
+ */
 static void
 deadline_to_timespec(int64_t deadline, struct timespec *ts)
 {

@@ -125,6 +125,32 @@ monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Gives the stop signals their default action and unblocks them: a CGI
+ * run has no stop sequence, and a web server that gives up on it sends
+ * SIGTERM, which must end the process.  libfcgi installs handlers for
+ * SIGTERM and SIGUSR1 that only set a flag.  A SIGHUP ignored at start,
+ * as under nohup, stays ignored.
+ */
+static void
+default_stop_signals(void)
+{
+	static const int stops[] = { SIGTERM, SIGUSR1, SIGINT, SIGHUP };
+	struct sigaction current;
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		if (sigaction(stops[i], NULL, &current) == 0 &&
+		    current.sa_handler == SIG_IGN && stops[i] == SIGHUP)
+			continue;
+		signal(stops[i], SIG_DFL);
+		sigaddset(&set, stops[i]);
+	}
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 /* Returns CONTENT_LENGTH when it is a plain decimal number, else 0. */
 static size_t
 cgi_content_length(void)
@@ -633,15 +659,13 @@ out:
 }
 
 static int
-serve_cgi(server *srv, const sigset_t *stop_signals)
+serve_cgi(server *srv)
 {
 	cgi_ctx cgi = { 0, monotonic_ms() + PV_CGI_READ_TOTAL_MS };
 	pv_request_io io = { &cgi, cgi_param, cgi_read, cgi_write };
-	static const int defaults[] = { SIGTERM, SIGUSR1, SIGINT, SIGHUP };
 	pv_worker w;
 	pv_error err;
 	int status;
-	size_t i;
 
 	if (getenv("GATEWAY_INTERFACE") == NULL) {
 		fprintf(stderr, "%s: run by a web server as a FastCGI or CGI "
@@ -649,15 +673,7 @@ serve_cgi(server *srv, const sigset_t *stop_signals)
 		return PV_EXIT_USAGE;
 	}
 
-	/*
-	 * A CGI run has no stop sequence: a web server that gives up on it
-	 * sends SIGTERM, whose default action ends the process.  libfcgi
-	 * installs handlers for SIGTERM and SIGUSR1 that only set a flag.
-	 */
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (sigismember(stop_signals, defaults[i]) == 1)
-			signal(defaults[i], SIG_DFL);
-	pthread_sigmask(SIG_UNBLOCK, stop_signals, NULL);
+	default_stop_signals();
 	cgi.left = cgi_content_length();
 
 	if (pv_worker_init(&w, &err) != PV_OK) {
@@ -747,6 +763,7 @@ answer_cgi_start_failure(void)
 	    "Content-Type: application/json\r\n\r\n"
 	    "{\"detail\":\"Internal Server Error\"}", stdout);
 	fflush(stdout);
+	default_stop_signals();
 	cgi.left = cgi_content_length();
 	cgi_drain(&cgi);
 }
@@ -822,7 +839,7 @@ run(server *srv, const pv_aggregate *agg)
 		return PV_EXIT_SOFTWARE;
 	}
 
-	int status = FCGX_IsCGI() ? serve_cgi(srv, &stop_signals) :
+	int status = FCGX_IsCGI() ? serve_cgi(srv) :
 	    serve_fastcgi(srv, &stop_signals);
 
 	srv->state_freed = pv_app_free(&srv->app, PV_SHUTDOWN_FLUSH_MS);

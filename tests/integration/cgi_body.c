@@ -28,16 +28,20 @@ typedef struct cgi_run {
 	int output_fd;		/* the handler's standard output */
 } cgi_run;
 
-/* Starts voter.fcgi as CGI for a POST of 100 bytes, and writes the first. */
+/*
+ * Starts voter.fcgi as CGI for a POST of 100 bytes, with setting (or
+ * NULL) in its environment too, and writes the first bytes.
+ */
 static void
-start_cgi(cgi_run *run)
+start_cgi(cgi_run *run, char *setting)
 {
 	char path[PVT_PATH_MAX];
 	char *argv[] = { path, NULL };
 	char *env[] = { "PHOTOVOTE_ENV_FILE=/dev/null",
 	    "NATS_URL=nats://127.0.0.1:1", "GATEWAY_INTERFACE=CGI/1.1",
 	    "REQUEST_METHOD=POST", "REQUEST_URI=/voter/",
-	    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=100", NULL };
+	    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=100", setting,
+	    NULL };
 	int in[2], out[2], null_fd;
 
 	snprintf(path, sizeof(path), "%s/voter.fcgi", getenv("PV_BUILD"));
@@ -98,9 +102,13 @@ waits_for_body(void *arg)
 	return strstr(status, "\nState:\tS") != NULL;
 }
 
-/* Reads the handler's output until end of file, for up to timeout_ms. */
+/*
+ * Reads the handler's output until end of file, or until it contains end
+ * when end is not NULL, for up to timeout_ms.
+ */
 static void
-read_output(int fd, char *out, size_t size, int timeout_ms)
+read_output(int fd, char *out, size_t size, const char *end,
+	int timeout_ms)
 {
 	long long deadline = pvt_now_ms() + timeout_ms;
 	struct pollfd p = { fd, POLLIN, 0 };
@@ -116,6 +124,8 @@ read_output(int fd, char *out, size_t size, int timeout_ms)
 			break;
 		len += (size_t)n;
 		out[len] = '\0';
+		if (end != NULL && strstr(out, end) != NULL)
+			break;
 	}
 }
 
@@ -124,13 +134,35 @@ Test(cgi_body, stop_signal_ends_run)
 	cgi_run run;
 	int status;
 
-	start_cgi(&run);
+	start_cgi(&run, NULL);
 	cr_assert(pvt_wait_until(waits_for_body, &run, 0, 5000),
 	    "the handler never waited for the body");
 
 	cr_assert_eq(kill(run.pid, SIGTERM), 0);
 	status = pvt_solo_wait_exit(run.pid, 5000);
 	cr_assert_neq(status, -1, "the handler did not exit within 5 s");
+	cr_expect(WIFSIGNALED(status), "status %#x", status);
+	cr_expect_eq(WTERMSIG(status), SIGTERM);
+	close(run.body_fd);
+	close(run.output_fd);
+}
+
+/* The drain after a bad setting's 500 ends on SIGTERM too. */
+Test(cgi_body, stop_signal_ends_drain)
+{
+	char out[4096];
+	cgi_run run;
+	int status;
+
+	start_cgi(&run, "PHOTOVOTE_THREADS=abc");
+	read_output(run.output_fd, out, sizeof(out), "\"}", 5000);
+	cr_expect(strncmp(out, "Status: 500 ", 12) == 0, "%s", out);
+	cr_assert(pvt_wait_until(waits_for_body, &run, 0, 5000),
+	    "the handler never waited for the body");
+
+	cr_assert_eq(kill(run.pid, SIGTERM), 0);
+	status = pvt_solo_wait_exit(run.pid, 3000);
+	cr_assert_neq(status, -1, "the handler did not exit within 3 s");
 	cr_expect(WIFSIGNALED(status), "status %#x", status);
 	cr_expect_eq(WTERMSIG(status), SIGTERM);
 	close(run.body_fd);
@@ -144,8 +176,8 @@ Test(cgi_body, stalled_body_answered_400)
 	int status;
 
 	/* The pipe stays open, so only the handler's own limit ends this. */
-	start_cgi(&run);
-	read_output(run.output_fd, out, sizeof(out), 15000);
+	start_cgi(&run, NULL);
+	read_output(run.output_fd, out, sizeof(out), NULL, 15000);
 	cr_expect(strncmp(out, "Status: 400 ", 12) == 0, "%s", out);
 	cr_expect(strstr(out, "\"detail\":") != NULL, "%s", out);
 
