@@ -72,12 +72,20 @@ fault_stop_solo(pvt_load *load, pvt_stack *web, pvt_broker *broker)
 void
 fault_wait_recovered(pvt_load *load)
 {
-	pvt_load_stats stats;
+	pvt_load_stats before, after;
+	bool recovered;
 
-	pvt_load_stats_get(load, &stats);
-	cr_assert(pvt_load_wait_ok(load, stats.ok + FAULT_OK_BATCH,
-	    FAULT_RECOVERY_TIMEOUT_MS), "fewer than %d events answered 200 "
-	    "within %d ms", FAULT_OK_BATCH, FAULT_RECOVERY_TIMEOUT_MS);
+	pvt_load_stats_get(load, &before);
+	recovered = pvt_load_wait_ok(load, before.ok + FAULT_OK_BATCH,
+	    FAULT_RECOVERY_TIMEOUT_MS);
+
+	/* What the clients got meanwhile tells a stall from errors. */
+	pvt_load_stats_get(load, &after);
+	cr_assert(recovered, "fewer than %d events answered 200 within %d ms: "
+	    "meanwhile %d answered 200, %d 503, %d another status, %d no "
+	    "answer", FAULT_OK_BATCH, FAULT_RECOVERY_TIMEOUT_MS,
+	    after.ok - before.ok, after.unavailable - before.unavailable,
+	    after.other - before.other, after.unanswered - before.unanswered);
 }
 
 void
