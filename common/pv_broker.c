@@ -583,8 +583,8 @@ renew_js_locked(pv_publisher *pub, pv_error *err)
  * Converts a CLOCK_MONOTONIC deadline to the CLOCK_REALTIME time that the
  * read-write lock's timed waits take.
  * NOTE: a step of the wall clock while a request waits for the lock
- * moves its end by as much; glibc's pthread_rwlock_clockrdlock would
- * avoid that, but needs _GNU_SOURCE.
+ * moves the wait's end by as much.  glibc's pthread_rwlock_clockrdlock
+ * would avoid that.
  */
 static void
 deadline_to_timespec(int64_t deadline, struct timespec *ts)
@@ -656,49 +656,13 @@ broker_need(pv_publisher *pub)
 /* Maximum wait between two checks for a broker stall, in ms. */
 #define PV_RENEWAL_CHECK_MS 10
 
-/* Ends a forced renewal and wakes the requests that wait for it. */
-static void
-end_renewal(pv_publisher *pub)
-{
-	pthread_mutex_lock(&pub->renew_lock);
-	atomic_store(&pub->renewing, false);
-	pthread_cond_broadcast(&pub->renew_done);
-	pthread_mutex_unlock(&pub->renew_lock);
-}
-
-/*
- * Waits until deadline while another request waits for the write lock to
- * renew the JetStream context.  glibc's read-write lock lets new readers
- * in ahead of a waiting writer, so under steady load the renewal would
- * otherwise never get the lock.  A stall ends the wait, because the
- * renewal then waits for the stall to end (broker_need).
- */
-static void
-wait_for_renewal(pv_publisher *pub, int64_t deadline)
-{
-	struct timespec until;
-	int64_t next;
-
-	if (!atomic_load(&pub->renewing))
-		return;
-	pthread_mutex_lock(&pub->renew_lock);
-	while (atomic_load(&pub->renewing) && !broker_stalled(pub)) {
-		next = pv_pub_now_ms() + PV_RENEWAL_CHECK_MS;
-		if (next > deadline)
-			next = deadline;
-		if (next <= pv_pub_now_ms())
-			break;
-		until = pv_pub_timespec(next);
-		pthread_cond_timedwait(&pub->renew_done, &pub->renew_lock,
-		    &until);
-	}
-	pthread_mutex_unlock(&pub->renew_lock);
-}
-
 /*
  * Takes the write lock for a forced renewal before deadline.  Returns 1
  * with the lock held, 0 when the broker stalled meanwhile (the renewal
- * then waits), or -1 at the deadline.
+ * then waits), or -1 at the deadline.  While it waits, new readers wait
+ * too, so it checks for a stall every PV_RENEWAL_CHECK_MS: the request
+ * that waits for a stalled broker holds the read lock for its whole
+ * time-out.
  */
 static int
 lock_for_forced_renewal(pv_publisher *pub, int64_t deadline)
@@ -725,8 +689,8 @@ lock_for_forced_renewal(pv_publisher *pub, int64_t deadline)
  * waits for a stalled broker holds the read lock for its whole time-out,
  * so a renewal that can wait is tried only when the lock is free, and a
  * forced one is waited for by one request at a time while the broker
- * does not stall.  The others wait for it (wait_for_renewal).  Returns
- * PV_OK also when the renewal was left for later.
+ * does not stall.  Returns PV_OK also when the renewal was left for
+ * later.
  */
 static pv_status
 connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
@@ -757,7 +721,7 @@ connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
 	}
 
 	if (need == PV_NEED_FORCED_RENEWAL)
-		end_renewal(pub);
+		atomic_store(&pub->renewing, false);
 	return st;
 }
 
@@ -768,7 +732,6 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 	enum pv_broker_need need;
 	pv_status st;
 
-	wait_for_renewal(pub, deadline);
 	deadline_to_timespec(deadline, &until);
 	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
 		return lock_timed_out(err);

@@ -1,5 +1,5 @@
 /* Publishing events and waiting for their PubAcks; see pv_publish.h. */
-#define _GNU_SOURCE		/* sem_clockwait */
+#define _GNU_SOURCE	/* sem_clockwait, pthread_rwlockattr_setkind_np */
 #include "pv_publisher_impl.h"
 #include "pv_creds.h"
 
@@ -72,8 +72,10 @@ pv_status
 pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	const pv_logger *log, pv_error *err)
 {
+	pthread_rwlockattr_t lock_attr;
 	pthread_condattr_t attr;
 	pv_publisher *pub;
+	int rc;
 	pv_status st;
 	uuid_t id;
 	char text[37];
@@ -83,7 +85,18 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	if (pub == NULL)
 		return pv_error_set(err, PV_ERR_NOMEM, "publisher: out of "
 		    "memory");
-	if (pthread_rwlock_init(&pub->lock, NULL) != 0) {
+
+	/*
+	 * A waiting writer holds back new readers, so that a forced renewal
+	 * of the JetStream context gets the lock under steady load.  glibc's
+	 * default lets readers in ahead of a waiting writer.
+	 */
+	pthread_rwlockattr_init(&lock_attr);
+	pthread_rwlockattr_setkind_np(&lock_attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	rc = pthread_rwlock_init(&pub->lock, &lock_attr);
+	pthread_rwlockattr_destroy(&lock_attr);
+	if (rc != 0) {
 		free(pub);
 		return pv_error_set(err, PV_ERR_INTERNAL, "publisher: "
 		    "pthread_rwlock_init failed");
@@ -117,8 +130,6 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&pub->probe_done, &attr);
-	pthread_mutex_init(&pub->renew_lock, NULL);
-	pthread_cond_init(&pub->renew_done, &attr);
 	pthread_condattr_destroy(&attr);
 
 	/* Producer names follow the old "<aggregate>-<uuid>" form. */
@@ -194,8 +205,6 @@ pv_publisher_free(pv_publisher *pub, int timeout_ms)
 	pthread_mutex_destroy(&pub->denied_lock);
 	pthread_mutex_destroy(&pub->probe_lock);
 	pthread_cond_destroy(&pub->probe_done);
-	pthread_mutex_destroy(&pub->renew_lock);
-	pthread_cond_destroy(&pub->renew_done);
 	free(pub);
 	return true;
 }

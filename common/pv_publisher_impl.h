@@ -26,8 +26,9 @@ struct pv_publisher {
 	char producer[64];
 
 	/*
-	 * Writers (connect, rebuild after CLOSED, free) take the lock for
-	 * writing; publishes hold it for reading while they use nc and js.
+	 * Writers (connect, rebuild after CLOSED, renew js, free) take the
+	 * lock for writing; publishes hold it for reading while they use nc
+	 * and js.  A waiting writer holds back new readers.
 	 */
 	pthread_rwlock_t lock;
 	natsOptions *opts;
@@ -65,12 +66,9 @@ struct pv_publisher {
 	/*
 	 * Set while a request waits for the write lock to renew the
 	 * JetStream context after PV_UNACKED_FORCE_MAX unacknowledged
-	 * publishes.  New requests wait for it to clear.
+	 * publishes, so that only one does.
 	 */
 	atomic_bool renewing;
-	pthread_mutex_t renew_lock;	/* for waiting on renew_done only */
-	/* Signalled when renewing clears; its clock is CLOCK_MONOTONIC. */
-	pthread_cond_t renew_done;
 
 	/* The last connect attempt was rejected for its credentials. */
 	atomic_bool auth_failed;
@@ -163,8 +161,8 @@ pv_status pv_broker_open_library(pv_publisher *pub, pv_error *err);
  * when needed, before deadline.  A due renewal of the JetStream context
  * is done when the lock is free.  After PV_UNACKED_FORCE_MAX publishes
  * went unacknowledged, one request at a time waits for the lock to renew,
- * and new requests wait for it, except while the broker stalls.  On PV_OK
- * the caller holds the read lock and releases it.
+ * which holds new requests back, except while the broker stalls.  On
+ * PV_OK the caller holds the read lock and releases it.
  */
 pv_status pv_broker_acquire(pv_publisher *pub, int64_t deadline,
 	pv_error *err);

@@ -34,8 +34,8 @@
  * after the listening socket is released, but libfcgi also reads the
  * request's variables in FCGX_Accept_r.  A connection accepted just
  * before the release can therefore lose its request, or be handled with
- * the variables read so far (a 404 without a path): rarely when the
- * web server sends them at once, every time when it stalls meanwhile.
+ * the variables read so far (a 404 without a path).  That is rare when
+ * the web server sends them at once, and certain when it stalls.
  */
 #define PV_WAKE_SIGNAL SIGUSR2
 

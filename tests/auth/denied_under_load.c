@@ -98,7 +98,10 @@ open_site(void)
 	cr_assert(pvt_auth_site_handler(&site, "partial", env));
 }
 
-/* Runs CLIENTS clients and checks every answer; returns denied sent. */
+/*
+ * Runs CLIENTS clients and checks each response.  Returns the number of
+ * denied events sent.
+ */
 static int
 run_clients(bool denied_only)
 {

@@ -79,7 +79,7 @@ fault_wait_recovered(pvt_load *load)
 	recovered = pvt_load_wait_ok(load, before.ok + FAULT_OK_BATCH,
 	    FAULT_RECOVERY_TIMEOUT_MS);
 
-	/* What the clients got meanwhile tells a stall from errors. */
+	/* The clients' results during the wait separate a stall from errors. */
 	pvt_load_stats_get(load, &after);
 	cr_assert(recovered, "fewer than %d events answered 200 within %d ms: "
 	    "meanwhile %d answered 200, %d 503, %d another status, %d no "

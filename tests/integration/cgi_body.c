@@ -129,22 +129,33 @@ read_output(int fd, char *out, size_t size, const char *end,
 	}
 }
 
+/*
+ * Waits until the handler reads its body, sends SIGTERM and checks that
+ * the signal ended it, then closes the pipes.
+ */
+static void
+expect_ended_by_sigterm(cgi_run *run)
+{
+	int status;
+
+	cr_assert(pvt_wait_until(waits_for_body, run, 0, 5000),
+	    "the handler never waited for the body");
+
+	cr_assert_eq(kill(run->pid, SIGTERM), 0);
+	status = pvt_solo_wait_exit(run->pid, 3000);
+	cr_assert_neq(status, -1, "the handler did not exit within 3 s");
+	cr_expect(WIFSIGNALED(status), "status %#x", status);
+	cr_expect_eq(WTERMSIG(status), SIGTERM);
+	close(run->body_fd);
+	close(run->output_fd);
+}
+
 Test(cgi_body, stop_signal_ends_run)
 {
 	cgi_run run;
-	int status;
 
 	start_cgi(&run, NULL);
-	cr_assert(pvt_wait_until(waits_for_body, &run, 0, 5000),
-	    "the handler never waited for the body");
-
-	cr_assert_eq(kill(run.pid, SIGTERM), 0);
-	status = pvt_solo_wait_exit(run.pid, 5000);
-	cr_assert_neq(status, -1, "the handler did not exit within 5 s");
-	cr_expect(WIFSIGNALED(status), "status %#x", status);
-	cr_expect_eq(WTERMSIG(status), SIGTERM);
-	close(run.body_fd);
-	close(run.output_fd);
+	expect_ended_by_sigterm(&run);
 }
 
 /* The drain after a bad setting's 500 ends on SIGTERM too. */
@@ -152,21 +163,11 @@ Test(cgi_body, stop_signal_ends_drain)
 {
 	char out[4096];
 	cgi_run run;
-	int status;
 
 	start_cgi(&run, "PHOTOVOTE_THREADS=abc");
 	read_output(run.output_fd, out, sizeof(out), "\"}", 5000);
 	cr_expect(strncmp(out, "Status: 500 ", 12) == 0, "%s", out);
-	cr_assert(pvt_wait_until(waits_for_body, &run, 0, 5000),
-	    "the handler never waited for the body");
-
-	cr_assert_eq(kill(run.pid, SIGTERM), 0);
-	status = pvt_solo_wait_exit(run.pid, 3000);
-	cr_assert_neq(status, -1, "the handler did not exit within 3 s");
-	cr_expect(WIFSIGNALED(status), "status %#x", status);
-	cr_expect_eq(WTERMSIG(status), SIGTERM);
-	close(run.body_fd);
-	close(run.output_fd);
+	expect_ended_by_sigterm(&run);
 }
 
 Test(cgi_body, stalled_body_answered_400)
@@ -191,7 +192,8 @@ Test(cgi_body, stalled_body_answered_400)
 
 /*
  * A response that cannot be written (standard output is a pipe whose
- * reader is gone) ends the run with exit status 70, as the man page says.
+ * reader is gone) ends the run with exit status 70, which the man page
+ * gives for that.
  */
 Test(cgi_body, unwritable_output_exits_70)
 {

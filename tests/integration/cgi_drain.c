@@ -44,8 +44,9 @@ Test(cgi_drain, trickled_body_bounded)
 }
 
 /*
- * A CGI run that stops at a bad setting answers 500 and drains the body
- * too, which is larger than a pipe holds, so the writer writes it all.
+ * A CGI run that stops at a bad setting responds with 500 and drains
+ * the body too, which is larger than a pipe holds, so the writer writes
+ * it all.
  */
 Test(cgi_drain, bad_setting_drains_body)
 {
