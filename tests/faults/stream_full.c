@@ -41,7 +41,11 @@ Test(faults, stream_full, .timeout = 120)
 	load = fault_start_solo(&broker, &web,
 	    "PHOTOVOTE_STREAMS=election,audit");
 
+	/* No request in flight, so that nothing is stored past the limit. */
+	cr_assert(pvt_load_hold(load, true, FAULT_RECOVERY_TIMEOUT_MS),
+	    "requests still in flight");
 	cr_assert(pvt_stream_set_full(broker.url, "audit", true));
+	pvt_load_hold(load, false, 0);
 	cr_assert(pvt_load_wait_failed(load, 20, FAULT_RECOVERY_TIMEOUT_MS),
 	    "no request failed while stream audit was full");
 

@@ -271,6 +271,7 @@ pvt_stream_set_full(const char *url, const char *stream, bool full)
 {
 	jsStreamInfo *info = NULL, *updated = NULL;
 	jsErrCode code = 0;
+	bool trimmed = false;
 	pvt_nats *nats;
 	natsStatus s;
 
@@ -284,11 +285,17 @@ pvt_stream_set_full(const char *url, const char *stream, bool full)
 		s = js_UpdateStream(&updated, pvt_nats_jetstream(nats),
 		    info->Config, NULL, &code);
 	}
+	/* A message stored since the read makes the server drop the first. */
+	if (s == NATS_OK)
+		trimmed = updated->State.FirstSeq != info->State.FirstSeq;
 	jsStreamInfo_Destroy(updated);
 	jsStreamInfo_Destroy(info);
 	pvt_nats_close(nats);
 	if (s != NATS_OK)
 		fprintf(stderr, "pvt: limiting stream %s failed: %s (JetStream "
 		    "error %d)\n", stream, natsStatus_GetText(s), (int)code);
-	return s == NATS_OK;
+	if (trimmed)
+		fprintf(stderr, "pvt: limiting stream %s removed its first "
+		    "message: another one was stored meanwhile\n", stream);
+	return s == NATS_OK && !trimmed;
 }

@@ -89,7 +89,9 @@ bool pvt_stream_create(const char *url, const char *stream,
 /*
  * With full set, limits stream to the messages it holds, with discard
  * policy "new", so that it rejects every new message (a limit of 0 would
- * mean no limit); without, removes the limit again.
+ * mean no limit); without, removes the limit again.  The stream
+ * must receive no message meanwhile, because the server would then remove
+ * its first message to meet the limit (the call then returns false).
  */
 bool pvt_stream_set_full(const char *url, const char *stream, bool full);
 

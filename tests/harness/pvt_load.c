@@ -44,6 +44,7 @@ struct pvt_load {
 	pvt_load_stats stats;
 	pthread_t *threads;
 	int started;
+	bool held;			/* no request starts */
 };
 
 static void
@@ -95,6 +96,8 @@ pick_event(pvt_load *load)
 	bool pending = false;
 	int i, best = PICK_NONE_DUE;
 
+	if (load->held)
+		return PICK_NONE_DUE;
 	for (i = 0; i < load->count; i++) {
 		const load_event *event = &load->events[i];
 
@@ -291,7 +294,7 @@ pvt_load_stats_get(pvt_load *load, pvt_load_stats *out)
 typedef struct load_goal {
 	pvt_load *load;
 	int count;
-	enum { GOAL_OK, GOAL_FAILED, GOAL_IN_FLIGHT } kind;
+	enum { GOAL_OK, GOAL_FAILED, GOAL_IN_FLIGHT, GOAL_IDLE } kind;
 } load_goal;
 
 static bool
@@ -306,6 +309,8 @@ goal_reached(void *arg)
 		return stats.ok >= goal->count;
 	case GOAL_FAILED:
 		return stats.requests - stats.ok >= goal->count;
+	case GOAL_IDLE:
+		return stats.in_flight == 0;
 	default:
 		return stats.in_flight >= goal->count;
 	}
@@ -333,6 +338,17 @@ pvt_load_wait_in_flight(pvt_load *load, int timeout_ms)
 	load_goal goal = { load, 1, GOAL_IN_FLIGHT };
 
 	return pvt_wait_until(goal_reached, &goal, 0, timeout_ms);
+}
+
+bool
+pvt_load_hold(pvt_load *load, bool hold, int timeout_ms)
+{
+	load_goal goal = { load, 0, GOAL_IDLE };
+
+	pthread_mutex_lock(&load->lock);
+	load->held = hold;
+	pthread_mutex_unlock(&load->lock);
+	return !hold || pvt_wait_until(goal_reached, &goal, 0, timeout_ms);
 }
 
 void

@@ -70,6 +70,13 @@ bool pvt_load_wait_failed(pvt_load *load, int count, int timeout_ms);
 bool pvt_load_wait_in_flight(pvt_load *load, int timeout_ms);
 
 /*
+ * With hold set, stops new requests from starting and waits until none
+ * is in flight.  Without it, lets them start again.  Returns false when
+ * requests are still in flight after timeout_ms.
+ */
+bool pvt_load_hold(pvt_load *load, bool hold, int timeout_ms);
+
+/*
  * Waits for the workers to finish: new events stop after duration_ms,
  * and every pending event either gets 200 or reaches its deadline.
  */
