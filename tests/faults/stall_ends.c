@@ -12,6 +12,7 @@
 
 #include "faults.h"
 #include "../harness/pvt_http.h"
+#include "../harness/pvt_nats.h"
 
 #define BURST 24
 
@@ -67,6 +68,22 @@ send_burst(const pvt_stack *web, int first, int count, int *statuses)
 	pthread_barrier_destroy(&start);
 }
 
+/* Returns true when stream election, read at the URL arg, has 8 messages. */
+static bool
+stalled_events_stored(void *arg)
+{
+	pvt_stream_state state;
+	pvt_nats *nats;
+	bool stored;
+
+	if (!pvt_nats_open(&nats, arg))
+		return false;
+	stored = pvt_stream_state_get(nats, "election", &state) &&
+	    state.messages == 8;
+	pvt_nats_close(nats);
+	return stored;
+}
+
 Test(faults, stall_ends, .timeout = 120)
 {
 	int statuses[BURST], i;
@@ -84,6 +101,14 @@ Test(faults, stall_ends, .timeout = 120)
 	for (i = 0; i < 4; i++)
 		cr_expect_eq(statuses[i], 503, "stalled event %d", i);
 	cr_assert(pvt_broker_resume(&broker));
+
+	/*
+	 * A request waits at most 100 ms for the request that tests the
+	 * broker, so the burst starts once the broker has caught up.
+	 */
+	cr_assert(pvt_wait_until(stalled_events_stored, broker.url, 0,
+	    FAULT_START_TIMEOUT_MS), "the broker did not store the 4 warm-up "
+	    "and 4 stalled events after it resumed");
 
 	send_burst(&web, 200, BURST, statuses);
 	for (i = 0; i < BURST; i++)
