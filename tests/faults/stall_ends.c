@@ -68,7 +68,7 @@ send_burst(const pvt_stack *web, int first, int count, int *statuses)
 	pthread_barrier_destroy(&start);
 }
 
-/* Returns true when stream election, read at the URL arg, has 8 messages. */
+/* Returns true when stream election (at the URL arg) has every event sent. */
 static bool
 stalled_events_stored(void *arg)
 {
@@ -79,7 +79,7 @@ stalled_events_stored(void *arg)
 	if (!pvt_nats_open(&nats, arg))
 		return false;
 	stored = pvt_stream_state_get(nats, "election", &state) &&
-	    state.messages == 8;
+	    state.messages == BURST + 4;
 	pvt_nats_close(nats);
 	return stored;
 }
@@ -92,9 +92,12 @@ Test(faults, stall_ends, .timeout = 120)
 
 	fault_start_broker_web(&broker, &web);
 
-	/* Bind the stream, then time out in both handler processes. */
-	send_burst(&web, 0, 4, statuses);
-	for (i = 0; i < 4; i++)
+	/*
+	 * Bind the stream in both handler processes (lighttpd spreads a burst
+	 * over them), then time out.
+	 */
+	send_burst(&web, 0, BURST, statuses);
+	for (i = 0; i < BURST; i++)
 		cr_assert_eq(statuses[i], 200, "warm-up event %d", i);
 	cr_assert(pvt_broker_pause(&broker));
 	send_burst(&web, 100, 4, statuses);
@@ -107,8 +110,8 @@ Test(faults, stall_ends, .timeout = 120)
 	 * broker, so the burst starts once the broker has caught up.
 	 */
 	cr_assert(pvt_wait_until(stalled_events_stored, broker.url, 0,
-	    FAULT_START_TIMEOUT_MS), "the broker did not store the 4 warm-up "
-	    "and 4 stalled events after it resumed");
+	    FAULT_START_TIMEOUT_MS), "the broker did not store the %d warm-up "
+	    "and 4 stalled events after it resumed", BURST);
 
 	send_burst(&web, 200, BURST, statuses);
 	for (i = 0; i < BURST; i++)

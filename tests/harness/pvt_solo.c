@@ -17,6 +17,7 @@
 
 #include <criterion/criterion.h>
 
+#include "pvt_auth.h"
 #include "pvt_fcgi.h"
 #include "pvt_suite.h"
 
@@ -281,18 +282,14 @@ bool
 pvt_solo_log_contains(const pvt_solo *solo, const char *log_name,
 	const char *text)
 {
-	char path[PVT_PATH_MAX + 80], buf[8192];
-	size_t n;
-	FILE *f;
+	char path[PVT_PATH_MAX + 80], *log;
+	bool found;
 
 	snprintf(path, sizeof(path), "%s/%s", solo->dir, log_name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return strstr(buf, text) != NULL;
+	log = pvt_auth_read_file(path);
+	found = log != NULL && strstr(log, text) != NULL;
+	free(log);
+	return found;
 }
 
 void

@@ -91,7 +91,7 @@ void pvt_solo_store_event(const pvt_solo *solo, int digit);
 const char *pvt_solo_setting_file(pvt_solo *solo, const char *name,
 	const char *file_name, const char *text);
 
-/* Returns true when <dir>/<log_name> contains text (in its first 8 KiB). */
+/* Returns true when <dir>/<log_name> contains text. */
 bool pvt_solo_log_contains(const pvt_solo *solo, const char *log_name,
 	const char *text);
 
