@@ -39,6 +39,12 @@ struct pv_publisher {
 	atomic_bool stream_created[PV_CONFIG_STREAMS_MAX];
 	/* When each stream vanished (pv_pub_now_ms), or 0. */
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];
+	/*
+	 * Creation time (ns) of the stream whose settings were last logged,
+	 * or -1, so that binding the same stream again after a leader
+	 * election logs nothing.
+	 */
+	atomic_llong stream_logged_created[PV_CONFIG_STREAMS_MAX];
 	atomic_bool closing;		/* pv_publisher_free has begun */
 	bool library_open;		/* this publisher called nats_Open */
 

@@ -149,7 +149,9 @@ log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 
 /*
  * Binds stream index to si, the stream found under its name, when it
- * takes the handler's subjects; logs its settings the first time.
+ * takes the handler's subjects.  Logs its settings the first time it
+ * binds this stream.  The creation time distinguishes a stream created
+ * again under the same name.
  */
 static pv_status
 bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
@@ -161,7 +163,9 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
 		    "does not take the subjects %s.>; change its subjects or "
 		    "PHOTOVOTE_STREAMS", name, name);
-	if (!atomic_exchange(&pub->stream_ready[index], true))
+	if (!atomic_exchange(&pub->stream_ready[index], true) &&
+	    atomic_exchange(&pub->stream_logged_created[index],
+	    (long long)si->Created) != (long long)si->Created)
 		log_bound(pub, name, si);
 	return PV_OK;
 }
@@ -187,13 +191,14 @@ api_failure(pv_error *err, const char *what, natsStatus s, jsErrCode jerr)
 }
 
 /*
- * Creates stream name.  Sets *in_use when a stream of that name with
- * other settings exists, which another process may have created since
- * the lookup, and *lasting when the failure lasts until an operator acts.
+ * Creates stream name and sets *created to its creation time.  Sets
+ * *in_use when a stream of that name with other settings exists, which
+ * another process may have created since the lookup, and *lasting when
+ * the failure lasts until an operator acts.
  */
 static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
-	bool *in_use, bool *lasting, pv_error *err)
+	long long *created, bool *in_use, bool *lasting, pv_error *err)
 {
 	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
 	const char *subjects[1] = { subject };
@@ -224,6 +229,7 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 		return pv_error_set(err, PV_ERR_BROKER, "no time left to "
 		    "create stream %s; nothing was sent", name);
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
+	*created = si != NULL ? (long long)si->Created : -1;
 	jsStreamInfo_Destroy(si);
 
 	/* nats-server accepts a second creation with the same settings. */
@@ -364,6 +370,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
+	long long created;
 	bool in_use, lasting;
 	pv_status st;
 
@@ -376,7 +383,8 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	    &failed, (long long)pv_pub_now_ms())))
 		return recent_failure(pub, index, err);
 
-	st = add_stream(pub, name, deadline, &in_use, &lasting, err);
+	st = add_stream(pub, name, deadline, &created, &in_use, &lasting,
+	    err);
 	if (st == PV_OK && in_use) {
 		atomic_store(&pub->create_failed_ms[index], 0);
 		return bind_existing(pub, index, deadline, err);
@@ -389,6 +397,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	if (st == PV_OK) {
 		atomic_store(&pub->create_failed_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
+		atomic_store(&pub->stream_logged_created[index], created);
 		if (!atomic_exchange(&pub->stream_created[index], true))
 			log_created(pub, index);
 		return st;
@@ -473,13 +482,21 @@ pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 void
 pv_stream_lost(pv_publisher *pub, int index)
 {
+	char key[PV_CONFIG_STREAM_NAME_MAX + 40];
+
 	atomic_store(&pub->stream_created[index], false);
 	if (!atomic_exchange(&pub->stream_ready[index], false))
 		return;
 
-	/* Once per loss: events stored before went with the old stream. */
+	/*
+	 * Once per loss: events stored before went with the old stream.
+	 * Limited, because while a cluster elects the stream's leader every
+	 * request binds the stream and loses it again.
+	 */
 	atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
-	pv_log(pub->log, PV_LOG_WARNING, "stream %s no longer takes messages "
-	    "(deleted, JetStream disabled or electing a leader); looking it "
-	    "up again before the next publish", pub->cfg->streams[index]);
+	snprintf(key, sizeof(key), "stream %s no longer takes messages",
+	    pub->cfg->streams[index]);
+	pv_log_limited(pub->log, PV_LOG_WARNING, key, "%s (deleted, "
+	    "JetStream disabled or electing a leader); looking it up again "
+	    "before the next publish", key);
 }

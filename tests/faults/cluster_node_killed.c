@@ -2,14 +2,64 @@
  * Scenario: three clustered brokers hold the stream with three
  * replicas.  The node leading the stream is killed with SIGKILL under
  * load; ingestion goes on through the two others, and the node is then
- * restarted on its port and store directory and catches up.
+ * restarted on its port and store directory and catches up.  While the
+ * stream elects a leader, each request binds it and loses it again, and
+ * a handler process logs the stream's settings only once.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "faults.h"
+#include "../harness/pvt_auth.h"
 
 /* Time a new cluster gets to elect its JetStream meta leader, in ms. */
 #define CLUSTER_START_TIMEOUT_MS 30000
+
+/* Maximum number of ballot.fcgi processes checked in the log. */
+#define PROCESSES_MAX 16
+
+/*
+ * Expects at most one line per ballot.fcgi process in log that reports
+ * the creation or the binding of stream election.
+ */
+static void
+expect_settings_logged_once(const char *log)
+{
+	long pids[PROCESSES_MAX], pid;
+	int counts[PROCESSES_MAX] = { 0 }, processes = 0, i;
+	const char *line, *end;
+	char text[512];
+	size_t len;
+
+	for (line = log; *line != '\0'; line = *end != '\0' ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		len = (size_t)(end - line);
+		if (len >= sizeof(text))
+			len = sizeof(text) - 1;
+		memcpy(text, line, len);
+		text[len] = '\0';
+
+		if (strstr(text, "stream election (") == NULL ||
+		    sscanf(text, "%*s photovote-ballot[%ld]", &pid) != 1)
+			continue;
+		for (i = 0; i < processes && pids[i] != pid; i++)
+			;
+		if (i == processes) {
+			cr_assert_lt(processes, PROCESSES_MAX);
+			pids[processes++] = pid;
+		}
+		counts[i]++;
+	}
+	for (i = 0; i < processes; i++)
+		cr_expect_leq(counts[i], 1, "process %ld logged the settings "
+		    "of stream election %d times:\n%s", pids[i], counts[i],
+		    log);
+}
 
 Test(cluster, node_killed, .timeout = 180)
 {
@@ -17,6 +67,7 @@ Test(cluster, node_killed, .timeout = 180)
 	pvt_broker *victim;
 	pvt_stack web;
 	pvt_load *load;
+	char path[PVT_PATH_MAX + 32], *log;
 	int leader;
 
 	cr_assert(pvt_cluster_start(&cluster, CLUSTER_START_TIMEOUT_MS));
@@ -36,6 +87,12 @@ Test(cluster, node_killed, .timeout = 180)
 
 	fault_check(load, "cluster node killed", victim->url, "election", 0,
 	    true);
+
+	snprintf(path, sizeof(path), "%s/log/handlers.log", web.web_dir);
+	log = pvt_auth_read_file(path);
+	cr_assert_not_null(log, "cannot read %s", path);
+	expect_settings_logged_once(log);
+	free(log);
 
 	pvt_load_free(load);
 	pvt_stack_stop(&web);
