@@ -492,6 +492,8 @@ pv_stream_lost(pv_publisher *pub, int index)
 	 * Once per loss: events stored before went with the old stream.
 	 * Limited, because while a cluster elects the stream's leader every
 	 * request binds the stream and loses it again.
+	 * NOTE: such a request sends two lookups and two publishes before
+	 * its 503, and nothing bounds their rate while the election lasts.
 	 */
 	atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
 	snprintf(key, sizeof(key), "stream %s no longer takes messages",
