@@ -115,6 +115,7 @@ pv_publisher_new(pv_publisher **out, const pv_config *cfg,
 		atomic_init(&pub->stream_created[i], false);
 		atomic_init(&pub->stream_lost_ms[i], 0);
 		atomic_init(&pub->stream_logged_created[i], -1);
+		atomic_init(&pub->stream_relookup_ms[i], 0);
 		atomic_init(&pub->create_failed_ms[i], 0);
 	}
 	atomic_init(&pub->closing, false);

@@ -40,6 +40,11 @@ struct pv_publisher {
 	/* When each stream vanished (pv_pub_now_ms), or 0. */
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];
 	/*
+	 * When a request last looked up each stream after it stopped taking
+	 * messages (pv_pub_now_ms), or 0 while the stream is bound.
+	 */
+	atomic_llong stream_relookup_ms[PV_CONFIG_STREAMS_MAX];
+	/*
 	 * Creation time (ns) of the stream whose settings were last logged,
 	 * or -1, so that binding the same stream again after a leader
 	 * election logs nothing.

@@ -28,6 +28,14 @@
 #define PV_CREATE_RETRY_MS		5000
 
 /*
+ * Time after a stream stopped taking messages during which requests fail
+ * at once instead of looking it up, in ms.  While a cluster elects the
+ * stream's leader, the lookup finds the stream and the publish finds no
+ * responder, so each request would send two of each before its 503.
+ */
+#define PV_RELOOKUP_MS			100
+
+/*
  * Returns true when an existing stream takes "<name>.>" as a whole (the
  * subjects it is created with), so every event subject of the handler.
  */
@@ -163,6 +171,7 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
 		    "does not take the subjects %s.>; change its subjects or "
 		    "PHOTOVOTE_STREAMS", name, name);
+	atomic_store(&pub->stream_relookup_ms[index], 0);
 	if (!atomic_exchange(&pub->stream_ready[index], true) &&
 	    atomic_exchange(&pub->stream_logged_created[index],
 	    (long long)si->Created) != (long long)si->Created)
@@ -396,6 +405,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	 */
 	if (st == PV_OK) {
 		atomic_store(&pub->create_failed_ms[index], 0);
+		atomic_store(&pub->stream_relookup_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
 		atomic_store(&pub->stream_logged_created[index], created);
 		if (!atomic_exchange(&pub->stream_created[index], true))
@@ -417,6 +427,25 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	return st;
 }
 
+/*
+ * Returns true when this request may look up stream index: the stream
+ * never stopped taking messages, or no other request looked it up in the
+ * last PV_RELOOKUP_MS.
+ */
+static bool
+claim_lookup(pv_publisher *pub, int index)
+{
+	long long last = atomic_load(&pub->stream_relookup_ms[index]);
+	long long now = (long long)pv_pub_now_ms();
+
+	if (last == 0)
+		return true;
+	if (now - last < PV_RELOOKUP_MS)
+		return false;
+	return atomic_compare_exchange_strong(&pub->stream_relookup_ms[index],
+	    &last, now);
+}
+
 pv_status
 pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
@@ -430,6 +459,11 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
+	if (!claim_lookup(pub, index))
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s stopped "
+		    "taking messages (deleted, JetStream disabled or electing "
+		    "a leader); it is looked up again at most every %d ms",
+		    name, PV_RELOOKUP_MS);
 
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s == NATS_OK) {
@@ -491,11 +525,10 @@ pv_stream_lost(pv_publisher *pub, int index)
 	/*
 	 * Once per loss: events stored before went with the old stream.
 	 * Limited, because while a cluster elects the stream's leader every
-	 * request binds the stream and loses it again.
-	 * NOTE: such a request sends two lookups and two publishes before
-	 * its 503, and nothing bounds their rate while the election lasts.
+	 * request that may look it up binds the stream and loses it again.
 	 */
 	atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
+	atomic_store(&pub->stream_relookup_ms[index], pv_pub_now_ms());
 	snprintf(key, sizeof(key), "stream %s no longer takes messages",
 	    pub->cfg->streams[index]);
 	pv_log_limited(pub->log, PV_LOG_WARNING, key, "%s (deleted, "

@@ -191,26 +191,12 @@ Test(auth, wrong_password_no_login_per_request)
 	expect_not_logged("broker connection closed");
 }
 
-/* Returns the number of times text occurs in the handler's log. */
-static int
-count_logged(const char *text)
-{
-	char *log = pvt_auth_read_file(site.handler.log_path);
-	const char *at;
-	int count = 0;
-
-	cr_assert_not_null(log);
-	for (at = log; (at = strstr(at, text)) != NULL; at++)
-		count++;
-	free(log);
-	return count;
-}
-
 static bool
 closed_logged(void *unused)
 {
 	(void)unused;
-	return count_logged("broker connection closed") > 0;
+	return pvt_auth_count_logged(&site.handler,
+	    "broker connection closed") > 0;
 }
 
 /*
@@ -245,7 +231,8 @@ Test(auth, password_changed_closed_once)
 		nanosleep(&pause, NULL);
 	}
 	expect_logged("not connected to the broker (authentication failed)");
-	cr_expect_eq(count_logged("broker connection closed"), 1);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "broker connection closed"), 1);
 }
 
 /* Settings written for the Memphis service are named as such. */

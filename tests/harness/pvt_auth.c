@@ -403,6 +403,21 @@ pvt_auth_read_file(const char *path)
 	return text;
 }
 
+int
+pvt_auth_count_logged(const pvt_auth_handler *h, const char *text)
+{
+	char *log = pvt_auth_read_file(h->log_path);
+	const char *at;
+	int count = 0;
+
+	if (log == NULL)
+		return -1;
+	for (at = log; (at = strstr(at, text)) != NULL; at++)
+		count++;
+	free(log);
+	return count;
+}
+
 /* A log and a text that pvt_auth_wait_logged waits for. */
 struct logged {
 	const char *path;

@@ -116,6 +116,12 @@ int pvt_auth_post_event_to(const pvt_auth_handler *h, const char *event_id,
 /* Returns a copy of the file at path (NUL-terminated; caller frees). */
 char *pvt_auth_read_file(const char *path);
 
+/*
+ * Returns the number of times text occurs in the handler's log, or -1
+ * when the log cannot be read.
+ */
+int pvt_auth_count_logged(const pvt_auth_handler *h, const char *text);
+
 /* Waits up to timeout_ms until the handler's log contains text. */
 bool pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
 	int timeout_ms);
