@@ -368,6 +368,7 @@ pv_broker_drop(pv_publisher *pub)
 	for (i = 0; i < PV_CONFIG_STREAMS_MAX; i++) {
 		atomic_store(&pub->stream_ready[i], false);
 		atomic_store(&pub->stream_created[i], false);
+		atomic_store(&pub->stream_relookup_ms[i], 0);
 	}
 }
 

@@ -531,24 +531,21 @@ out:
 	return st;
 }
 
-/* One stream: bind, publish, and once more after a vanished stream. */
+/*
+ * One stream: bind, then publish.  After no responder took the publish,
+ * the next lookup waits for pv_stream_ensure's interval, so this request
+ * fails with that reason.
+ */
 static pv_status
 publish_to_stream(pv_publisher *pub, int index, const pv_publish_msg *m,
 	int64_t deadline, pv_error *err)
 {
 	pv_status st;
-	int attempt;
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		st = pv_stream_ensure(pub, index, deadline, err);
-		if (st != PV_OK)
-			return st;
-		st = publish_one(pub, index, m, deadline, err);
-		if (st != PV_ERR_BROKER ||
-		    atomic_load(&pub->stream_ready[index]))
-			return st;
-	}
-	return st;
+	st = pv_stream_ensure(pub, index, deadline, err);
+	if (st != PV_OK)
+		return st;
+	return publish_one(pub, index, m, deadline, err);
 }
 
 /*

@@ -40,8 +40,8 @@ struct pv_publisher {
 	/* When each stream vanished (pv_pub_now_ms), or 0. */
 	atomic_llong stream_lost_ms[PV_CONFIG_STREAMS_MAX];
 	/*
-	 * When a request last looked up each stream after it stopped taking
-	 * messages (pv_pub_now_ms), or 0 while the stream is bound.
+	 * When each stream last stopped taking messages, or was looked up
+	 * after that (pv_pub_now_ms); 0 once it is bound again.
 	 */
 	atomic_llong stream_relookup_ms[PV_CONFIG_STREAMS_MAX];
 	/*

@@ -348,16 +348,16 @@ recent_failure(pv_publisher *pub, int index, pv_error *err)
 }
 
 /*
- * Logs the creation of stream index: a warning when it replaces a stream
- * that this process had bound and lost, because the events stored there
- * are not in the new one.
+ * Logs the creation of stream index: a warning when it replaces another
+ * stream of that name that this process had bound or created, because
+ * the events stored there are not in the new one.
  */
 static void
-log_created(pv_publisher *pub, int index)
+log_created(pv_publisher *pub, int index, bool again)
 {
 	const char *name = pub->cfg->streams[index];
 
-	if (atomic_load(&pub->stream_lost_ms[index]) != 0)
+	if (again)
 		pv_log(pub->log, PV_LOG_WARNING, "created stream %s again "
 		    "(subjects %s.>, file storage, %d replica(s)); the events "
 		    "stored in the lost stream are not in it", name, name,
@@ -379,7 +379,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
-	long long created;
+	long long created, previous;
 	bool in_use, lasting;
 	pv_status st;
 
@@ -407,9 +407,12 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		atomic_store(&pub->create_failed_ms[index], 0);
 		atomic_store(&pub->stream_relookup_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
-		atomic_store(&pub->stream_logged_created[index], created);
-		if (!atomic_exchange(&pub->stream_created[index], true))
-			log_created(pub, index);
+		/* Other requests may have bound it while it had no leader. */
+		previous = atomic_exchange(&pub->stream_logged_created[index],
+		    created);
+		if ((previous != created || created == -1) &&
+		    !atomic_exchange(&pub->stream_created[index], true))
+			log_created(pub, index, previous != -1);
 		return st;
 	}
 	if (lasting) {
@@ -459,11 +462,15 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 
 	if (atomic_load(&pub->stream_ready[index]))
 		return PV_OK;
-	if (!claim_lookup(pub, index))
+	if (!claim_lookup(pub, index)) {
+		/* Another request may have bound it meanwhile. */
+		if (atomic_load(&pub->stream_ready[index]))
+			return PV_OK;
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s stopped "
 		    "taking messages (deleted, JetStream disabled or electing "
 		    "a leader); it is looked up again at most every %d ms",
 		    name, PV_RELOOKUP_MS);
+	}
 
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s == NATS_OK) {
@@ -505,10 +512,15 @@ pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 	if (s == NATS_OK)
 		return PV_OK;
 
-	/* Deleted since it was bound: bind or create it as at the start. */
+	/* Deleted since it was bound: the next publish binds or creates it. */
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
 		pv_stream_lost(pub, index);
-		return pv_stream_ensure(pub, index, deadline, err);
+		if (!pub->cfg->create_streams)
+			return pv_error_set(err, PV_ERR_BROKER, "stream %s not "
+			    "found (PHOTOVOTE_CREATE_STREAMS=false)", name);
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s was "
+		    "deleted; the first request %d ms after that creates it "
+		    "again", name, PV_RECREATE_DELAY_MS);
 	}
 	return lookup_failure(pub, name, s, jerr, sent, err);
 }
@@ -518,6 +530,8 @@ pv_stream_lost(pv_publisher *pub, int index)
 {
 	char key[PV_CONFIG_STREAM_NAME_MAX + 40];
 
+	/* Before the stream is marked lost, so that no lookup slips in. */
+	atomic_store(&pub->stream_relookup_ms[index], pv_pub_now_ms());
 	atomic_store(&pub->stream_created[index], false);
 	if (!atomic_exchange(&pub->stream_ready[index], false))
 		return;
@@ -528,7 +542,6 @@ pv_stream_lost(pv_publisher *pub, int index)
 	 * request that may look it up binds the stream and loses it again.
 	 */
 	atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
-	atomic_store(&pub->stream_relookup_ms[index], pv_pub_now_ms());
 	snprintf(key, sizeof(key), "stream %s no longer takes messages",
 	    pub->cfg->streams[index]);
 	pv_log_limited(pub->log, PV_LOG_WARNING, key, "%s (deleted, "

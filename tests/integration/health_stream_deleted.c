@@ -102,6 +102,8 @@ Test(health_stream_deleted, deleted_stream_fails_health)
 	out = get_health();
 	cr_expect(strstr(out, "Status: 503") != NULL, "after: %s", out);
 	cr_expect(strstr(out, "Retry-After") != NULL, "after: %s", out);
+	cr_expect(strstr(out, "was deleted; the first request 1000 ms after "
+	    "that creates it again") != NULL, "after: %s", out);
 	free(out);
 	cr_expect(pvt_solo_log_contains(&solo, "handler.log", "no longer "
 	    "takes messages"), "the loss of the stream was not logged");
