@@ -534,7 +534,7 @@ out:
 /*
  * One stream: bind, then publish.  After no responder took the publish,
  * the next lookup waits for pv_stream_ensure's interval, so this request
- * fails with that reason.
+ * fails with the publish's reason and does not look the stream up again.
  */
 static pv_status
 publish_to_stream(pv_publisher *pub, int index, const pv_publish_msg *m,

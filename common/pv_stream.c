@@ -166,16 +166,26 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 	pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
+	long long previous;
 
 	if (!stream_takes_subjects(name, si))
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
 		    "does not take the subjects %s.>; change its subjects or "
 		    "PHOTOVOTE_STREAMS", name, name);
 	atomic_store(&pub->stream_relookup_ms[index], 0);
-	if (!atomic_exchange(&pub->stream_ready[index], true) &&
-	    atomic_exchange(&pub->stream_logged_created[index],
-	    (long long)si->Created) != (long long)si->Created)
-		log_bound(pub, name, si);
+	if (atomic_exchange(&pub->stream_ready[index], true))
+		return PV_OK;
+
+	previous = atomic_exchange(&pub->stream_logged_created[index],
+	    (long long)si->Created);
+	if (previous == (long long)si->Created)
+		return PV_OK;
+	log_bound(pub, name, si);
+	/* The first request to see a new stream reports the old one's loss. */
+	if (previous != -1)
+		pv_log(pub->log, PV_LOG_WARNING, "stream %s was created again "
+		    "since this process bound it; the events stored in the "
+		    "lost stream are not in it", name);
 	return PV_OK;
 }
 
@@ -407,7 +417,10 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		atomic_store(&pub->create_failed_ms[index], 0);
 		atomic_store(&pub->stream_relookup_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
-		/* Other requests may have bound it while it had no leader. */
+		/*
+		 * Requests that bound it while it had no leader have logged it,
+		 * and the loss of a replaced stream, already.
+		 */
 		previous = atomic_exchange(&pub->stream_logged_created[index],
 		    created);
 		if ((previous != created || created == -1) &&
@@ -430,10 +443,20 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	return st;
 }
 
+/* Starts the interval before the next lookup of stream index, if none. */
+static void
+start_interval(pv_publisher *pub, int index)
+{
+	long long none = 0;
+
+	atomic_compare_exchange_strong(&pub->stream_relookup_ms[index], &none,
+	    (long long)pv_pub_now_ms());
+}
+
 /*
- * Returns true when this request may look up stream index: the stream
- * never stopped taking messages, or no other request looked it up in the
- * last PV_RELOOKUP_MS.
+ * Returns true when this request may look up stream index: no lookup
+ * failed and the stream never stopped taking messages since it was last
+ * bound, or no other request looked it up in the last PV_RELOOKUP_MS.
  */
 static bool
 claim_lookup(pv_publisher *pub, int index)
@@ -466,9 +489,9 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		/* Another request may have bound it meanwhile. */
 		if (atomic_load(&pub->stream_ready[index]))
 			return PV_OK;
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s stopped "
-		    "taking messages (deleted, JetStream disabled or electing "
-		    "a leader); it is looked up again at most every %d ms",
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s is not bound: "
+		    "the last lookup failed or the stream stopped taking "
+		    "messages; it is looked up again at most every %d ms",
 		    name, PV_RELOOKUP_MS);
 	}
 
@@ -476,22 +499,25 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	if (s == NATS_OK) {
 		st = bind_found(pub, index, si, err);
 		jsStreamInfo_Destroy(si);
-		return st;
-	}
-
-	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
-	    !pub->cfg->create_streams)
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
+	} else if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
+	    !pub->cfg->create_streams) {
+		st = pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
 		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
-	lost = atomic_load(&pub->stream_lost_ms[index]);
-	if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
-	    lost != 0 && pv_pub_now_ms() - lost < PV_RECREATE_DELAY_MS)
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s was "
-		    "deleted; the first request %d ms after that creates it "
-		    "again", name, PV_RECREATE_DELAY_MS);
-	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND)
-		return create_stream(pub, index, deadline, err);
-	return lookup_failure(pub, name, s, jerr, sent, err);
+	} else if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
+		lost = atomic_load(&pub->stream_lost_ms[index]);
+		if (lost != 0 && pv_pub_now_ms() - lost < PV_RECREATE_DELAY_MS)
+			st = pv_error_set(err, PV_ERR_BROKER, "stream %s was "
+			    "deleted; the first request %d ms after that "
+			    "creates it again", name, PV_RECREATE_DELAY_MS);
+		else
+			st = create_stream(pub, index, deadline, err);
+	} else {
+		st = lookup_failure(pub, name, s, jerr, sent, err);
+		/* A failed lookup starts the interval before the next one. */
+		if (sent)
+			start_interval(pub, index);
+	}
+	return st;
 }
 
 pv_status
@@ -530,11 +556,15 @@ pv_stream_lost(pv_publisher *pub, int index)
 {
 	char key[PV_CONFIG_STREAM_NAME_MAX + 40];
 
-	/* Before the stream is marked lost, so that no lookup slips in. */
+	/*
+	 * Before the stream is marked lost, so that no lookup slips in, and
+	 * after, in case a bind cleared it in between.
+	 */
 	atomic_store(&pub->stream_relookup_ms[index], pv_pub_now_ms());
 	atomic_store(&pub->stream_created[index], false);
 	if (!atomic_exchange(&pub->stream_ready[index], false))
 		return;
+	atomic_store(&pub->stream_relookup_ms[index], pv_pub_now_ms());
 
 	/*
 	 * Once per loss: events stored before went with the old stream.

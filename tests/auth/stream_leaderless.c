@@ -1,9 +1,10 @@
 /*
  * A stream that a lookup finds but whose subjects have no responder, as
- * while a cluster elects the stream's leader.  Requests get 503, the
- * handler looks the stream up at most once per 100 ms instead of twice
- * per request, logs the stream's settings once, and stores events again
- * as soon as the stream responds.
+ * while a cluster elects the stream's leader, and lookups that fail.
+ * Requests get 503, and the handler looks the stream up at most once per
+ * 100 ms.  It logs the stream's settings once, reports a stream created
+ * again under the same name, and stores events again as soon as the
+ * stream responds.
  *
  * A real cluster elects a leader too fast and too unpredictably for a
  * test.  So the test serves the JetStream API itself, on a nats-server
@@ -32,15 +33,21 @@
 	"stream_info_response\",\"config\":{\"name\":\"election\"," \
 	"\"subjects\":[\"election.>\"],\"retention\":\"limits\"," \
 	"\"storage\":\"file\",\"num_replicas\":3,\"duplicate_window\":" \
-	"120000000000},\"created\":\"2026-01-01T00:00:00Z\",\"state\":" \
+	"120000000000},\"created\":\"%d-01-01T00:00:00Z\",\"state\":" \
 	"{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0," \
 	"\"consumer_count\":0}}"
+#define UNAVAILABLE "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_info_response\",\"error\":{\"code\":503,\"err_code\":" \
+	"10008,\"description\":\"JetStream system temporarily " \
+	"unavailable\"}}"
 #define PUB_ACK "{\"stream\":\"election\",\"seq\":1}"
 
-/* What the test's JetStream API received. */
+/* What the test's JetStream API received, and the stream it describes. */
 typedef struct fake_stream {
 	atomic_int lookups;	/* stream info requests */
 	atomic_int published;	/* events acknowledged */
+	atomic_int year;	/* of the stream's creation time */
+	atomic_bool failing;	/* lookups get an error */
 } fake_stream;
 
 static pvt_auth_site site;
@@ -55,12 +62,16 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 {
 	fake_stream *f = closure;
 	const char *reply = natsMsg_GetReply(msg);
+	char info[sizeof(STREAM_INFO) + 8];
 
 	(void)sub;
 	if (strcmp(natsMsg_GetSubject(msg), "$JS.API.STREAM.INFO.election") ==
 	    0 && reply != NULL) {
 		atomic_fetch_add(&f->lookups, 1);
-		natsConnection_PublishString(conn, reply, STREAM_INFO);
+		snprintf(info, sizeof(info), STREAM_INFO,
+		    atomic_load(&f->year));
+		natsConnection_PublishString(conn, reply,
+		    atomic_load(&f->failing) ? UNAVAILABLE : info);
 	}
 	natsMsg_Destroy(msg);
 }
@@ -85,6 +96,7 @@ setup(void)
 {
 	char *env[] = { NULL, NULL };
 
+	atomic_store(&fake.year, 2026);
 	cr_assert(pvt_auth_site_open(&site, "leaderless"));
 	site.server = pvt_auth_server_start_plain(site.dir, site.port);
 	cr_assert_gt(site.server, 0);
@@ -109,6 +121,21 @@ teardown(void)
 	pvt_auth_site_close(&site);
 }
 
+/* Gives the stream's subjects a responder, or takes it away. */
+static void
+respond(bool on)
+{
+	if (on)
+		cr_assert_eq(natsConnection_Subscribe(&event_sub, nc,
+		    "election.>", on_event, &fake), NATS_OK);
+	else {
+		cr_assert_eq(natsSubscription_Unsubscribe(event_sub), NATS_OK);
+		natsSubscription_Destroy(event_sub);
+		event_sub = NULL;
+	}
+	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+}
+
 /* Posts an event with a new id; true when it got 200. */
 static bool
 post_stored(void *arg)
@@ -125,26 +152,36 @@ post_stored(void *arg)
 TestSuite(stream_leaderless, .init = setup, .fini = teardown,
     .timeout = 60);
 
-Test(stream_leaderless, lookups_bounded)
+/* Posts LEADERLESS_POSTS events, expects 503 for each, returns the ms. */
+static long long
+post_refused(void)
 {
-	long long start, elapsed;
-	int i, max_lookups;
+	long long start = pvt_now_ms();
+	int i;
 
-	start = pvt_now_ms();
 	for (i = 0; i < LEADERLESS_POSTS; i++) {
 		snprintf(event_id, sizeof(event_id),
 		    "01HV6Z3R8Y5A0B9C7D2E4F%04X", (unsigned)i);
 		cr_assert_eq(pvt_auth_post_event(&site.handler, event_id), 503,
 		    "request %d", i);
 	}
-	elapsed = pvt_now_ms() - start;
+	return pvt_now_ms() - start;
+}
 
-	/* A lookup starts at most every 100 ms, however many requests come. */
-	max_lookups = 1 + (int)(elapsed / 100);
-	cr_expect_leq(atomic_load(&fake.lookups), max_lookups, "%d lookups "
-	    "for %d requests in %lld ms", atomic_load(&fake.lookups),
-	    LEADERLESS_POSTS, elapsed);
-	cr_expect_geq(atomic_load(&fake.lookups), 1);
+/* Expects at most one lookup per 100 ms of elapsed, and at least one. */
+static void
+expect_lookups_bounded(long long elapsed)
+{
+	int lookups = atomic_load(&fake.lookups);
+
+	cr_expect_leq(lookups, 1 + (int)(elapsed / 100), "%d lookups for %d "
+	    "requests in %lld ms", lookups, LEADERLESS_POSTS, elapsed);
+	cr_expect_geq(lookups, 1);
+}
+
+Test(stream_leaderless, lookups_bounded)
+{
+	expect_lookups_bounded(post_refused());
 
 	cr_expect_eq(pvt_auth_count_logged(&site.handler,
 	    "bound to stream election"), 1);
@@ -155,18 +192,47 @@ Test(stream_leaderless, lookups_bounded)
 	    "no stream took the message for election"), 1);
 }
 
+Test(stream_leaderless, failed_lookups_bounded)
+{
+	atomic_store(&fake.failing, true);
+	expect_lookups_bounded(post_refused());
+
+	/* The failing lookup's own reason is logged, not only the interval. */
+	cr_expect_geq(pvt_auth_count_logged(&site.handler,
+	    "JetStream system temporarily unavailable"), 1);
+}
+
 Test(stream_leaderless, stores_once_responding)
 {
 	cr_assert_eq(pvt_auth_post_event(&site.handler,
 	    "01HV6Z3R8Y5A0B9C7D2E4F6G8H"), 503);
 
 	/* The stream has a leader again: its subjects get a responder. */
-	cr_assert_eq(natsConnection_Subscribe(&event_sub, nc, "election.>",
-	    on_event, &fake), NATS_OK);
-	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+	respond(true);
 
 	cr_expect(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
 	    "no event got 200 within %d ms of the stream responding",
 	    RECOVERY_MS);
 	cr_expect_eq(atomic_load(&fake.published), 1);
+}
+
+Test(stream_leaderless, replaced_stream_reported)
+{
+	respond(true);
+	cr_assert(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
+	    "the first event was not stored");
+
+	/* Lost, then found again under another creation time. */
+	respond(false);
+	cr_assert_eq(pvt_auth_post_event(&site.handler,
+	    "01HV6Z3R8Y5A0B9C7D2E4F6G8H"), 503);
+	atomic_store(&fake.year, 2027);
+	respond(true);
+	cr_assert(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
+	    "no event was stored in the new stream");
+
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "bound to stream election"), 2);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler, "stream election "
+	    "was created again since this process bound it"), 1);
 }
