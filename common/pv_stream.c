@@ -418,14 +418,14 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		atomic_store(&pub->stream_relookup_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
 		/*
-		 * Requests that bound it while it had no leader have logged it,
-		 * and the loss of a replaced stream, already.
+		 * A request that bound it while it had no leader has reported
+		 * the loss of a replaced stream already.
 		 */
 		previous = atomic_exchange(&pub->stream_logged_created[index],
 		    created);
-		if ((previous != created || created == -1) &&
-		    !atomic_exchange(&pub->stream_created[index], true))
-			log_created(pub, index, previous != -1);
+		if (!atomic_exchange(&pub->stream_created[index], true))
+			log_created(pub, index, previous != -1 &&
+			    previous != created);
 		return st;
 	}
 	if (lasting) {

@@ -21,12 +21,9 @@
 /* Maximum number of ballot.fcgi processes checked in the log. */
 #define PROCESSES_MAX 16
 
-/*
- * Expects at most one line per ballot.fcgi process in log that reports
- * the creation or the binding of stream election.
- */
+/* Expects at most one line per ballot.fcgi process in log with needle. */
 static void
-expect_settings_logged_once(const char *log)
+expect_once_per_process(const char *log, const char *needle)
 {
 	long pids[PROCESSES_MAX], pid;
 	int counts[PROCESSES_MAX] = { 0 }, processes = 0, i;
@@ -44,7 +41,7 @@ expect_settings_logged_once(const char *log)
 		memcpy(text, line, len);
 		text[len] = '\0';
 
-		if (strstr(text, "stream election (") == NULL ||
+		if (strstr(text, needle) == NULL ||
 		    sscanf(text, "%*s photovote-ballot[%ld]", &pid) != 1)
 			continue;
 		for (i = 0; i < processes && pids[i] != pid; i++)
@@ -56,9 +53,8 @@ expect_settings_logged_once(const char *log)
 		counts[i]++;
 	}
 	for (i = 0; i < processes; i++)
-		cr_expect_leq(counts[i], 1, "process %ld logged the settings "
-		    "of stream election %d times:\n%s", pids[i], counts[i],
-		    log);
+		cr_expect_leq(counts[i], 1, "process %ld logged \"%s\" %d "
+		    "times:\n%s", pids[i], needle, counts[i], log);
 }
 
 Test(cluster, node_killed, .timeout = 180)
@@ -91,7 +87,8 @@ Test(cluster, node_killed, .timeout = 180)
 	snprintf(path, sizeof(path), "%s/log/handlers.log", web.web_dir);
 	log = pvt_auth_read_file(path);
 	cr_assert_not_null(log, "cannot read %s", path);
-	expect_settings_logged_once(log);
+	expect_once_per_process(log, "bound to stream election (");
+	expect_once_per_process(log, "created stream election (");
 	/* The stream was never deleted, so no event went with it. */
 	cr_expect_null(strstr(log, "created stream election again"), "%s",
 	    log);
