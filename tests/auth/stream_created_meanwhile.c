@@ -43,8 +43,7 @@ typedef struct fake_js {
 } fake_js;
 
 static pvt_auth_site site;
-static natsConnection *nc;
-static natsSubscription *api_sub, *event_sub;
+static pvt_auth_fake api;
 static fake_js fake;
 
 static void
@@ -80,9 +79,9 @@ start(const char *subjects, const char *storage)
 {
 	char *env[] = { site.url_setting, NULL };
 
-	cr_assert(pvt_auth_site_open(&site, "meanwhile"));
-	site.server = pvt_auth_server_start_plain(site.dir, site.port);
-	cr_assert_gt(site.server, 0);
+	cr_assert(pvt_auth_fake_start(&api, &site, "meanwhile", on_request,
+	    &fake));
+	cr_assert(pvt_auth_fake_events(&api, on_request, &fake));
 
 	snprintf(fake.info, sizeof(fake.info), "{\"type\":\"io.nats."
 	    "jetstream.api.v1.stream_info_response\",\"config\":{\"name\":"
@@ -91,25 +90,13 @@ start(const char *subjects, const char *storage)
 	    "120000000000},\"created\":\"2026-01-01T00:00:00Z\",\"state\":"
 	    "{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0,"
 	    "\"consumer_count\":0}}", subjects, storage);
-	cr_assert_eq(natsConnection_ConnectTo(&nc, site.url), NATS_OK);
-	cr_assert_eq(natsConnection_Subscribe(&api_sub, nc, "$JS.API.>",
-	    on_request, &fake), NATS_OK);
-	cr_assert_eq(natsConnection_Subscribe(&event_sub, nc, "election.>",
-	    on_request, &fake), NATS_OK);
-	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
-
 	cr_assert(pvt_auth_site_handler(&site, "voter", env));
 }
 
 static void
 teardown(void)
 {
-	natsSubscription_Destroy(api_sub);
-	natsSubscription_Destroy(event_sub);
-	natsConnection_Destroy(nc);
-	api_sub = event_sub = NULL;
-	nc = NULL;
-	pvt_auth_site_close(&site);
+	pvt_auth_fake_close(&api, &site);
 }
 
 /*

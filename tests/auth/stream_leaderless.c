@@ -51,8 +51,7 @@ typedef struct fake_stream {
 } fake_stream;
 
 static pvt_auth_site site;
-static natsConnection *nc;
-static natsSubscription *api_sub, *event_sub;
+static pvt_auth_fake api;
 static fake_stream fake;
 static char event_id[27];
 
@@ -97,14 +96,8 @@ setup(void)
 	char *env[] = { NULL, NULL };
 
 	atomic_store(&fake.year, 2026);
-	cr_assert(pvt_auth_site_open(&site, "leaderless"));
-	site.server = pvt_auth_server_start_plain(site.dir, site.port);
-	cr_assert_gt(site.server, 0);
-
-	cr_assert_eq(natsConnection_ConnectTo(&nc, site.url), NATS_OK);
-	cr_assert_eq(natsConnection_Subscribe(&api_sub, nc, "$JS.API.>",
-	    on_lookup, &fake), NATS_OK);
-	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+	cr_assert(pvt_auth_fake_start(&api, &site, "leaderless", on_lookup,
+	    &fake));
 
 	env[0] = site.url_setting;
 	cr_assert(pvt_auth_site_handler(&site, "voter", env));
@@ -113,27 +106,14 @@ setup(void)
 static void
 teardown(void)
 {
-	natsSubscription_Destroy(api_sub);
-	natsSubscription_Destroy(event_sub);
-	natsConnection_Destroy(nc);
-	api_sub = event_sub = NULL;
-	nc = NULL;
-	pvt_auth_site_close(&site);
+	pvt_auth_fake_close(&api, &site);
 }
 
 /* Gives the stream's subjects a responder, or takes it away. */
 static void
 respond(bool on)
 {
-	if (on)
-		cr_assert_eq(natsConnection_Subscribe(&event_sub, nc,
-		    "election.>", on_event, &fake), NATS_OK);
-	else {
-		cr_assert_eq(natsSubscription_Unsubscribe(event_sub), NATS_OK);
-		natsSubscription_Destroy(event_sub);
-		event_sub = NULL;
-	}
-	cr_assert_eq(natsConnection_Flush(nc), NATS_OK);
+	cr_assert(pvt_auth_fake_events(&api, on ? on_event : NULL, &fake));
 }
 
 /* Posts an event with a new id; true when it got 200. */

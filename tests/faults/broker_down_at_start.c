@@ -5,8 +5,6 @@
  * many failures they held back from the log.
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <criterion/criterion.h>
 
@@ -14,24 +12,12 @@
 
 #include "../harness/pvt_auth.h"
 
-/* Returns true when the log file at arg counts held-back failures. */
-static bool
-log_has_count(void *arg)
-{
-	char *log = pvt_auth_read_file(arg);
-	bool found = log != NULL && strstr(log, "suppressed ") != NULL;
-
-	free(log);
-	return found;
-}
-
 Test(faults, broker_down_at_start, .timeout = 120)
 {
 	pvt_broker broker;
 	pvt_stack web;
 	pvt_load *load;
-	char path[PVT_PATH_MAX + 32], *log;
-	bool found;
+	char path[PVT_PATH_MAX + 32];
 
 	cr_assert(pvt_broker_init(&broker, "solo"));
 	fault_start_web(&web, broker.url, NULL);
@@ -50,11 +36,9 @@ Test(faults, broker_down_at_start, .timeout = 120)
 	 * wait later than the other, which may have served the 200s above.
 	 */
 	snprintf(path, sizeof(path), "%s/log/handlers.log", web.web_dir);
-	found = pvt_wait_until(log_has_count, path, 0, FAULT_START_TIMEOUT_MS);
-	log = pvt_auth_read_file(path);
-	cr_expect(found, "no count of held-back failures in %s:\n%s", path,
-	    log != NULL ? log : "(unreadable)");
-	free(log);
+	cr_expect(pvt_auth_wait_file(path, "suppressed ",
+	    FAULT_START_TIMEOUT_MS), "no count of held-back failures in %s",
+	    path);
 
 	fault_check(load, "broker down at start", broker.url, "election", 0,
 	    true);

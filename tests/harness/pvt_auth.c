@@ -436,14 +436,65 @@ log_contains(void *arg)
 }
 
 bool
-pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
-	int timeout_ms)
+pvt_auth_wait_file(const char *path, const char *text, int timeout_ms)
 {
-	struct logged expected = { h->log_path, text };
+	struct logged expected = { path, text };
 
 	if (pvt_wait_until(log_contains, &expected, -1, timeout_ms))
 		return true;
-	fprintf(stderr, "pvt: %s lacks \"%s\"\n", h->log_path, text);
-	pvt_print_tail(h->log_path, 4000);
+	fprintf(stderr, "pvt: %s lacks \"%s\"\n", path, text);
+	pvt_print_tail(path, 4000);
 	return false;
+}
+
+bool
+pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
+	int timeout_ms)
+{
+	return pvt_auth_wait_file(h->log_path, text, timeout_ms);
+}
+
+bool
+pvt_auth_fake_start(pvt_auth_fake *fake, pvt_auth_site *site,
+	const char *tag, natsMsgHandler on_api, void *closure)
+{
+	memset(fake, 0, sizeof(*fake));
+	if (!pvt_auth_site_open(site, tag))
+		return false;
+	site->server = pvt_auth_server_start_plain(site->dir, site->port);
+	if (site->server <= 0)
+		return false;
+
+	return natsConnection_ConnectTo(&fake->nc, site->url) == NATS_OK &&
+	    natsConnection_Subscribe(&fake->api_sub, fake->nc, "$JS.API.>",
+	    on_api, closure) == NATS_OK &&
+	    natsConnection_Flush(fake->nc) == NATS_OK;
+}
+
+bool
+pvt_auth_fake_events(pvt_auth_fake *fake, natsMsgHandler on_event,
+	void *closure)
+{
+	natsStatus s = NATS_OK;
+
+	if (on_event != NULL)
+		s = natsConnection_Subscribe(&fake->event_sub, fake->nc,
+		    "election.>", on_event, closure);
+	else if (fake->event_sub != NULL)
+		s = natsSubscription_Unsubscribe(fake->event_sub);
+	if (on_event == NULL) {
+		natsSubscription_Destroy(fake->event_sub);
+		fake->event_sub = NULL;
+	}
+	return s == NATS_OK && natsConnection_Flush(fake->nc) == NATS_OK;
+}
+
+void
+pvt_auth_fake_close(pvt_auth_fake *fake, pvt_auth_site *site)
+{
+	natsSubscription_Destroy(fake->api_sub);
+	natsSubscription_Destroy(fake->event_sub);
+	natsConnection_Destroy(fake->nc);
+	memset(fake, 0, sizeof(*fake));
+	pvt_auth_site_close(site);
 }

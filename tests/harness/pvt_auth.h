@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <nats/nats.h>
+
 #include "pvt_proc.h"
 
 /* How the test connects to the broker; NULL fields are unset. */
@@ -122,8 +124,40 @@ char *pvt_auth_read_file(const char *path);
  */
 int pvt_auth_count_logged(const pvt_auth_handler *h, const char *text);
 
+/* Waits up to timeout_ms until the file at path contains text. */
+bool pvt_auth_wait_file(const char *path, const char *text, int timeout_ms);
+
 /* Waits up to timeout_ms until the handler's log contains text. */
 bool pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
 	int timeout_ms);
+
+/*
+ * A test's own JetStream API: a client of a nats-server without
+ * JetStream that answers the requests to "$JS.API.>", and optionally
+ * the events published to "election.>".
+ */
+typedef struct pvt_auth_fake {
+	natsConnection *nc;
+	natsSubscription *api_sub;
+	natsSubscription *event_sub;	/* NULL while events get no reply */
+} pvt_auth_fake;
+
+/*
+ * Opens site (tag as in pvt_auth_site_open), starts its nats-server
+ * without JetStream, and subscribes on_api (with closure) to
+ * "$JS.API.>".  Returns false when a step fails.
+ */
+bool pvt_auth_fake_start(pvt_auth_fake *fake, pvt_auth_site *site,
+	const char *tag, natsMsgHandler on_api, void *closure);
+
+/*
+ * Subscribes on_event (with closure) to "election.>", or with on_event
+ * NULL removes that subscription, so that publishes find no responder.
+ */
+bool pvt_auth_fake_events(pvt_auth_fake *fake, natsMsgHandler on_event,
+	void *closure);
+
+/* Closes the fake's connection, then the site as pvt_auth_site_close. */
+void pvt_auth_fake_close(pvt_auth_fake *fake, pvt_auth_site *site);
 
 #endif
