@@ -456,7 +456,8 @@ start_interval(pv_publisher *pub, int index)
 /*
  * Returns true when this request may look up stream index: no lookup
  * failed and the stream never stopped taking messages since it was last
- * bound, or no other request looked it up in the last PV_RELOOKUP_MS.
+ * bound (or the connection renewed), or no other request looked it up in
+ * the last PV_RELOOKUP_MS.
  */
 static bool
 claim_lookup(pv_publisher *pub, int index)
@@ -538,7 +539,7 @@ pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 	if (s == NATS_OK)
 		return PV_OK;
 
-	/* Deleted since it was bound: the next publish binds or creates it. */
+	/* Deleted since it was bound: a later request creates it again. */
 	if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
 		pv_stream_lost(pub, index);
 		if (!pub->cfg->create_streams)
@@ -576,5 +577,5 @@ pv_stream_lost(pv_publisher *pub, int index)
 	    pub->cfg->streams[index]);
 	pv_log_limited(pub->log, PV_LOG_WARNING, key, "%s (deleted, "
 	    "JetStream disabled or electing a leader); looking it up again "
-	    "before the next publish", key);
+	    "at most every %d ms", key, PV_RELOOKUP_MS);
 }

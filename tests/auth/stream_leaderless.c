@@ -29,7 +29,8 @@
 /* Time the handler gets to store an event once the stream responds. */
 #define RECOVERY_MS 10000
 
-#define STREAM_INFO "{\"type\":\"io.nats.jetstream.api.v1." \
+/* The stream info response; %d is the year of the stream's creation. */
+#define STREAM_INFO_FORMAT "{\"type\":\"io.nats.jetstream.api.v1." \
 	"stream_info_response\",\"config\":{\"name\":\"election\"," \
 	"\"subjects\":[\"election.>\"],\"retention\":\"limits\"," \
 	"\"storage\":\"file\",\"num_replicas\":3,\"duplicate_window\":" \
@@ -61,13 +62,13 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 {
 	fake_stream *f = closure;
 	const char *reply = natsMsg_GetReply(msg);
-	char info[sizeof(STREAM_INFO) + 8];
+	char info[sizeof(STREAM_INFO_FORMAT) + 8];
 
 	(void)sub;
 	if (strcmp(natsMsg_GetSubject(msg), "$JS.API.STREAM.INFO.election") ==
 	    0 && reply != NULL) {
 		atomic_fetch_add(&f->lookups, 1);
-		snprintf(info, sizeof(info), STREAM_INFO,
+		snprintf(info, sizeof(info), STREAM_INFO_FORMAT,
 		    atomic_load(&f->year));
 		natsConnection_PublishString(conn, reply,
 		    atomic_load(&f->failing) ? UNAVAILABLE : info);
@@ -132,7 +133,7 @@ post_stored(void *arg)
 TestSuite(stream_leaderless, .init = setup, .fini = teardown,
     .timeout = 60);
 
-/* Posts LEADERLESS_POSTS events, expects 503 for each, returns the ms. */
+/* Posts LEADERLESS_POSTS events that must get 503, and returns the ms. */
 static long long
 post_refused(void)
 {

@@ -133,8 +133,8 @@ bool pvt_auth_wait_logged(const pvt_auth_handler *h, const char *text,
 
 /*
  * A test's own JetStream API: a client of a nats-server without
- * JetStream that answers the requests to "$JS.API.>", and optionally
- * the events published to "election.>".
+ * JetStream that replies to the requests to "$JS.API.>", and optionally
+ * to the events published to "election.>".
  */
 typedef struct pvt_auth_fake {
 	natsConnection *nc;
