@@ -561,7 +561,8 @@ drop_reconnect_buffer(pv_publisher *pub)
 	if (natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CONNECTED)
 		return;
 	pv_log(pub->log, PV_LOG_WARNING, "publish failed while reconnecting; "
-	    "closing the broker connection to drop what it buffered");
+	    "closing the broker connection to drop what it buffered; "
+	    "requests connect again, at most once per second");
 	/* This line reports the close, so on_closed does not. */
 	atomic_store(&pub->was_connected, false);
 	natsConnection_Close(pub->nc);

@@ -29,20 +29,6 @@
 /* Time the handler gets to store an event once the stream responds. */
 #define RECOVERY_MS 10000
 
-/* The stream info response; %d is the year of the stream's creation. */
-#define STREAM_INFO_FORMAT "{\"type\":\"io.nats.jetstream.api.v1." \
-	"stream_info_response\",\"config\":{\"name\":\"election\"," \
-	"\"subjects\":[\"election.>\"],\"retention\":\"limits\"," \
-	"\"storage\":\"file\",\"num_replicas\":3,\"duplicate_window\":" \
-	"120000000000},\"created\":\"%d-01-01T00:00:00Z\",\"state\":" \
-	"{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0," \
-	"\"consumer_count\":0}}"
-#define UNAVAILABLE "{\"type\":\"io.nats.jetstream.api.v1." \
-	"stream_info_response\",\"error\":{\"code\":503,\"err_code\":" \
-	"10008,\"description\":\"JetStream system temporarily " \
-	"unavailable\"}}"
-#define PUB_ACK "{\"stream\":\"election\",\"seq\":1}"
-
 /* What the test's JetStream API received, and the stream it describes. */
 typedef struct fake_stream {
 	atomic_int lookups;	/* stream info requests */
@@ -61,17 +47,12 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	void *closure)
 {
 	fake_stream *f = closure;
-	const char *reply = natsMsg_GetReply(msg);
-	char info[sizeof(STREAM_INFO_FORMAT) + 8];
 
 	(void)sub;
-	if (strcmp(natsMsg_GetSubject(msg), "$JS.API.STREAM.INFO.election") ==
-	    0 && reply != NULL) {
+	if (pvt_auth_fake_is_stream_info(msg)) {
 		atomic_fetch_add(&f->lookups, 1);
-		snprintf(info, sizeof(info), STREAM_INFO_FORMAT,
-		    atomic_load(&f->year));
-		natsConnection_PublishString(conn, reply,
-		    atomic_load(&f->failing) ? UNAVAILABLE : info);
+		pvt_auth_fake_stream_info(conn, msg, atomic_load(&f->year), 3,
+		    atomic_load(&f->failing));
 	}
 	natsMsg_Destroy(msg);
 }
@@ -81,12 +62,11 @@ on_event(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	void *closure)
 {
 	fake_stream *f = closure;
-	const char *reply = natsMsg_GetReply(msg);
 
 	(void)sub;
-	if (reply != NULL) {
+	if (natsMsg_GetReply(msg) != NULL) {
 		atomic_fetch_add(&f->published, 1);
-		natsConnection_PublishString(conn, reply, PUB_ACK);
+		pvt_auth_fake_ack(conn, msg);
 	}
 	natsMsg_Destroy(msg);
 }

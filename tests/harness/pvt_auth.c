@@ -18,6 +18,19 @@
 #define SERVER_START_MS		10000
 #define CONNECT_TIMEOUT_MS	3000
 #define REQUEST_TIMEOUT_MS	5000
+
+/* The stand-in's stream info: its replicas and year of creation. */
+#define STREAM_INFO_FORMAT "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_info_response\",\"config\":{\"name\":\"election\"," \
+	"\"subjects\":[\"election.>\"],\"retention\":\"limits\"," \
+	"\"storage\":\"file\",\"num_replicas\":%d,\"duplicate_window\":" \
+	"120000000000},\"created\":\"%d-01-01T00:00:00Z\",\"state\":" \
+	"{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0," \
+	"\"consumer_count\":0}}"
+#define STREAM_UNAVAILABLE "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_info_response\",\"error\":{\"code\":503,\"err_code\":" \
+	"10008,\"description\":\"JetStream system temporarily " \
+	"unavailable\"}}"
 #define HANDLER_STOP_MS		5000
 #define FCGI_TIMEOUT_MS		20000
 
@@ -487,6 +500,34 @@ pvt_auth_fake_events(pvt_auth_fake *fake, natsMsgHandler on_event,
 		fake->event_sub = NULL;
 	}
 	return s == NATS_OK && natsConnection_Flush(fake->nc) == NATS_OK;
+}
+
+bool
+pvt_auth_fake_is_stream_info(const natsMsg *msg)
+{
+	return natsMsg_GetReply(msg) != NULL && strcmp(natsMsg_GetSubject(msg),
+	    "$JS.API.STREAM.INFO.election") == 0;
+}
+
+void
+pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
+	int year, int replicas, bool unavailable)
+{
+	char info[sizeof(STREAM_INFO_FORMAT) + 32];
+
+	snprintf(info, sizeof(info), STREAM_INFO_FORMAT, replicas, year);
+	natsConnection_PublishString(conn, natsMsg_GetReply(msg),
+	    unavailable ? STREAM_UNAVAILABLE : info);
+}
+
+void
+pvt_auth_fake_ack(natsConnection *conn, const natsMsg *msg)
+{
+	const char *reply = natsMsg_GetReply(msg);
+
+	if (reply != NULL)
+		natsConnection_PublishString(conn, reply,
+		    "{\"stream\":\"election\",\"seq\":1}");
 }
 
 void

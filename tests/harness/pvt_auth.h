@@ -157,6 +157,20 @@ bool pvt_auth_fake_start(pvt_auth_fake *fake, pvt_auth_site *site,
 bool pvt_auth_fake_events(pvt_auth_fake *fake, natsMsgHandler on_event,
 	void *closure);
 
+/* Returns true when msg requests the info of stream "election". */
+bool pvt_auth_fake_is_stream_info(const natsMsg *msg);
+
+/*
+ * Replies to msg with the info of a stream of replicas replicas created
+ * on January 1st of year, or with unavailable set, with the error that
+ * a cluster without a leader sends.
+ */
+void pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
+	int year, int replicas, bool unavailable);
+
+/* Acknowledges the event in msg as stored in "election" as sequence 1. */
+void pvt_auth_fake_ack(natsConnection *conn, const natsMsg *msg);
+
 /* Closes the fake's connection, then the site as pvt_auth_site_close. */
 void pvt_auth_fake_close(pvt_auth_fake *fake, pvt_auth_site *site);
 
