@@ -437,6 +437,45 @@ set_request_id(const pv_request_io *io, pv_worker *w, char *out,
 	snprintf(out, size, "%s-%08llx", w->id_prefix, ++w->id_count);
 }
 
+/*
+ * Returns the status of an error that the web server passes on for the
+ * handler to respond to, or 0 for any other request.  lighttpd's
+ * server.error-handler sends such a request to a URL of its own, with
+ * REDIRECT_STATUS set to its status.  A normal request has none, or 200.
+ */
+static int
+server_error_status(const pv_request_io *io)
+{
+	const char *value = io->param(io->ctx, "REDIRECT_STATUS");
+	int status;
+
+	if (value == NULL || strlen(value) != 3 ||
+	    strspn(value, "0123456789") != 3)
+		return 0;
+	status = atoi(value);
+	return status >= 400 && status <= 599 ? status : 0;
+}
+
+/*
+ * Responds to an error of the web server's own in the handlers' form: a
+ * JSON detail with the reason phrase, and Retry-After on a 503.
+ */
+static int
+answer_server_error(const pv_app *app, const exchange *ex, int status)
+{
+	const pv_request_io *io = ex->io;
+	const char *uri = io->param(io->ctx, "REQUEST_URI");
+	char shown[80];
+
+	if (uri == NULL)
+		uri = "";
+	pv_log(app->log, PV_LOG_DEBUG, "request %s: the web server's own %d "
+	    "for %s", ex->request_id, status, pv_log_escape(shown,
+	    sizeof(shown), uri, strlen(uri), 64));
+	return answer_detail(ex, status, status == 503 ?
+	    "Retry-After: 1\r\n" : NULL, pv_response_reason(status));
+}
+
 /* ---- the handler ---- */
 
 static int
@@ -447,7 +486,11 @@ dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 	char path[PV_REQUEST_PATH_MAX], allow[64], header[96], shown[80];
 	pv_body_result body;
 	builtin which;
-	int route;
+	int route, status;
+
+	status = server_error_status(io);
+	if (status != 0)
+		return answer_server_error(app, ex, status);
 
 	if (!pv_request_path(io, path, sizeof(path)))
 		return answer_detail(ex, 404, NULL, "Not Found");

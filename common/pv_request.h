@@ -71,7 +71,10 @@ pv_body_result pv_request_read_body(const pv_request_io *io, size_t max_body,
 int pv_response_send(const pv_request_io *io, int status,
 	const char *headers, const char *body, size_t body_len);
 
-/* Returns the reason phrase of status ("Unprocessable Entity"). */
+/*
+ * Returns the reason phrase of status ("Unprocessable Entity"), or for a
+ * 4xx or 5xx status without one, "Client Error" or "Server Error".
+ */
 const char *pv_response_reason(int status);
 
 #endif

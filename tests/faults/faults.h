@@ -54,9 +54,9 @@ void fault_wait_recovered(pvt_load *load);
 /*
  * Waits for the load to finish, compares stream (read at nats_url) with
  * the ledger, prints the scenario's row and asserts that nothing was
- * lost, doubled or stored without a 200, and that every request was
- * answered.  With broker_fault, it also asserts that every failure was a
- * 503 with Retry-After and a JSON detail.
+ * lost, doubled or stored without a 200, that every request got a
+ * response, and that every 503 had Retry-After and a JSON detail.  With
+ * broker_fault, it also asserts that every failure was a 503.
  */
 void fault_check(pvt_load *load, const char *scenario, const char *nats_url,
 	const char *stream, long long since_ms, bool broker_fault);

@@ -2,9 +2,10 @@
  * Scenario: the handler processes of the load's route are killed with
  * SIGKILL while a request is in flight, three times; lighttpd starts new
  * ones.  A killed request may have reached the broker before its
- * handler died, so its retry must be de-duplicated.  lighttpd responds to
- * the killed requests itself (not with the handlers' JSON 503), so only
- * the ledger is checked, not the form of the failures.
+ * handler died, so its retry must be de-duplicated.  lighttpd responds
+ * to the killed requests itself, with a status other than 503, so only the
+ * 503s (from lighttpd while it restarts the handlers, written by the
+ * handler of "/") are checked for their form.
  */
 #include <dirent.h>
 #include <signal.h>

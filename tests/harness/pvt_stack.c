@@ -198,6 +198,27 @@ make_subdir(char *out, size_t size, const char *dir, const char *name)
 	return true;
 }
 
+/* Appends to conf the route of PVT_UNREACHABLE_PATH. */
+static bool
+add_unreachable_route(const char *conf, const char *run)
+{
+	FILE *f = fopen(conf, "a");
+	bool ok;
+
+	if (f == NULL) {
+		fprintf(stderr, "pvt: opening %s failed: %s\n", conf,
+		    strerror(errno));
+		return false;
+	}
+	fprintf(f, "$HTTP[\"url\"] =~ \"^%s\" {\n"
+	    "\tfastcgi.server = ( \"/\" => ((\n"
+	    "\t\t\"socket\" => \"%s/unreachable.sock\",\n"
+	    "\t\t\"check-local\" => \"disable\",\n"
+	    "\t)) )\n}\n", PVT_UNREACHABLE_PATH, run);
+	ok = !ferror(f);
+	return fclose(f) == 0 && ok;
+}
+
 /* Writes web_dir/lighttpd.conf from the sample for the chosen ports. */
 static bool
 write_config(const pvt_stack *stack, const char *source, const char *build,
@@ -245,8 +266,10 @@ write_config(const pvt_stack *stack, const char *source, const char *build,
 		{ "nats_url", stack->nats_url, true },
 		{ "streams", PVT_STREAM, true },
 	};
-	return pvt_config_generate(sample, conf, vars,
-	    sizeof(vars) / sizeof(vars[0]));
+	if (!pvt_config_generate(sample, conf, vars,
+	    sizeof(vars) / sizeof(vars[0])))
+		return false;
+	return !stack->unreachable_route || add_unreachable_route(conf, run);
 }
 
 static void
@@ -300,8 +323,10 @@ pvt_stack_start(pvt_stack *stack)
 	const char *build = getenv("PV_BUILD");
 	const char *source = getenv("PV_SOURCE");
 	const char *valgrind = getenv("PV_VALGRIND");
+	bool unreachable = stack->unreachable_route;
 
 	memset(stack, 0, sizeof(*stack));
+	stack->unreachable_route = unreachable;
 	if (build == NULL || source == NULL || build[0] != '/') {
 		fprintf(stderr, "pvt: set PV_BUILD (absolute build directory) "
 		    "and PV_SOURCE (repository root), as make check-integration "
@@ -328,8 +353,10 @@ pvt_stack_start_web(pvt_stack *stack, const char *nats_url,
 {
 	const char *build = getenv("PV_BUILD");
 	const char *source = getenv("PV_SOURCE");
+	bool unreachable = stack->unreachable_route;
 
 	memset(stack, 0, sizeof(*stack));
+	stack->unreachable_route = unreachable;
 	if (build == NULL || source == NULL || build[0] != '/') {
 		fprintf(stderr, "pvt: set PV_BUILD (absolute build directory) "
 		    "and PV_SOURCE (repository root)\n");

@@ -31,7 +31,14 @@ typedef struct pvt_stack {
 	pid_t nats_pid;
 	pid_t lighttpd_pid;
 	char handler_env[256];		/* "NAME=value ..." or empty */
+	bool unreachable_route;		/* add PVT_UNREACHABLE_PATH */
 } pvt_stack;
+
+/*
+ * Path prefix that a stack with unreachable_route set sends to a FastCGI
+ * socket that nothing listens on, so that lighttpd responds 503 itself.
+ */
+#define PVT_UNREACHABLE_PATH "/unreachable"
 
 /* One "var.NAME = VALUE" line of the sample to replace. */
 typedef struct pvt_config_var {
@@ -51,6 +58,7 @@ bool pvt_config_generate(const char *sample_path, const char *out_path,
 
 /*
  * Starts nats-server, then lighttpd, each waited for with a deadline.
+ * It clears every field of stack except unreachable_route.
  * On failure prints the servers' logs, stops what started and returns
  * false.
  */
@@ -62,7 +70,8 @@ bool pvt_stack_start(pvt_stack *stack);
  * none) holds space-separated NAME=value settings that env(1) sets for
  * each handler, over the sample's handler_environment, such as
  * "PHOTOVOTE_PUBLISH_TIMEOUT_MS=1000 PHOTOVOTE_STREAMS=a,b".  Stop it
- * with pvt_stack_stop, which leaves the caller's broker alone.
+ * with pvt_stack_stop, which leaves the caller's broker alone.  Like
+ * pvt_stack_start, it keeps only unreachable_route of stack.
  */
 bool pvt_stack_start_web(pvt_stack *stack, const char *nats_url,
 	const char *handler_env);

@@ -1,7 +1,7 @@
 /*
  * Errors that lighttpd answers itself, before a handler sees the
- * request, still carry a JSON body: the sample configuration points
- * server.errorfile-prefix at lighttpd-errors/.
+ * request, still carry a JSON body: the sample configuration hands them
+ * to the handler of "/" with server.error-handler.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -78,4 +78,21 @@ Test(server_errors, unknown_method_json)
 	expect_json_error("FOO /voter/ HTTP/1.1\r\nHost: t\r\n"
 	    "Connection: close\r\n\r\n", "HTTP/1.1 501",
 	    "{\"detail\":\"Not Implemented\"}");
+}
+
+/* A route whose handlers cannot be reached, as while they restart. */
+Test(server_errors, unreachable_handler_503_retry_after)
+{
+	const char *response = send_raw("POST " PVT_UNREACHABLE_PATH
+	    "/ HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+
+	cr_expect(strncmp(response, "HTTP/1.1 503", 12) == 0, "got: %.200s",
+	    response);
+	cr_expect(strstr(response, "Retry-After: 1\r\n") != NULL,
+	    "no Retry-After: %.300s", response);
+	cr_expect(strstr(response, "Content-Type: application/json\r\n") !=
+	    NULL, "not JSON: %.300s", response);
+	cr_expect(strstr(response, "{\"detail\":\"Service Unavailable\"}") !=
+	    NULL, "body: %.300s", response);
 }

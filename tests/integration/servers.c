@@ -28,6 +28,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *tests)
 {
 	(void)tests;
 	pvt_reap_exited();
+	stack.unreachable_route = true;
 	if (!pvt_stack_start(&stack) || !pvt_suite_export(&stack)) {
 		fprintf(stderr, "pvt: the servers did not start, so every "
 		    "test will fail\n");

@@ -358,6 +358,57 @@ Test(handler, broker_down_503_retry_after)
 	pv_buf_free(&fr.response);
 }
 
+/* lighttpd's server.error-handler requests for its own errors. */
+Test(handler, server_error_statuses)
+{
+	static const struct {
+		const char *value;
+		int status;
+		const char *body;
+	} cases[] = {
+		{ "503", 503, "{\"detail\":\"Service Unavailable\"}" },
+		{ "501", 501, "{\"detail\":\"Not Implemented\"}" },
+		{ "413", 413, "{\"detail\":\"Content Too Large\"}" },
+		{ "599", 599, "{\"detail\":\"Server Error\"}" },
+	};
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/candidate/", "REDIRECT_STATUS", NULL, NULL };
+	bool retry_after;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_request fr = { params, "", 0, 0, { 0 } };
+
+		params[5] = cases[i].value;
+		cr_assert_eq(run(&fr), cases[i].status);
+		cr_assert_str_eq(body_of(&fr), cases[i].body);
+		retry_after = strstr(fr.response.data, "Retry-After: 1\r\n") !=
+		    NULL;
+		cr_assert_eq(retry_after, cases[i].status == 503,
+		    "Retry-After on %d", cases[i].status);
+		pv_buf_free(&fr.response);
+	}
+}
+
+/* Only a 4xx or 5xx of three digits is an error; the rest is routed. */
+Test(handler, server_error_status_ignored)
+{
+	static const char *const values[] = { "200", "302", "600", "50",
+	    "5030", "+503", " 503", "" };
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/candidate/nope", "REDIRECT_STATUS", NULL, NULL };
+	size_t i;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		fake_request fr = { params, "", 0, 0, { 0 } };
+
+		params[5] = values[i];
+		cr_assert_eq(run(&fr), 404, "REDIRECT_STATUS \"%s\"",
+		    values[i]);
+		pv_buf_free(&fr.response);
+	}
+}
+
 Test(handler, health_503_when_broker_down)
 {
 	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
