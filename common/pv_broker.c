@@ -1,4 +1,6 @@
 /* The publisher's broker connection and its health check; see pv_publish.h. */
+#define _GNU_SOURCE	/* pthread_rwlock_clockrdlock, clockwrlock */
+
 #include "pv_broker.h"
 #include "pv_publisher_impl.h"
 
@@ -580,27 +582,22 @@ renew_js_locked(pv_publisher *pub, pv_error *err)
 	return PV_OK;
 }
 
-/*
- * Converts a CLOCK_MONOTONIC deadline to the CLOCK_REALTIME time that the
- * read-write lock's timed waits take.
- * NOTE: a step of the wall clock while a request waits for the lock
- * moves the wait's end by as much.  glibc's pthread_rwlock_clockrdlock
- * would avoid that.
- */
-static void
-deadline_to_timespec(int64_t deadline, struct timespec *ts)
+/* Takes the read lock before deadline and returns 0, or an errno. */
+static int
+read_lock_until(pv_publisher *pub, int64_t deadline)
 {
-	int64_t left = deadline - pv_pub_now_ms();
+	struct timespec until = pv_pub_timespec(deadline);
 
-	clock_gettime(CLOCK_REALTIME, ts);
-	if (left < 0)
-		left = 0;
-	ts->tv_sec += left / 1000;
-	ts->tv_nsec += (left % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	return pthread_rwlock_clockrdlock(&pub->lock, CLOCK_MONOTONIC, &until);
+}
+
+/* Takes the write lock before deadline and returns 0, or an errno. */
+static int
+write_lock_until(pv_publisher *pub, int64_t deadline)
+{
+	struct timespec until = pv_pub_timespec(deadline);
+
+	return pthread_rwlock_clockwrlock(&pub->lock, CLOCK_MONOTONIC, &until);
 }
 
 /*
@@ -668,15 +665,13 @@ broker_need(pv_publisher *pub)
 static int
 lock_for_forced_renewal(pv_publisher *pub, int64_t deadline)
 {
-	struct timespec until;
 	int64_t next;
 
 	for (;;) {
 		next = pv_pub_now_ms() + PV_RENEWAL_CHECK_MS;
 		if (next > deadline)
 			next = deadline;
-		deadline_to_timespec(next, &until);
-		if (pthread_rwlock_timedwrlock(&pub->lock, &until) == 0)
+		if (write_lock_until(pub, next) == 0)
 			return 1;
 		if (broker_stalled(pub))
 			return 0;
@@ -695,7 +690,7 @@ lock_for_forced_renewal(pv_publisher *pub, int64_t deadline)
  */
 static pv_status
 connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
-	int64_t deadline, const struct timespec *until, pv_error *err)
+	int64_t deadline, pv_error *err)
 {
 	pv_status st;
 	int locked;
@@ -709,8 +704,7 @@ connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
 	else if (need == PV_NEED_FORCED_RENEWAL)
 		locked = lock_for_forced_renewal(pub, deadline);
 	else
-		locked = pthread_rwlock_timedwrlock(&pub->lock, until) == 0 ?
-		    1 : -1;
+		locked = write_lock_until(pub, deadline) == 0 ? 1 : -1;
 	if (locked == 1) {
 		st = connect_locked(pub, deadline, err);
 		if (st == PV_OK)
@@ -729,23 +723,21 @@ connect_or_renew(pv_publisher *pub, enum pv_broker_need need,
 pv_status
 pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 {
-	struct timespec until;
 	enum pv_broker_need need;
 	pv_status st;
 
-	deadline_to_timespec(deadline, &until);
-	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
+	if (read_lock_until(pub, deadline) != 0)
 		return lock_timed_out(err);
 	need = broker_need(pub);
 	if (need == PV_NEED_NOTHING)
 		return PV_OK;
 	pthread_rwlock_unlock(&pub->lock);
 
-	st = connect_or_renew(pub, need, deadline, &until, err);
+	st = connect_or_renew(pub, need, deadline, err);
 	if (st != PV_OK)
 		return st;
 
-	if (pthread_rwlock_timedrdlock(&pub->lock, &until) != 0)
+	if (read_lock_until(pub, deadline) != 0)
 		return lock_timed_out(err);
 	if (pub->nc == NULL) {
 		pthread_rwlock_unlock(&pub->lock);
