@@ -173,6 +173,7 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 		    "does not take the subjects %s.>; change its subjects or "
 		    "PHOTOVOTE_STREAMS", name, name);
 	atomic_store(&pub->stream_relookup_ms[index], 0);
+	atomic_store(&pub->create_failed_ms[index], 0);
 	if (atomic_exchange(&pub->stream_ready[index], true))
 		return PV_OK;
 
@@ -490,6 +491,8 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		/* Another request may have bound it meanwhile. */
 		if (atomic_load(&pub->stream_ready[index]))
 			return PV_OK;
+		if (atomic_load(&pub->create_failed_ms[index]) != 0)
+			return recent_failure(pub, index, err);
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s is not bound: "
 		    "the last lookup failed or the stream stopped taking "
 		    "messages; it is looked up again at most every %d ms",
@@ -512,6 +515,10 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 			    "creates it again", name, PV_RECREATE_DELAY_MS);
 		else
 			st = create_stream(pub, index, deadline, err);
+		/* While creations fail, most lookups would too, so space them. */
+		if (st != PV_OK &&
+		    atomic_load(&pub->create_failed_ms[index]) != 0)
+			start_interval(pub, index);
 	} else {
 		st = lookup_failure(pub, name, s, jerr, sent, err);
 		/* A failed lookup starts the interval before the next one. */

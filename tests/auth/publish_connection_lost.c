@@ -46,7 +46,8 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	(void)sub;
 	(void)closure;
 	if (pvt_auth_fake_is_stream_info(msg))
-		pvt_auth_fake_stream_info(conn, msg, 2026, 1, false);
+		pvt_auth_fake_stream_info(conn, msg, 2026, 1,
+		    PVT_INFO_FOUND);
 	natsMsg_Destroy(msg);
 }
 

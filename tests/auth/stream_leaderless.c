@@ -35,6 +35,8 @@ typedef struct fake_stream {
 	atomic_int published;	/* events acknowledged */
 	atomic_int year;	/* of the stream's creation time */
 	atomic_bool failing;	/* lookups get an error */
+	atomic_bool missing;	/* lookups find no stream */
+	atomic_int creates;	/* creation requests, which fail */
 } fake_stream;
 
 static pvt_auth_site site;
@@ -47,12 +49,21 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	void *closure)
 {
 	fake_stream *f = closure;
+	pvt_auth_info reply = PVT_INFO_FOUND;
 
 	(void)sub;
+	if (atomic_load(&f->failing))
+		reply = PVT_INFO_UNAVAILABLE;
+	else if (atomic_load(&f->missing))
+		reply = PVT_INFO_MISSING;
+
 	if (pvt_auth_fake_is_stream_info(msg)) {
 		atomic_fetch_add(&f->lookups, 1);
 		pvt_auth_fake_stream_info(conn, msg, atomic_load(&f->year), 3,
-		    atomic_load(&f->failing));
+		    reply);
+	} else if (pvt_auth_fake_is_stream_create(msg)) {
+		atomic_fetch_add(&f->creates, 1);
+		pvt_auth_fake_create_fails(conn, msg);
 	}
 	natsMsg_Destroy(msg);
 }
@@ -161,6 +172,30 @@ Test(stream_leaderless, failed_lookups_bounded)
 	/* The failing lookup's own reason is logged, not only the interval. */
 	cr_expect_geq(pvt_auth_count_logged(&site.handler,
 	    "JetStream system temporarily unavailable"), 1);
+}
+
+/* A stream that is missing and cannot be created. */
+Test(stream_leaderless, failed_creation_bounds_lookups)
+{
+	long long elapsed;
+	int creates;
+
+	atomic_store(&fake.missing, true);
+	elapsed = post_refused();
+	expect_lookups_bounded(elapsed);
+
+	/* One creation per 5 s, the interval that the log names. */
+	creates = atomic_load(&fake.creates);
+	cr_expect_geq(creates, 1);
+	cr_expect_leq(creates, 1 + (int)(elapsed / 5000), "%d creations in "
+	    "%lld ms", creates, elapsed);
+	cr_expect_geq(pvt_auth_count_logged(&site.handler,
+	    "insufficient resources"), 1);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "stream election is not bound"), 0, "a request did not give the "
+	    "creation's reason");
+	cr_expect_geq(pvt_auth_count_logged(&site.handler,
+	    "tried again at most every 5 s"), 1);
 }
 
 Test(stream_leaderless, stores_once_responding)

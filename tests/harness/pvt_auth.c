@@ -31,6 +31,12 @@
 	"stream_info_response\",\"error\":{\"code\":503,\"err_code\":" \
 	"10008,\"description\":\"JetStream system temporarily " \
 	"unavailable\"}}"
+#define STREAM_MISSING "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_info_response\",\"error\":{\"code\":404,\"err_code\":" \
+	"10059,\"description\":\"stream not found\"}}"
+#define CREATE_FAILED "{\"type\":\"io.nats.jetstream.api.v1." \
+	"stream_create_response\",\"error\":{\"code\":500,\"err_code\":" \
+	"10023,\"description\":\"insufficient resources\"}}"
 #define HANDLER_STOP_MS		5000
 #define FCGI_TIMEOUT_MS		20000
 
@@ -511,13 +517,31 @@ pvt_auth_fake_is_stream_info(const natsMsg *msg)
 
 void
 pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
-	int year, int replicas, bool unavailable)
+	int year, int replicas, pvt_auth_info reply)
 {
 	char info[sizeof(STREAM_INFO_FORMAT) + 32];
+	const char *text = info;
 
 	snprintf(info, sizeof(info), STREAM_INFO_FORMAT, replicas, year);
+	if (reply == PVT_INFO_UNAVAILABLE)
+		text = STREAM_UNAVAILABLE;
+	else if (reply == PVT_INFO_MISSING)
+		text = STREAM_MISSING;
+	natsConnection_PublishString(conn, natsMsg_GetReply(msg), text);
+}
+
+bool
+pvt_auth_fake_is_stream_create(const natsMsg *msg)
+{
+	return natsMsg_GetReply(msg) != NULL && strcmp(natsMsg_GetSubject(msg),
+	    "$JS.API.STREAM.CREATE.election") == 0;
+}
+
+void
+pvt_auth_fake_create_fails(natsConnection *conn, const natsMsg *msg)
+{
 	natsConnection_PublishString(conn, natsMsg_GetReply(msg),
-	    unavailable ? STREAM_UNAVAILABLE : info);
+	    CREATE_FAILED);
 }
 
 void

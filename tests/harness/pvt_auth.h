@@ -160,13 +160,26 @@ bool pvt_auth_fake_events(pvt_auth_fake *fake, natsMsgHandler on_event,
 /* Returns true when msg requests the info of stream "election". */
 bool pvt_auth_fake_is_stream_info(const natsMsg *msg);
 
+/* What the stand-in replies to a stream info request. */
+typedef enum pvt_auth_info {
+	PVT_INFO_FOUND,		/* the stream's info */
+	PVT_INFO_UNAVAILABLE,	/* the error of a cluster without a leader */
+	PVT_INFO_MISSING	/* "stream not found" */
+} pvt_auth_info;
+
 /*
- * Replies to msg with the info of a stream of replicas replicas created
- * on January 1st of year, or with unavailable set, with the error that
- * a cluster without a leader sends.
+ * Replies to msg with the kind of reply given, and for a found stream,
+ * with the info of a stream of replicas replicas created on January 1st
+ * of year.
  */
 void pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
-	int year, int replicas, bool unavailable);
+	int year, int replicas, pvt_auth_info reply);
+
+/* Returns true when msg requests the creation of stream "election". */
+bool pvt_auth_fake_is_stream_create(const natsMsg *msg);
+
+/* Replies to a creation request with a lasting error of the server's. */
+void pvt_auth_fake_create_fails(natsConnection *conn, const natsMsg *msg);
 
 /* Acknowledges the event in msg as stored in "election" as sequence 1. */
 void pvt_auth_fake_ack(natsConnection *conn, const natsMsg *msg);
