@@ -463,6 +463,17 @@ end_stall(pv_publisher *pub)
 	pv_log(pub->log, PV_LOG_INFO, "broker answers in time again");
 }
 
+/* Records that stream index stored an event of this process at seq. */
+static void
+note_acked(pv_publisher *pub, int index, uint64_t seq)
+{
+	unsigned long long old = atomic_load(&pub->stream_acked_seq[index]);
+
+	while (seq > old && !atomic_compare_exchange_weak(
+	    &pub->stream_acked_seq[index], &old, seq))
+		;
+}
+
 static pv_status
 publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 	int64_t deadline, pv_error *err)
@@ -516,6 +527,7 @@ publish_one(pv_publisher *pub, int index, const pv_publish_msg *m,
 		st = publish_failure(pub, index, subject, s, &w, err);
 		goto out;
 	}
+	note_acked(pub, index, w.sequence);
 	/*
 	 * Info, not debug: it also shows a client reusing an id.  Limited,
 	 * because after an outage every retry may be one.

@@ -50,6 +50,12 @@ struct pv_publisher {
 	 * election logs nothing.
 	 */
 	atomic_llong stream_logged_created[PV_CONFIG_STREAMS_MAX];
+	/*
+	 * Highest sequence at which each stream acknowledged an event of
+	 * this process, or 0, to tell a stream created again from one that
+	 * only reports another creation time.
+	 */
+	atomic_ullong stream_acked_seq[PV_CONFIG_STREAMS_MAX];
 	atomic_bool closing;		/* pv_publisher_free has begun */
 	bool library_open;		/* this publisher called nats_Open */
 

@@ -156,10 +156,29 @@ log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 }
 
 /*
+ * Returns true when a stream whose last sequence is last_seq replaced
+ * the one that stored this process's events: it lacks the last of them.
+ * A creation time alone does not tell, because nats-server 2.9.10 can
+ * report another one for a clustered stream that several clients create
+ * at once, in a creation's reply or a lookup just after it.
+ */
+static bool
+stream_replaced(pv_publisher *pub, int index, uint64_t last_seq)
+{
+	unsigned long long acked = atomic_load(&pub->stream_acked_seq[index]);
+
+	if (last_seq >= acked)
+		return false;
+	/* The new stream numbers its events from 1 again. */
+	atomic_store(&pub->stream_acked_seq[index], 0);
+	return true;
+}
+
+/*
  * Binds stream index to si, the stream found under its name, when it
  * takes the handler's subjects.  Logs its settings the first time it
- * binds this stream.  The creation time distinguishes a stream created
- * again under the same name.
+ * binds this stream.  A new creation time and a missing event of this
+ * process distinguish a stream created again under the same name.
  */
 static pv_status
 bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
@@ -180,6 +199,8 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 	previous = atomic_exchange(&pub->stream_logged_created[index],
 	    (long long)si->Created);
 	if (previous == (long long)si->Created)
+		return PV_OK;
+	if (previous != -1 && !stream_replaced(pub, index, si->State.LastSeq))
 		return PV_OK;
 	log_bound(pub, name, si);
 	/* The first request to see a new stream reports the old one's loss. */
@@ -391,7 +412,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
 	long long created, previous;
-	bool in_use, lasting;
+	bool in_use, lasting, again;
 	pv_status st;
 
 	/*
@@ -424,9 +445,12 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		 */
 		previous = atomic_exchange(&pub->stream_logged_created[index],
 		    created);
+		/* A lookup found no stream, so a bound one was deleted. */
+		again = previous != -1 && previous != created;
+		if (again)
+			atomic_store(&pub->stream_acked_seq[index], 0);
 		if (!atomic_exchange(&pub->stream_created[index], true))
-			log_created(pub, index, previous != -1 &&
-			    previous != created);
+			log_created(pub, index, again);
 		return st;
 	}
 	if (lasting) {

@@ -43,11 +43,12 @@ static void
 on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	void *closure)
 {
+	static const pvt_auth_stream stream = { 2026, 1, 0 };
+
 	(void)sub;
 	(void)closure;
 	if (pvt_auth_fake_is_stream_info(msg))
-		pvt_auth_fake_stream_info(conn, msg, 2026, 1,
-		    PVT_INFO_FOUND);
+		pvt_auth_fake_stream_info(conn, msg, &stream, PVT_INFO_FOUND);
 	natsMsg_Destroy(msg);
 }
 

@@ -34,6 +34,7 @@ typedef struct fake_stream {
 	atomic_int lookups;	/* stream info requests */
 	atomic_int published;	/* events acknowledged */
 	atomic_int year;	/* of the stream's creation time */
+	atomic_uint last_seq;	/* of the stream's last message */
 	atomic_bool failing;	/* lookups get an error */
 	atomic_bool missing;	/* lookups find no stream */
 	atomic_int creates;	/* creation requests, which fail */
@@ -50,6 +51,8 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 {
 	fake_stream *f = closure;
 	pvt_auth_info reply = PVT_INFO_FOUND;
+	pvt_auth_stream stream = { atomic_load(&f->year), 3,
+	    atomic_load(&f->last_seq) };
 
 	(void)sub;
 	if (atomic_load(&f->failing))
@@ -59,8 +62,7 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 
 	if (pvt_auth_fake_is_stream_info(msg)) {
 		atomic_fetch_add(&f->lookups, 1);
-		pvt_auth_fake_stream_info(conn, msg, atomic_load(&f->year), 3,
-		    reply);
+		pvt_auth_fake_stream_info(conn, msg, &stream, reply);
 	} else if (pvt_auth_fake_is_stream_create(msg)) {
 		atomic_fetch_add(&f->creates, 1);
 		pvt_auth_fake_create_fails(conn, msg);
@@ -212,23 +214,48 @@ Test(stream_leaderless, stores_once_responding)
 	cr_expect_eq(atomic_load(&fake.published), 1);
 }
 
-Test(stream_leaderless, replaced_stream_reported)
+/*
+ * Stores an event, loses the stream, and stores one more once the stream
+ * responds again, created in 2027 with last_seq as its last sequence.
+ */
+static void
+find_stream_again(unsigned last_seq)
 {
 	respond(true);
 	cr_assert(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
 	    "the first event was not stored");
 
-	/* Lost, then found again under another creation time. */
 	respond(false);
 	cr_assert_eq(pvt_auth_post_event(&site.handler,
 	    "01HV6Z3R8Y5A0B9C7D2E4F6G8H"), 503);
 	atomic_store(&fake.year, 2027);
+	atomic_store(&fake.last_seq, last_seq);
 	respond(true);
 	cr_assert(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
-	    "no event was stored in the new stream");
+	    "no event was stored after the stream responded again");
+}
+
+/* The new stream lacks the event stored at sequence 1. */
+Test(stream_leaderless, replaced_stream_reported)
+{
+	find_stream_again(0);
 
 	cr_expect_eq(pvt_auth_count_logged(&site.handler,
 	    "bound to stream election"), 2);
 	cr_expect_eq(pvt_auth_count_logged(&site.handler, "stream election "
 	    "was created again since this process bound it"), 1);
+}
+
+/*
+ * nats-server can report another creation time for the same stream, which
+ * still contains the events stored in it.
+ */
+Test(stream_leaderless, new_creation_time_kept_events)
+{
+	find_stream_again(1);
+
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "bound to stream election"), 1);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "was created again"), 0);
 }

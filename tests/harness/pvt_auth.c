@@ -19,13 +19,13 @@
 #define CONNECT_TIMEOUT_MS	3000
 #define REQUEST_TIMEOUT_MS	5000
 
-/* The stand-in's stream info: its replicas and year of creation. */
+/* The stand-in's stream info: replicas, year of creation, messages. */
 #define STREAM_INFO_FORMAT "{\"type\":\"io.nats.jetstream.api.v1." \
 	"stream_info_response\",\"config\":{\"name\":\"election\"," \
 	"\"subjects\":[\"election.>\"],\"retention\":\"limits\"," \
 	"\"storage\":\"file\",\"num_replicas\":%d,\"duplicate_window\":" \
 	"120000000000},\"created\":\"%d-01-01T00:00:00Z\",\"state\":" \
-	"{\"messages\":0,\"bytes\":0,\"first_seq\":0,\"last_seq\":0," \
+	"{\"messages\":%llu,\"bytes\":0,\"first_seq\":%d,\"last_seq\":%llu," \
 	"\"consumer_count\":0}}"
 #define STREAM_UNAVAILABLE "{\"type\":\"io.nats.jetstream.api.v1." \
 	"stream_info_response\",\"error\":{\"code\":503,\"err_code\":" \
@@ -517,12 +517,14 @@ pvt_auth_fake_is_stream_info(const natsMsg *msg)
 
 void
 pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
-	int year, int replicas, pvt_auth_info reply)
+	const pvt_auth_stream *stream, pvt_auth_info reply)
 {
-	char info[sizeof(STREAM_INFO_FORMAT) + 32];
+	char info[sizeof(STREAM_INFO_FORMAT) + 64];
 	const char *text = info;
 
-	snprintf(info, sizeof(info), STREAM_INFO_FORMAT, replicas, year);
+	snprintf(info, sizeof(info), STREAM_INFO_FORMAT, stream->replicas,
+	    stream->year, stream->last_seq, stream->last_seq > 0 ? 1 : 0,
+	    stream->last_seq);
 	if (reply == PVT_INFO_UNAVAILABLE)
 		text = STREAM_UNAVAILABLE;
 	else if (reply == PVT_INFO_MISSING)

@@ -167,13 +167,19 @@ typedef enum pvt_auth_info {
 	PVT_INFO_MISSING	/* "stream not found" */
 } pvt_auth_info;
 
+/* The stream that the stand-in describes. */
+typedef struct pvt_auth_stream {
+	int year;			/* of its creation, on January 1st */
+	int replicas;
+	unsigned long long last_seq;	/* sequence of its last message */
+} pvt_auth_stream;
+
 /*
- * Replies to msg with the kind of reply given, and for a found stream,
- * with the info of a stream of replicas replicas created on January 1st
- * of year.
+ * Replies to msg with the kind of reply given, with the info of stream
+ * when it is found.
  */
 void pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
-	int year, int replicas, pvt_auth_info reply);
+	const pvt_auth_stream *stream, pvt_auth_info reply);
 
 /* Returns true when msg requests the creation of stream "election". */
 bool pvt_auth_fake_is_stream_create(const natsMsg *msg);
