@@ -539,7 +539,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 			    "creates it again", name, PV_RECREATE_DELAY_MS);
 		else
 			st = create_stream(pub, index, deadline, err);
-		/* While creations fail, most lookups would too, so space them. */
+		/* While creations fail, lookups would too: space them. */
 		if (st != PV_OK &&
 		    atomic_load(&pub->create_failed_ms[index]) != 0)
 			start_interval(pub, index);
