@@ -394,6 +394,24 @@ describe_servers(const pv_publisher *pub, char *out, size_t size)
 }
 
 /*
+ * Returns true when the connect that returned s failed because the
+ * server rejected the login, by nats.c's status or the server's words.
+ */
+static bool
+login_rejected(natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *detail = nats_GetLastError(&last);
+
+	if (detail == NULL)
+		detail = "";
+	return s == NATS_CONNECTION_AUTH_FAILED ||
+	    last == NATS_CONNECTION_AUTH_FAILED ||
+	    strstr(detail, "uthoriz") != NULL ||
+	    strstr(detail, "uthentic") != NULL;
+}
+
+/*
  * Logs why a first connect failed.  An authentication failure is an
  * error (it will not heal by itself); anything else is a warning.  The
  * reason comes from nats.c and the server, never from our secrets.
@@ -407,12 +425,10 @@ log_connect_failure(pv_publisher *pub, natsStatus s, bool background)
 	const char *hint = "", *names;
 	bool auth, no_tls;
 
+	auth = login_rejected(s);
 	if (detail == NULL || detail[0] == '\0')
 		detail = natsStatus_GetText(s);
 	detail = pv_log_skip_location(detail);
-	auth = s == NATS_CONNECTION_AUTH_FAILED || last ==
-	    NATS_CONNECTION_AUTH_FAILED || strstr(detail, "uthoriz") != NULL ||
-	    strstr(detail, "uthentic") != NULL;
 	pv_log_escape(reason, sizeof(reason), detail, strlen(detail), 160);
 	describe_servers(pub, servers, sizeof(servers));
 	atomic_store(&pub->auth_failed, auth);
@@ -466,6 +482,13 @@ connect_reporting_why(pv_publisher *pub, int64_t deadline)
 
 	natsOptions_SetRetryOnFailedConnect(pub->opts, false, NULL, NULL);
 	s = natsConnection_Connect(&pub->nc, pub->opts);
+	/*
+	 * nats.c 3.4.1 leaves the signature out of its CONNECT when the
+	 * signature's first byte is zero, so the server rejects 1 in 256
+	 * logins with a creds file.  A second login signs another nonce.
+	 */
+	if (s != NATS_OK && pub->cfg->creds_file != NULL && login_rejected(s))
+		s = natsConnection_Connect(&pub->nc, pub->opts);
 	natsOptions_SetRetryOnFailedConnect(pub->opts, true, on_connected, pub);
 	if (s == NATS_OK) {
 		/* on_connected runs only for a connect retried later. */
