@@ -605,6 +605,44 @@ renew_js_locked(pv_publisher *pub, pv_error *err)
 	return PV_OK;
 }
 
+#if defined(PV_TSAN)
+/*
+ * ThreadSanitizer (gcc 12) intercepts the rwlock's timed waits but not
+ * its clock waits, and would report races on what the lock protects.
+ * So its builds wait on the wall clock, converted from the deadline.
+ */
+static struct timespec
+wall_time(int64_t deadline)
+{
+	int64_t left = pv_pub_remaining_ms(deadline);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += left / 1000;
+	ts.tv_nsec += (left % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+static int
+read_lock_until(pv_publisher *pub, int64_t deadline)
+{
+	struct timespec until = wall_time(deadline);
+
+	return pthread_rwlock_timedrdlock(&pub->lock, &until);
+}
+
+static int
+write_lock_until(pv_publisher *pub, int64_t deadline)
+{
+	struct timespec until = wall_time(deadline);
+
+	return pthread_rwlock_timedwrlock(&pub->lock, &until);
+}
+#else
 /* Takes the read lock before deadline and returns 0, or an errno. */
 static int
 read_lock_until(pv_publisher *pub, int64_t deadline)
@@ -622,6 +660,7 @@ write_lock_until(pv_publisher *pub, int64_t deadline)
 
 	return pthread_rwlock_clockwrlock(&pub->lock, CLOCK_MONOTONIC, &until);
 }
+#endif
 
 /*
  * Fails a request that waited for pub->lock until its deadline, while

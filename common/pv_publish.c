@@ -56,12 +56,7 @@ typedef struct ack_waiter {
  * sem_clockwait, so without this it misses that a successful wait
  * acquires what pv_pub_on_ack wrote before posting.
  */
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PV_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(PV_TSAN)
+#if defined(PV_TSAN)
 void __tsan_acquire(void *addr);
 #define PV_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
 #else

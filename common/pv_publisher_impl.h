@@ -134,6 +134,16 @@ struct pv_publisher {
 	struct ack_waiter *waiters;
 };
 
+/* Defined when the build runs under ThreadSanitizer. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PV_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(PV_TSAN)
+#define PV_TSAN 1
+#endif
+
 /* Returns CLOCK_MONOTONIC time in ms, the clock of every deadline here. */
 static inline int64_t
 pv_pub_now_ms(void)
