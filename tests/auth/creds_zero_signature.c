@@ -31,6 +31,7 @@
 typedef struct fake_broker {
 	int listener;
 	char zero_nonce[32];	/* signed with a zero first byte */
+	char other_nonce[32];	/* signed with another first byte */
 	atomic_int connections;
 	atomic_bool signed_first;	/* the first CONNECT had "sig" */
 	atomic_bool signed_second;	/* the second CONNECT had "sig" */
@@ -97,7 +98,7 @@ serve(fake_broker *b, int fd, int index)
 	    "\"version\":\"2.9.10\",\"proto\":1,\"headers\":true,"
 	    "\"max_payload\":1048576,\"auth_required\":true,"
 	    "\"nonce\":\"%s\"}\r\n", index == 0 ? b->zero_nonce :
-	    "anotherNonce000");
+	    b->other_nonce);
 	if (write(fd, info, (size_t)n) != n)
 		return;
 	read_line(fd, connect, sizeof(connect));
@@ -157,25 +158,28 @@ creds_seed(const char *path)
 	return seed;
 }
 
-/* Finds a nonce whose signature with seed starts with a zero byte. */
+/*
+ * Finds a nonce whose signature with seed starts with a zero byte when
+ * zero is set, or with another byte when it is not.
+ */
 static void
-find_zero_nonce(const char *seed, char *out, size_t size)
+find_nonce(const char *seed, bool zero, char *out, size_t size)
 {
 	unsigned char *sig;
+	bool found;
 	int i, len;
 
 	for (i = 0; i < 100000; i++) {
-		snprintf(out, size, "zeroNonce%06d", i);
+		snprintf(out, size, "testNonce%06d", i);
 		sig = NULL;
 		cr_assert_eq(nats_Sign(seed, out, &sig, &len), NATS_OK, "%s",
 		    nats_GetLastError(NULL));
-		if (len > 0 && sig[0] == 0) {
-			free(sig);
-			return;
-		}
+		found = len > 0 && (sig[0] == 0) == zero;
 		free(sig);
+		if (found)
+			return;
 	}
-	cr_assert_fail("no nonce signs with a zero first byte");
+	cr_assert_fail("no nonce signs as needed");
 }
 
 static int
@@ -212,7 +216,9 @@ setup(void)
 	snprintf(path, sizeof(path), "%s/user.creds", site.dir);
 	seed = creds_seed(path);
 	cr_assert_eq(nats_Open(-1), NATS_OK);
-	find_zero_nonce(seed, broker.zero_nonce, sizeof(broker.zero_nonce));
+	find_nonce(seed, true, broker.zero_nonce, sizeof(broker.zero_nonce));
+	find_nonce(seed, false, broker.other_nonce,
+	    sizeof(broker.other_nonce));
 	free(seed);
 
 	broker.listener = listen_on(site.port);

@@ -2,8 +2,10 @@
  * A broker that dies while a publish waits for its acknowledgement.  The
  * request gets 503, and the handler closes its connection, which drops
  * what nats.c would send once a server is back.  The next request after
- * the broker returns builds a new connection and stores its event, and
- * the event that got 503 is not sent again.
+ * the broker returns builds a new connection and stores its event.  (A
+ * publish that nats.c takes into its reconnect buffer, which the close
+ * keeps from being sent, needs a disconnect between two calls of the
+ * handler, which a test cannot time.)
  *
  * The test serves the JetStream API itself, on a nats-server without
  * JetStream, so that it can kill the broker the moment the event
@@ -27,7 +29,6 @@
 /* The events the test's stream received, and what it does with them. */
 typedef struct fake_stream {
 	atomic_int received;	/* events published to it */
-	atomic_int killed_id;	/* events carrying the doomed id */
 	atomic_bool kill_next;	/* kill the broker instead of acknowledging */
 	pid_t broker;
 } fake_stream;
@@ -57,13 +58,8 @@ on_event(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	void *closure)
 {
 	fake_stream *f = closure;
-	const char *id = NULL;
-
 	(void)sub;
 	atomic_fetch_add(&f->received, 1);
-	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK &&
-	    id != NULL && strstr(id, doomed_id) != NULL)
-		atomic_fetch_add(&f->killed_id, 1);
 
 	/* SIGKILL, so the broker sends no acknowledgement and no goodbye. */
 	if (atomic_exchange(&f->kill_next, false))
@@ -118,7 +114,7 @@ post_stored(void *arg)
 TestSuite(publish_connection_lost, .init = setup, .fini = teardown,
     .timeout = 60);
 
-Test(publish_connection_lost, reconnects_without_sending_again)
+Test(publish_connection_lost, closes_then_reconnects)
 {
 	const char *closing = "publish failed while reconnecting; closing "
 	    "the broker connection to drop what it buffered";
@@ -150,8 +146,5 @@ Test(publish_connection_lost, reconnects_without_sending_again)
 	    "info: connected to the broker"), 2);
 	cr_assert_eq(pvt_auth_count_logged(&site.handler,
 	    "connection restored"), 0);
-	cr_assert_eq(atomic_load(&fake.killed_id), 1,
-	    "the event that got 503 was sent %d times",
-	    atomic_load(&fake.killed_id));
 	cr_assert_gt(atomic_load(&fake.received), before);
 }
