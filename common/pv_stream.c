@@ -531,6 +531,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	    !pub->cfg->create_streams) {
 		st = pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
 		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
+		start_interval(pub, index);
 	} else if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
 		lost = atomic_load(&pub->stream_lost_ms[index]);
 		if (lost != 0 && pv_pub_now_ms() - lost < PV_RECREATE_DELAY_MS)

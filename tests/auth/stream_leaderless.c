@@ -200,6 +200,22 @@ Test(stream_leaderless, failed_creation_bounds_lookups)
 	    "tried again at most every 5 s"), 1);
 }
 
+/* A missing stream that the handler may not create. */
+Test(stream_leaderless, missing_stream_bounds_lookups)
+{
+	char *env[] = { site.url_setting, "PHOTOVOTE_CREATE_STREAMS=false",
+	    NULL };
+
+	cr_assert(pvt_auth_handler_stop(&site.handler));
+	cr_assert(pvt_auth_site_handler(&site, "voter-no-create", env));
+	atomic_store(&fake.missing, true);
+	expect_lookups_bounded(post_refused());
+
+	cr_expect_eq(atomic_load(&fake.creates), 0);
+	cr_expect_geq(pvt_auth_count_logged(&site.handler,
+	    "PHOTOVOTE_CREATE_STREAMS=false"), 1);
+}
+
 Test(stream_leaderless, stores_once_responding)
 {
 	cr_assert_eq(pvt_auth_post_event(&site.handler,
