@@ -155,34 +155,54 @@ log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 	warn_removals(pub, name, sc);
 }
 
+/* Starts the interval before the next lookup of stream index, if none. */
+static void
+start_interval(pv_publisher *pub, int index)
+{
+	long long none = 0;
+
+	atomic_compare_exchange_strong(&pub->stream_relookup_ms[index], &none,
+	    (long long)pv_pub_now_ms());
+}
+
 /*
  * Returns true when a stream whose last sequence is last_seq replaced
- * the one that stored this process's events: it lacks the last of them.
- * A creation time alone does not tell, because nats-server 2.9.10 can
- * report another one for a clustered stream that several clients create
- * at once, in a creation's reply or a lookup just after it.
+ * the one that stored this process's events up to sequence acked, read
+ * before the lookup: it lacks the last of them.  A creation time alone
+ * does not tell, because nats-server 2.9.10 can report another one for
+ * a clustered stream that several clients create at once.
  */
 static bool
-stream_replaced(pv_publisher *pub, int index, uint64_t last_seq)
+stream_replaced(pv_publisher *pub, int index, uint64_t last_seq,
+	unsigned long long acked)
 {
-	unsigned long long acked = atomic_load(&pub->stream_acked_seq[index]);
-
 	if (last_seq >= acked)
 		return false;
 	/* The new stream numbers its events from 1 again. */
-	atomic_store(&pub->stream_acked_seq[index], 0);
+	atomic_compare_exchange_strong(&pub->stream_acked_seq[index], &acked,
+	    0);
 	return true;
+}
+
+/* Returns true when si comes from a member that sees no stream leader. */
+static bool
+leaderless(const jsStreamInfo *si)
+{
+	return si->Cluster != NULL && (si->Cluster->Leader == NULL ||
+	    si->Cluster->Leader[0] == '\0');
 }
 
 /*
  * Binds stream index to si, the stream found under its name, when it
- * takes the handler's subjects.  Logs its settings the first time it
- * binds this stream.  A new creation time and a missing event of this
- * process distinguish a stream created again under the same name.
+ * takes the handler's subjects and has a leader.  acked is
+ * stream_acked_seq as it was before the lookup.  Logs the settings the
+ * first time it binds this stream.  A new creation time and a missing
+ * event of this process distinguish a stream created again under the
+ * same name.
  */
 static pv_status
 bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
-	pv_error *err)
+	unsigned long long acked, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	long long previous;
@@ -191,6 +211,17 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 		return pv_error_set(err, PV_ERR_BROKER, "stream %s exists but "
 		    "does not take the subjects %s.>; change its subjects or "
 		    "PHOTOVOTE_STREAMS", name, name);
+	/*
+	 * Without a leader any member of the cluster replies, with its own
+	 * creation time and state, and none takes a publish (seen with
+	 * nats-server 2.9.10 just after a creation).
+	 */
+	if (leaderless(si)) {
+		start_interval(pub, index);
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s has no "
+		    "leader (its cluster is electing one); it is looked up "
+		    "again at most every %d ms", name, PV_RELOOKUP_MS);
+	}
 	atomic_store(&pub->stream_relookup_ms[index], 0);
 	atomic_store(&pub->create_failed_ms[index], 0);
 	if (atomic_exchange(&pub->stream_ready[index], true))
@@ -200,7 +231,8 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 	    (long long)si->Created);
 	if (previous == (long long)si->Created)
 		return PV_OK;
-	if (previous != -1 && !stream_replaced(pub, index, si->State.LastSeq))
+	if (previous != -1 && !stream_replaced(pub, index, si->State.LastSeq,
+	    acked))
 		return PV_OK;
 	log_bound(pub, name, si);
 	/* The first request to see a new stream reports the old one's loss. */
@@ -352,6 +384,7 @@ static pv_status
 bind_existing(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
+	unsigned long long acked = atomic_load(&pub->stream_acked_seq[index]);
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	bool sent;
@@ -361,7 +394,7 @@ bind_existing(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s != NATS_OK)
 		return lookup_failure(pub, name, s, jerr, sent, err);
-	st = bind_found(pub, index, si, err);
+	st = bind_found(pub, index, si, acked, err);
 	jsStreamInfo_Destroy(si);
 	return st;
 }
@@ -468,16 +501,6 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	return st;
 }
 
-/* Starts the interval before the next lookup of stream index, if none. */
-static void
-start_interval(pv_publisher *pub, int index)
-{
-	long long none = 0;
-
-	atomic_compare_exchange_strong(&pub->stream_relookup_ms[index], &none,
-	    (long long)pv_pub_now_ms());
-}
-
 /*
  * Returns true when this request may look up stream index: no lookup
  * failed and the stream never stopped taking messages since it was last
@@ -502,6 +525,7 @@ pv_status
 pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
+	unsigned long long acked;
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	bool sent;
@@ -523,9 +547,10 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		    name, PV_RELOOKUP_MS);
 	}
 
+	acked = atomic_load(&pub->stream_acked_seq[index]);
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s == NATS_OK) {
-		st = bind_found(pub, index, si, err);
+		st = bind_found(pub, index, si, acked, err);
 		jsStreamInfo_Destroy(si);
 	} else if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
 	    !pub->cfg->create_streams) {
@@ -567,6 +592,11 @@ pv_stream_verify(pv_publisher *pub, int index, int64_t deadline,
 		return pv_stream_ensure(pub, index, deadline, err);
 
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
+	if (s == NATS_OK && leaderless(si)) {
+		jsStreamInfo_Destroy(si);
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s has no "
+		    "leader (its cluster is electing one)", name);
+	}
 	jsStreamInfo_Destroy(si);
 	if (s == NATS_OK)
 		return PV_OK;
@@ -601,8 +631,8 @@ pv_stream_lost(pv_publisher *pub, int index)
 
 	/*
 	 * Once per loss: events stored before went with the old stream.
-	 * Limited, because while a cluster elects the stream's leader every
-	 * request that may look it up binds the stream and loses it again.
+	 * Limited, because a stream whose cluster recovers can be bound and
+	 * lost again several times.
 	 */
 	atomic_store(&pub->stream_lost_ms[index], pv_pub_now_ms());
 	snprintf(key, sizeof(key), "stream %s no longer takes messages",

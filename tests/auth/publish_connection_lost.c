@@ -44,7 +44,7 @@ static void
 on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	void *closure)
 {
-	static const pvt_auth_stream stream = { 2026, 1, 0 };
+	static const pvt_auth_stream stream = { 2026, 1, 0, false };
 
 	(void)sub;
 	(void)closure;

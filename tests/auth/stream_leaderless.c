@@ -35,6 +35,7 @@ typedef struct fake_stream {
 	atomic_int published;	/* events acknowledged */
 	atomic_int year;	/* of the stream's creation time */
 	atomic_uint last_seq;	/* of the stream's last message */
+	atomic_bool leaderless;	/* its cluster knows no leader */
 	atomic_bool failing;	/* lookups get an error */
 	atomic_bool missing;	/* lookups find no stream */
 	atomic_int creates;	/* creation requests, which fail */
@@ -52,7 +53,7 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 	fake_stream *f = closure;
 	pvt_auth_info reply = PVT_INFO_FOUND;
 	pvt_auth_stream stream = { atomic_load(&f->year), 3,
-	    atomic_load(&f->last_seq) };
+	    atomic_load(&f->last_seq), atomic_load(&f->leaderless) };
 
 	(void)sub;
 	if (atomic_load(&f->failing))
@@ -214,6 +215,29 @@ Test(stream_leaderless, missing_stream_bounds_lookups)
 	cr_expect_eq(atomic_load(&fake.creates), 0);
 	cr_expect_geq(pvt_auth_count_logged(&site.handler,
 	    "PHOTOVOTE_CREATE_STREAMS=false"), 1);
+}
+
+/*
+ * A lookup that a member of the stream's cluster replies to while it has no
+ * leader: the handler does not publish, and binds once a leader is known.
+ */
+Test(stream_leaderless, leaderless_reply_not_bound)
+{
+	respond(true);
+	atomic_store(&fake.leaderless, true);
+	expect_lookups_bounded(post_refused());
+
+	cr_expect_eq(atomic_load(&fake.published), 0);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "bound to stream election"), 0);
+	cr_expect_geq(pvt_auth_count_logged(&site.handler,
+	    "stream election has no leader"), 1);
+
+	atomic_store(&fake.leaderless, false);
+	cr_expect(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
+	    "no event got 200 once the stream had a leader");
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "bound to stream election"), 1);
 }
 
 Test(stream_leaderless, stores_once_responding)

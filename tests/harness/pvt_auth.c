@@ -22,14 +22,18 @@
 /* Logins with a creds file before a rejection counts. */
 #define CREDS_ATTEMPTS		3
 
-/* The stand-in's stream info: replicas, year of creation, messages. */
+/*
+ * The stand-in's stream info: replicas, year of creation, messages and
+ * the name of the leader, or "" for none.
+ */
 #define STREAM_INFO_FORMAT "{\"type\":\"io.nats.jetstream.api.v1." \
 	"stream_info_response\",\"config\":{\"name\":\"election\"," \
 	"\"subjects\":[\"election.>\"],\"retention\":\"limits\"," \
 	"\"storage\":\"file\",\"num_replicas\":%d,\"duplicate_window\":" \
 	"120000000000},\"created\":\"%d-01-01T00:00:00Z\",\"state\":" \
 	"{\"messages\":%llu,\"bytes\":0,\"first_seq\":%d,\"last_seq\":%llu," \
-	"\"consumer_count\":0}}"
+	"\"consumer_count\":0},\"cluster\":{\"name\":\"test\"," \
+	"\"leader\":\"%s\"}}"
 #define STREAM_UNAVAILABLE "{\"type\":\"io.nats.jetstream.api.v1." \
 	"stream_info_response\",\"error\":{\"code\":503,\"err_code\":" \
 	"10008,\"description\":\"JetStream system temporarily " \
@@ -546,7 +550,7 @@ pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
 
 	snprintf(info, sizeof(info), STREAM_INFO_FORMAT, stream->replicas,
 	    stream->year, stream->last_seq, stream->last_seq > 0 ? 1 : 0,
-	    stream->last_seq);
+	    stream->last_seq, stream->leaderless ? "" : "n1");
 	if (reply == PVT_INFO_UNAVAILABLE)
 		text = STREAM_UNAVAILABLE;
 	else if (reply == PVT_INFO_MISSING)

@@ -172,6 +172,7 @@ typedef struct pvt_auth_stream {
 	int year;			/* of its creation, on January 1st */
 	int replicas;
 	unsigned long long last_seq;	/* sequence of its last message */
+	bool leaderless;		/* its cluster knows no leader */
 } pvt_auth_stream;
 
 /*
