@@ -231,6 +231,12 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 	    (long long)si->Created);
 	if (previous == (long long)si->Created)
 		return PV_OK;
+	/*
+	 * NOTE: a stream replaced while this process had stored nothing in
+	 * the old one, or after other processes stored more events in the
+	 * new one than this one had, is bound without a warning and without
+	 * logging its settings.
+	 */
 	if (previous != -1 && !stream_replaced(pub, index, si->State.LastSeq,
 	    acked))
 		return PV_OK;
@@ -434,17 +440,21 @@ log_created(pv_publisher *pub, int index, bool again)
 }
 
 /*
- * Creates stream index.  After a creation failed for a lasting reason
- * (denied, or its subjects overlap another stream), requests fail at once
- * with that reason for PV_CREATE_RETRY_MS, and then one request at a
- * time tries again while the others still fail at once.
+ * Creates stream index, which a lookup did not find; bound is the
+ * creation time of the stream this process had bound before that lookup,
+ * or -1.  After a creation failed
+ * for a lasting reason (denied, or its subjects overlap another stream),
+ * requests fail at once with that reason for PV_CREATE_RETRY_MS, and
+ * then one request at a time tries again while the others still fail at
+ * once.
  */
 static pv_status
-create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
+create_stream(pv_publisher *pub, int index, int64_t deadline,
+	long long bound, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
-	long long created, previous;
+	long long created;
 	bool in_use, lasting, again;
 	pv_status st;
 
@@ -473,13 +483,13 @@ create_stream(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		atomic_store(&pub->stream_relookup_ms[index], 0);
 		atomic_store(&pub->stream_ready[index], true);
 		/*
-		 * A request that bound it while it had no leader has reported
-		 * the loss of a replaced stream already.
+		 * The lookup found no stream, so one bound before it is gone.
+		 * (Another request's binding or creation since the lookup
+		 * proves nothing: a concurrent creation's reply can carry
+		 * another creation time.)
 		 */
-		previous = atomic_exchange(&pub->stream_logged_created[index],
-		    created);
-		/* A lookup found no stream, so a bound one was deleted. */
-		again = previous != -1 && previous != created;
+		atomic_store(&pub->stream_logged_created[index], created);
+		again = bound != -1 && bound != created;
 		if (again)
 			atomic_store(&pub->stream_acked_seq[index], 0);
 		if (!atomic_exchange(&pub->stream_created[index], true))
@@ -529,7 +539,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	bool sent;
-	long long lost;
+	long long lost, bound;
 	natsStatus s;
 	pv_status st;
 
@@ -548,6 +558,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 	}
 
 	acked = atomic_load(&pub->stream_acked_seq[index]);
+	bound = atomic_load(&pub->stream_logged_created[index]);
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s == NATS_OK) {
 		st = bind_found(pub, index, si, acked, err);
@@ -564,7 +575,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 			    "deleted; the first request %d ms after that "
 			    "creates it again", name, PV_RECREATE_DELAY_MS);
 		else
-			st = create_stream(pub, index, deadline, err);
+			st = create_stream(pub, index, deadline, bound, err);
 		/* While creations fail, lookups would too: space them. */
 		if (st != PV_OK &&
 		    atomic_load(&pub->create_failed_ms[index]) != 0)
