@@ -28,12 +28,20 @@
 #define PV_CREATE_RETRY_MS		5000
 
 /*
- * Time after a stream stopped taking messages during which requests fail
- * at once instead of looking it up, in ms.  While a cluster elects the
- * stream's leader, the lookup finds the stream and the publish finds no
- * responder, so each request would send two of each before its 503.
+ * Time after a stream stopped taking messages, or a lookup found it
+ * missing, without a leader or not at all, during which requests fail at
+ * once instead of looking it up, in ms.  Otherwise every request would
+ * send a lookup before its 503, at any request rate, to a cluster that
+ * is electing a leader.
  */
 #define PV_RELOOKUP_MS			100
+
+/* Why requests wait for a stream's next lookup (stream_wait_reason). */
+enum pv_wait_reason {
+	PV_WAIT_FAILED,		/* a lookup failed, or the stream stopped */
+	PV_WAIT_NO_LEADER,	/* the stream's cluster knows no leader */
+	PV_WAIT_NOT_FOUND	/* missing, PHOTOVOTE_CREATE_STREAMS=false */
+};
 
 /*
  * Returns true when an existing stream takes "<name>.>" as a whole (the
@@ -155,14 +163,54 @@ log_bound(pv_publisher *pub, const char *name, const jsStreamInfo *si)
 	warn_removals(pub, name, sc);
 }
 
-/* Starts the interval before the next lookup of stream index, if none. */
+/*
+ * Starts the interval before the next lookup of stream index, if none,
+ * and records why.
+ */
 static void
-start_interval(pv_publisher *pub, int index)
+start_interval(pv_publisher *pub, int index, enum pv_wait_reason why)
 {
 	long long none = 0;
 
+	atomic_store(&pub->stream_wait_reason[index], (int)why);
 	atomic_compare_exchange_strong(&pub->stream_relookup_ms[index], &none,
 	    (long long)pv_pub_now_ms());
+}
+
+/* Fails a request that waits for the next lookup of stream index. */
+static pv_status
+wait_failure(pv_publisher *pub, int index, pv_error *err)
+{
+	const char *name = pub->cfg->streams[index];
+
+	switch (atomic_load(&pub->stream_wait_reason[index])) {
+	case PV_WAIT_NO_LEADER:
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s has no "
+		    "leader (its cluster is electing one); it is looked up "
+		    "again at most every %d ms", name, PV_RELOOKUP_MS);
+	case PV_WAIT_NOT_FOUND:
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
+		    "(PHOTOVOTE_CREATE_STREAMS=false); it is looked up again "
+		    "at most every %d ms", name, PV_RELOOKUP_MS);
+	default:
+		return pv_error_set(err, PV_ERR_BROKER, "stream %s is not "
+		    "bound: the last lookup failed or the stream stopped "
+		    "taking messages; it is looked up again at most every %d "
+		    "ms", name, PV_RELOOKUP_MS);
+	}
+}
+
+/*
+ * Fails a request whose lookup or creation of stream index named no
+ * leader, unless another request bound the stream meanwhile.
+ */
+static pv_status
+refuse_leaderless(pv_publisher *pub, int index, pv_error *err)
+{
+	if (atomic_load(&pub->stream_ready[index]))
+		return PV_OK;
+	start_interval(pub, index, PV_WAIT_NO_LEADER);
+	return wait_failure(pub, index, err);
 }
 
 /*
@@ -184,7 +232,7 @@ stream_replaced(pv_publisher *pub, int index, uint64_t last_seq,
 	return true;
 }
 
-/* Returns true when si comes from a member that sees no stream leader. */
+/* Returns true when si comes from a member that has no stream leader. */
 static bool
 leaderless(const jsStreamInfo *si)
 {
@@ -216,12 +264,8 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 	 * creation time and state, and none takes a publish (seen with
 	 * nats-server 2.9.10 just after a creation).
 	 */
-	if (leaderless(si)) {
-		start_interval(pub, index);
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s has no "
-		    "leader (its cluster is electing one); it is looked up "
-		    "again at most every %d ms", name, PV_RELOOKUP_MS);
-	}
+	if (leaderless(si))
+		return refuse_leaderless(pub, index, err);
 	atomic_store(&pub->stream_relookup_ms[index], 0);
 	atomic_store(&pub->create_failed_ms[index], 0);
 	if (atomic_exchange(&pub->stream_ready[index], true))
@@ -269,15 +313,21 @@ api_failure(pv_error *err, const char *what, natsStatus s, jsErrCode jerr)
 	    what, shown, (int)jerr);
 }
 
+/* The stream described in the reply to its creation. */
+typedef struct created_stream {
+	long long created;	/* creation time in ns, or -1 */
+	bool leaderless;	/* from a member without a leader */
+} created_stream;
+
 /*
- * Creates stream name and sets *created to its creation time.  Sets
+ * Creates stream name and describes the stream in *made.  Sets
  * *in_use when a stream of that name with other settings exists, which
  * another process may have created since the lookup, and *lasting when
  * the failure lasts until an operator acts.
  */
 static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
-	long long *created, bool *in_use, bool *lasting, pv_error *err)
+	created_stream *made, bool *in_use, bool *lasting, pv_error *err)
 {
 	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
 	const char *subjects[1] = { subject };
@@ -308,7 +358,8 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 		return pv_error_set(err, PV_ERR_BROKER, "no time left to "
 		    "create stream %s; nothing was sent", name);
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
-	*created = si != NULL ? (long long)si->Created : -1;
+	made->created = si != NULL ? (long long)si->Created : -1;
+	made->leaderless = si != NULL && leaderless(si);
 	jsStreamInfo_Destroy(si);
 
 	/* nats-server accepts a second creation with the same settings. */
@@ -454,7 +505,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 {
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
-	long long created;
+	created_stream made;
 	bool in_use, lasting, again;
 	pv_status st;
 
@@ -467,11 +518,19 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 	    &failed, (long long)pv_pub_now_ms())))
 		return recent_failure(pub, index, err);
 
-	st = add_stream(pub, name, deadline, &created, &in_use, &lasting,
-	    err);
+	st = add_stream(pub, name, deadline, &made, &in_use, &lasting, err);
 	if (st == PV_OK && in_use) {
 		atomic_store(&pub->create_failed_ms[index], 0);
 		return bind_existing(pub, index, deadline, err);
+	}
+	/*
+	 * nats-server replies to the creation of a stream that another
+	 * client has just created as to a lookup, from any member while the
+	 * stream has no leader.
+	 */
+	if (st == PV_OK && made.leaderless) {
+		atomic_store(&pub->create_failed_ms[index], 0);
+		return refuse_leaderless(pub, index, err);
 	}
 
 	/*
@@ -488,8 +547,8 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 		 * proves nothing: a concurrent creation's reply can carry
 		 * another creation time.)
 		 */
-		atomic_store(&pub->stream_logged_created[index], created);
-		again = bound != -1 && bound != created;
+		atomic_store(&pub->stream_logged_created[index], made.created);
+		again = bound != -1 && bound != made.created;
 		if (again)
 			atomic_store(&pub->stream_acked_seq[index], 0);
 		if (!atomic_exchange(&pub->stream_created[index], true))
@@ -551,10 +610,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 			return PV_OK;
 		if (atomic_load(&pub->create_failed_ms[index]) != 0)
 			return recent_failure(pub, index, err);
-		return pv_error_set(err, PV_ERR_BROKER, "stream %s is not bound: "
-		    "the last lookup failed or the stream stopped taking "
-		    "messages; it is looked up again at most every %d ms",
-		    name, PV_RELOOKUP_MS);
+		return wait_failure(pub, index, err);
 	}
 
 	acked = atomic_load(&pub->stream_acked_seq[index]);
@@ -565,9 +621,8 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		jsStreamInfo_Destroy(si);
 	} else if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
 	    !pub->cfg->create_streams) {
-		st = pv_error_set(err, PV_ERR_BROKER, "stream %s not found "
-		    "(PHOTOVOTE_CREATE_STREAMS=false)", name);
-		start_interval(pub, index);
+		start_interval(pub, index, PV_WAIT_NOT_FOUND);
+		st = wait_failure(pub, index, err);
 	} else if (s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) {
 		lost = atomic_load(&pub->stream_lost_ms[index]);
 		if (lost != 0 && pv_pub_now_ms() - lost < PV_RECREATE_DELAY_MS)
@@ -579,12 +634,12 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		/* While creations fail, lookups would too: space them. */
 		if (st != PV_OK &&
 		    atomic_load(&pub->create_failed_ms[index]) != 0)
-			start_interval(pub, index);
+			start_interval(pub, index, PV_WAIT_FAILED);
 	} else {
 		st = lookup_failure(pub, name, s, jerr, sent, err);
 		/* A failed lookup starts the interval before the next one. */
 		if (sent)
-			start_interval(pub, index);
+			start_interval(pub, index, PV_WAIT_FAILED);
 	}
 	return st;
 }
@@ -634,6 +689,7 @@ pv_stream_lost(pv_publisher *pub, int index)
 	 * Before the stream is marked lost, so that no lookup slips in, and
 	 * after, in case a bind cleared it in between.
 	 */
+	atomic_store(&pub->stream_wait_reason[index], PV_WAIT_FAILED);
 	atomic_store(&pub->stream_relookup_ms[index], pv_pub_now_ms());
 	atomic_store(&pub->stream_created[index], false);
 	if (!atomic_exchange(&pub->stream_ready[index], false))

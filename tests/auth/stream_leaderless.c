@@ -38,7 +38,8 @@ typedef struct fake_stream {
 	atomic_bool leaderless;	/* its cluster knows no leader */
 	atomic_bool failing;	/* lookups get an error */
 	atomic_bool missing;	/* lookups find no stream */
-	atomic_int creates;	/* creation requests, which fail */
+	atomic_int creates;	/* creation requests */
+	atomic_bool creates_ok;	/* creations succeed, or fail */
 } fake_stream;
 
 static pvt_auth_site site;
@@ -66,7 +67,11 @@ on_lookup(natsConnection *conn, natsSubscription *sub, natsMsg *msg,
 		pvt_auth_fake_stream_info(conn, msg, &stream, reply);
 	} else if (pvt_auth_fake_is_stream_create(msg)) {
 		atomic_fetch_add(&f->creates, 1);
-		pvt_auth_fake_create_fails(conn, msg);
+		if (atomic_load(&f->creates_ok))
+			pvt_auth_fake_stream_info(conn, msg, &stream,
+			    PVT_INFO_FOUND);
+		else
+			pvt_auth_fake_create_fails(conn, msg);
 	}
 	natsMsg_Destroy(msg);
 }
@@ -215,6 +220,34 @@ Test(stream_leaderless, missing_stream_bounds_lookups)
 	cr_expect_eq(atomic_load(&fake.creates), 0);
 	cr_expect_geq(pvt_auth_count_logged(&site.handler,
 	    "PHOTOVOTE_CREATE_STREAMS=false"), 1);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "the last lookup failed"), 0);
+}
+
+/*
+ * A creation that nats-server replies to as to a lookup, from a member
+ * without a leader, as when other clients created the stream just before.
+ */
+Test(stream_leaderless, leaderless_creation_not_bound)
+{
+	respond(true);
+	atomic_store(&fake.missing, true);
+	atomic_store(&fake.creates_ok, true);
+	atomic_store(&fake.leaderless, true);
+	cr_assert_eq(pvt_auth_post_event(&site.handler,
+	    "01HV6Z3R8Y5A0B9C7D2E4F6G8H"), 503);
+
+	cr_expect_geq(atomic_load(&fake.creates), 1);
+	cr_expect_eq(atomic_load(&fake.published), 0);
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "created stream election"), 0);
+	cr_expect_geq(pvt_auth_count_logged(&site.handler,
+	    "stream election has no leader"), 1);
+
+	atomic_store(&fake.missing, false);
+	atomic_store(&fake.leaderless, false);
+	cr_expect(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
+	    "no event got 200 once the stream had a leader");
 }
 
 /*
@@ -232,6 +265,9 @@ Test(stream_leaderless, leaderless_reply_not_bound)
 	    "bound to stream election"), 0);
 	cr_expect_geq(pvt_auth_count_logged(&site.handler,
 	    "stream election has no leader"), 1);
+	/* The requests between lookups give that reason too. */
+	cr_expect_eq(pvt_auth_count_logged(&site.handler,
+	    "the last lookup failed"), 0);
 
 	atomic_store(&fake.leaderless, false);
 	cr_expect(pvt_wait_until(post_stored, NULL, 0, RECOVERY_MS),
