@@ -36,6 +36,12 @@
  */
 #define PV_RELOOKUP_MS			100
 
+/* What this process knew of a stream before it looked the stream up. */
+typedef struct stream_before {
+	long long created;		/* stream_logged_created */
+	unsigned long long acked;	/* stream_acked_seq */
+} stream_before;
+
 /* Why requests wait for a stream's next lookup (stream_wait_reason). */
 enum pv_wait_reason {
 	PV_WAIT_FAILED,		/* a lookup failed, or the stream stopped */
@@ -242,15 +248,15 @@ leaderless(const jsStreamInfo *si)
 
 /*
  * Binds stream index to si, the stream found under its name, when it
- * takes the handler's subjects and has a leader.  acked is
- * stream_acked_seq as it was before the lookup.  Logs the settings the
+ * takes the handler's subjects and has a leader.  before is what the
+ * process knew before the lookup.  Logs the settings the
  * first time it binds this stream.  A new creation time and a missing
  * event of this process distinguish a stream created again under the
  * same name.
  */
 static pv_status
 bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
-	unsigned long long acked, pv_error *err)
+	const stream_before *before, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	long long previous;
@@ -282,7 +288,7 @@ bind_found(pv_publisher *pub, int index, const jsStreamInfo *si,
 	 * logging its settings.
 	 */
 	if (previous != -1 && !stream_replaced(pub, index, si->State.LastSeq,
-	    acked))
+	    before->acked))
 		return PV_OK;
 	log_bound(pub, name, si);
 	/* The first request to see a new stream reports the old one's loss. */
@@ -441,17 +447,19 @@ static pv_status
 bind_existing(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
-	unsigned long long acked = atomic_load(&pub->stream_acked_seq[index]);
+	stream_before before;
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	bool sent;
 	natsStatus s;
 	pv_status st;
 
+	before.created = atomic_load(&pub->stream_logged_created[index]);
+	before.acked = atomic_load(&pub->stream_acked_seq[index]);
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s != NATS_OK)
 		return lookup_failure(pub, name, s, jerr, sent, err);
-	st = bind_found(pub, index, si, acked, err);
+	st = bind_found(pub, index, si, &before, err);
 	jsStreamInfo_Destroy(si);
 	return st;
 }
@@ -491,20 +499,19 @@ log_created(pv_publisher *pub, int index, bool again)
 }
 
 /*
- * Creates stream index, which a lookup did not find; bound is the
- * creation time of the stream this process had bound before that lookup,
- * or -1.  After a creation failed
- * for a lasting reason (denied, or its subjects overlap another stream),
- * requests fail at once with that reason for PV_CREATE_RETRY_MS, and
- * then one request at a time tries again while the others still fail at
- * once.
+ * Creates stream index, which a lookup did not find; before is what the
+ * process knew before that lookup.  After a creation failed for a
+ * lasting reason (denied, or its subjects overlap another stream),
+ * requests fail at once with that reason for PV_CREATE_RETRY_MS.  Then
+ * one request at a time tries again while the others still fail at once.
  */
 static pv_status
 create_stream(pv_publisher *pub, int index, int64_t deadline,
-	long long bound, pv_error *err)
+	const stream_before *before, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
+	unsigned long long acked = before->acked;
 	created_stream made;
 	bool in_use, lasting, again;
 	pv_status st;
@@ -548,9 +555,15 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 		 * another creation time.)
 		 */
 		atomic_store(&pub->stream_logged_created[index], made.created);
-		again = bound != -1 && bound != made.created;
+		again = before->created != -1 &&
+		    before->created != made.created;
+		/*
+		 * Unless another request re-created the stream and stored
+		 * events in it since the lookup.
+		 */
 		if (again)
-			atomic_store(&pub->stream_acked_seq[index], 0);
+			atomic_compare_exchange_strong(
+			    &pub->stream_acked_seq[index], &acked, 0);
 		if (!atomic_exchange(&pub->stream_created[index], true))
 			log_created(pub, index, again);
 		return st;
@@ -594,11 +607,11 @@ pv_status
 pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 {
 	const char *name = pub->cfg->streams[index];
-	unsigned long long acked;
+	stream_before before;
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	bool sent;
-	long long lost, bound;
+	long long lost;
 	natsStatus s;
 	pv_status st;
 
@@ -613,11 +626,11 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		return wait_failure(pub, index, err);
 	}
 
-	acked = atomic_load(&pub->stream_acked_seq[index]);
-	bound = atomic_load(&pub->stream_logged_created[index]);
+	before.created = atomic_load(&pub->stream_logged_created[index]);
+	before.acked = atomic_load(&pub->stream_acked_seq[index]);
 	s = lookup(pub, name, deadline, &si, &jerr, &sent);
 	if (s == NATS_OK) {
-		st = bind_found(pub, index, si, acked, err);
+		st = bind_found(pub, index, si, &before, err);
 		jsStreamInfo_Destroy(si);
 	} else if ((s == NATS_NOT_FOUND || jerr == JS_ERR_STREAM_NOT_FOUND) &&
 	    !pub->cfg->create_streams) {
@@ -630,7 +643,8 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 			    "deleted; the first request %d ms after that "
 			    "creates it again", name, PV_RECREATE_DELAY_MS);
 		else
-			st = create_stream(pub, index, deadline, bound, err);
+			st = create_stream(pub, index, deadline, &before,
+			    err);
 		/* While creations fail, lookups would too: space them. */
 		if (st != PV_OK &&
 		    atomic_load(&pub->create_failed_ms[index]) != 0)
