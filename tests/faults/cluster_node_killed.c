@@ -18,6 +18,9 @@
 /* Time a new cluster gets to elect its JetStream meta leader, in ms. */
 #define CLUSTER_START_TIMEOUT_MS 30000
 
+/* Time during which the load starts new events, in ms. */
+#define CLUSTER_LOAD_MS 30000
+
 /* Maximum number of ballot.fcgi processes checked in the log. */
 #define PROCESSES_MAX 16
 
@@ -68,7 +71,12 @@ Test(cluster, node_killed, .timeout = 180)
 
 	cr_assert(pvt_cluster_start(&cluster, CLUSTER_START_TIMEOUT_MS));
 	fault_start_web(&web, cluster.urls, "PHOTOVOTE_REPLICAS=3");
-	load = fault_start_load(&web);
+	/*
+	 * The stream's first leader election took up to 7 s, and the one
+	 * after the kill about 8 s, so the load's usual 12 s of new events
+	 * could end before the last wait.
+	 */
+	load = fault_start_load_for(&web, CLUSTER_LOAD_MS);
 	fault_wait_recovered(load);
 
 	leader = pvt_cluster_stream_leader(&cluster, "election");

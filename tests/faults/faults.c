@@ -28,14 +28,21 @@ fault_start_web(pvt_stack *web, const char *nats_url, const char *extra_env)
 }
 
 pvt_load *
-fault_start_load(const pvt_stack *web)
+fault_start_load_for(const pvt_stack *web, int duration_ms)
 {
 	pvt_load_options opts = load_options;
 	pvt_load *load;
 
 	opts.http_port = web->http_port;
+	opts.duration_ms = duration_ms;
 	cr_assert(pvt_load_start(&load, &opts), "the load did not start");
 	return load;
+}
+
+pvt_load *
+fault_start_load(const pvt_stack *web)
+{
+	return fault_start_load_for(web, load_options.duration_ms);
 }
 
 void

@@ -38,6 +38,9 @@ void fault_start_broker_web(pvt_broker *broker, pvt_stack *web);
 /* Starts the load against web with the fault tests' settings. */
 pvt_load *fault_start_load(const pvt_stack *web);
 
+/* The same, with new events starting during duration_ms. */
+pvt_load *fault_start_load_for(const pvt_stack *web, int duration_ms);
+
 /*
  * Starts one broker, lighttpd (as fault_start_web) and the load, and
  * waits until the load gets 200 responses.
