@@ -44,7 +44,7 @@ struct pv_publisher {
 	 * after that (pv_pub_now_ms); 0 once it is bound again.
 	 */
 	atomic_llong stream_relookup_ms[PV_CONFIG_STREAMS_MAX];
-	/* Why each stream waits for that interval (pv_stream.c's enum). */
+	/* Reason each stream waits for that interval (pv_stream.c's enum). */
 	atomic_int stream_wait_reason[PV_CONFIG_STREAMS_MAX];
 	/*
 	 * Creation time (ns) of the stream whose settings were last logged,

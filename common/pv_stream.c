@@ -28,11 +28,9 @@
 #define PV_CREATE_RETRY_MS		5000
 
 /*
- * Time after a stream stopped taking messages, or a lookup found it
- * missing, without a leader or not at all, during which requests fail at
- * once instead of looking it up, in ms.  Otherwise every request would
- * send a lookup before its 503, at any request rate, to a cluster that
- * is electing a leader.
+ * Time in ms during which requests fail at once instead of looking up a
+ * stream that stopped taking messages, was not found or had no leader.
+ * Otherwise every request would send a lookup before its 503.
  */
 #define PV_RELOOKUP_MS			100
 
@@ -42,10 +40,10 @@ typedef struct stream_before {
 	unsigned long long acked;	/* stream_acked_seq */
 } stream_before;
 
-/* Why requests wait for a stream's next lookup (stream_wait_reason). */
+/* Reason that requests wait for a stream's next lookup. */
 enum pv_wait_reason {
 	PV_WAIT_FAILED,		/* a lookup failed, or the stream stopped */
-	PV_WAIT_NO_LEADER,	/* the stream's cluster knows no leader */
+	PV_WAIT_NO_LEADER,	/* the stream's cluster has no leader */
 	PV_WAIT_NOT_FOUND	/* missing, PHOTOVOTE_CREATE_STREAMS=false */
 };
 
@@ -326,14 +324,14 @@ typedef struct created_stream {
 } created_stream;
 
 /*
- * Creates stream name and describes the stream in *made.  Sets
- * *in_use when a stream of that name with other settings exists, which
- * another process may have created since the lookup, and *lasting when
- * the failure lasts until an operator acts.
+ * Creates stream name and describes the stream, as the reply gives it,
+ * in *reply.  Sets *in_use when a stream of that name with other
+ * settings exists, which another process may have created since the
+ * lookup, and *lasting when the failure lasts until an operator acts.
  */
 static pv_status
 add_stream(pv_publisher *pub, const char *name, int64_t deadline,
-	created_stream *made, bool *in_use, bool *lasting, pv_error *err)
+	created_stream *reply, bool *in_use, bool *lasting, pv_error *err)
 {
 	char subject[PV_CONFIG_STREAM_NAME_MAX + 3], what[96];
 	const char *subjects[1] = { subject };
@@ -364,8 +362,8 @@ add_stream(pv_publisher *pub, const char *name, int64_t deadline,
 		return pv_error_set(err, PV_ERR_BROKER, "no time left to "
 		    "create stream %s; nothing was sent", name);
 	s = js_AddStream(&si, pub->js, &sc, &jo, &jerr);
-	made->created = si != NULL ? (long long)si->Created : -1;
-	made->leaderless = si != NULL && leaderless(si);
+	reply->created = si != NULL ? (long long)si->Created : -1;
+	reply->leaderless = si != NULL && leaderless(si);
 	jsStreamInfo_Destroy(si);
 
 	/* nats-server accepts a second creation with the same settings. */
@@ -512,7 +510,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 	const char *name = pub->cfg->streams[index];
 	long long failed = atomic_load(&pub->create_failed_ms[index]);
 	unsigned long long acked = before->acked;
-	created_stream made;
+	created_stream reply;
 	bool in_use, lasting, again;
 	pv_status st;
 
@@ -525,7 +523,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 	    &failed, (long long)pv_pub_now_ms())))
 		return recent_failure(pub, index, err);
 
-	st = add_stream(pub, name, deadline, &made, &in_use, &lasting, err);
+	st = add_stream(pub, name, deadline, &reply, &in_use, &lasting, err);
 	if (st == PV_OK && in_use) {
 		atomic_store(&pub->create_failed_ms[index], 0);
 		return bind_existing(pub, index, deadline, err);
@@ -535,7 +533,7 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 	 * client has just created as to a lookup, from any member while the
 	 * stream has no leader.
 	 */
-	if (st == PV_OK && made.leaderless) {
+	if (st == PV_OK && reply.leaderless) {
 		atomic_store(&pub->create_failed_ms[index], 0);
 		return refuse_leaderless(pub, index, err);
 	}
@@ -550,17 +548,13 @@ create_stream(pv_publisher *pub, int index, int64_t deadline,
 		atomic_store(&pub->stream_ready[index], true);
 		/*
 		 * The lookup found no stream, so one bound before it is gone.
-		 * (Another request's binding or creation since the lookup
-		 * proves nothing: a concurrent creation's reply can carry
-		 * another creation time.)
+		 * Later bindings prove nothing, because a concurrent
+		 * creation's reply can carry another creation time.
 		 */
-		atomic_store(&pub->stream_logged_created[index], made.created);
+		atomic_store(&pub->stream_logged_created[index], reply.created);
 		again = before->created != -1 &&
-		    before->created != made.created;
-		/*
-		 * Unless another request re-created the stream and stored
-		 * events in it since the lookup.
-		 */
+		    before->created != reply.created;
+		/* The swap fails when the new stream has stored events. */
 		if (again)
 			atomic_compare_exchange_strong(
 			    &pub->stream_acked_seq[index], &acked, 0);
@@ -645,7 +639,7 @@ pv_stream_ensure(pv_publisher *pub, int index, int64_t deadline, pv_error *err)
 		else
 			st = create_stream(pub, index, deadline, &before,
 			    err);
-		/* While creations fail, lookups would too: space them. */
+		/* Lookups would fail as long as creations do. */
 		if (st != PV_OK &&
 		    atomic_load(&pub->create_failed_ms[index]) != 0)
 			start_interval(pub, index, PV_WAIT_FAILED);

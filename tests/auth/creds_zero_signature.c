@@ -42,7 +42,7 @@ static pvt_auth_site site;
 static fake_broker broker;
 static pthread_t broker_thread;
 
-/* Reads from fd until a line ends or 5 s pass; returns the bytes read. */
+/* Reads from fd until a line ends or 5 s pass, and returns the count. */
 static size_t
 read_line(int fd, char *buf, size_t size)
 {

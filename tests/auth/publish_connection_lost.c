@@ -26,7 +26,7 @@
 /* Time the handler gets to store an event once the broker is back. */
 #define RECOVERY_MS 15000
 
-/* The events the test's stream received, and what it does with them. */
+/* State of the test's stream: events received, and the broker to kill. */
 typedef struct fake_stream {
 	atomic_int received;	/* events published to it */
 	atomic_bool kill_next;	/* kill the broker instead of acknowledging */

@@ -19,7 +19,7 @@
 #define CONNECT_TIMEOUT_MS	3000
 #define REQUEST_TIMEOUT_MS	5000
 
-/* Logins with a creds file before a rejection counts. */
+/* Logins that the tests' client tries with a creds file, at most. */
 #define CREDS_ATTEMPTS		3
 
 /*

@@ -160,7 +160,7 @@ bool pvt_auth_fake_events(pvt_auth_fake *fake, natsMsgHandler on_event,
 /* Returns true when msg requests the info of stream "election". */
 bool pvt_auth_fake_is_stream_info(const natsMsg *msg);
 
-/* What the stand-in replies to a stream info request. */
+/* Kind of reply the stand-in sends to a stream info request. */
 typedef enum pvt_auth_info {
 	PVT_INFO_FOUND,		/* the stream's info */
 	PVT_INFO_UNAVAILABLE,	/* the error of a cluster without a leader */
@@ -176,8 +176,8 @@ typedef struct pvt_auth_stream {
 } pvt_auth_stream;
 
 /*
- * Replies to msg with the kind of reply given, with the info of stream
- * when it is found.
+ * Replies to msg as reply selects, with the info of stream when reply
+ * is PVT_INFO_FOUND.
  */
 void pvt_auth_fake_stream_info(natsConnection *conn, const natsMsg *msg,
 	const pvt_auth_stream *stream, pvt_auth_info reply);
