@@ -476,6 +476,28 @@ answer_server_error(const pv_app *app, const exchange *ex, int status)
 	    "Retry-After: 1\r\n" : NULL, pv_response_reason(status));
 }
 
+/*
+ * Responds 500 when the web server passed no request method or no path
+ * at all: its FastCGI parameters are misconfigured, and the client is not
+ * at fault.  (In nginx a fastcgi_param inside a location replaces every
+ * inherited one, REQUEST_URI and REQUEST_METHOD included.)
+ */
+static int
+answer_missing_variables(const pv_app *app, const exchange *ex)
+{
+	const pv_request_io *io = ex->io;
+	bool has_path = io->param(io->ctx, "REQUEST_URI") != NULL ||
+	    io->param(io->ctx, "SCRIPT_NAME") != NULL ||
+	    io->param(io->ctx, "PATH_INFO") != NULL;
+
+	pv_log_limited(app->log, PV_LOG_WARNING, "variables", "request %s: "
+	    "the web server passed no %s; check its FastCGI parameters "
+	    "(in nginx, a fastcgi_param inside a location replaces all "
+	    "inherited ones)", ex->request_id, has_path ? "REQUEST_METHOD" :
+	    "REQUEST_URI, SCRIPT_NAME or PATH_INFO");
+	return answer_detail(ex, 500, NULL, "Internal Server Error");
+}
+
 /* ---- the handler ---- */
 
 static int
@@ -492,8 +514,15 @@ dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 	if (status != 0)
 		return answer_server_error(app, ex, status);
 
-	if (!pv_request_path(io, path, sizeof(path)))
+	if (method == NULL || (io->param(io->ctx, "REQUEST_URI") == NULL &&
+	    io->param(io->ctx, "SCRIPT_NAME") == NULL &&
+	    io->param(io->ctx, "PATH_INFO") == NULL))
+		return answer_missing_variables(app, ex);
+	if (!pv_request_path(io, path, sizeof(path))) {
+		pv_log(app->log, PV_LOG_DEBUG, "request %s: 404 for a path "
+		    "that is too long or contains %%00", ex->request_id);
 		return answer_detail(ex, 404, NULL, "Not Found");
+	}
 	which = find_builtin(app->aggregate, path);
 	if (which != BUILTIN_NONE)
 		return handle_builtin(app, w, ex, which, method);

@@ -130,6 +130,73 @@ Test(handler, unknown_path_404)
 	pv_buf_free(&fr.response);
 }
 
+/* Runs fr with the log sent to a temporary file; returns what it logged. */
+static char *
+run_logged(fake_request *fr, int *status)
+{
+	FILE *file = tmpfile();
+	int saved = logger.fd;
+	static char text[1024];
+	size_t n;
+
+	cr_assert_not_null(file);
+	logger.fd = fileno(file);
+	*status = run(fr);
+	logger.fd = saved;
+
+	rewind(file);
+	n = fread(text, 1, sizeof(text) - 1, file);
+	text[n] = '\0';
+	fclose(file);
+	return text;
+}
+
+Test(handler, no_path_variables_500)
+{
+	const char *params[] = { "REQUEST_METHOD", "POST", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+	const char *logged;
+	int status;
+
+	logged = run_logged(&fr, &status);
+	cr_assert_eq(status, 500);
+	cr_assert_str_eq(body_of(&fr), "{\"detail\":\"Internal Server "
+	    "Error\"}");
+	cr_assert(strstr(logged, "passed no REQUEST_URI, SCRIPT_NAME or "
+	    "PATH_INFO; check its FastCGI parameters"), "%s", logged);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, no_method_500)
+{
+	const char *params[] = { "REQUEST_URI", "/candidate/", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+	const char *logged;
+	int status;
+
+	logged = run_logged(&fr, &status);
+	cr_assert_eq(status, 500);
+	cr_assert(strstr(logged, "passed no REQUEST_METHOD;"), "%s", logged);
+	pv_buf_free(&fr.response);
+}
+
+Test(handler, invalid_path_404_logged)
+{
+	const char *params[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/candidate/a%00b", NULL };
+	fake_request fr = { params, "", 0, 0, { 0 } };
+	const char *logged;
+	int status;
+
+	logger.level = PV_LOG_DEBUG;
+	logged = run_logged(&fr, &status);
+	logger.level = PV_LOG_INFO;
+	cr_assert_eq(status, 404);
+	cr_assert(strstr(logged, "404 for a path that is too long or "
+	    "contains %00"), "%s", logged);
+	pv_buf_free(&fr.response);
+}
+
 Test(handler, escaped_path_routed)
 {
 	const char *params[] = { "REQUEST_METHOD", "PUT", "REQUEST_URI",
