@@ -41,8 +41,8 @@ print_help(const pv_aggregate *agg)
 	printf("  GET    /%s/openapi.json%*s OpenAPI description\n",
 	    agg->name, (int)(18 - strlen(agg->name)), "");
 	printf("\nSettings (environment, then the .env file), with defaults:\n"
-	    "  NATS_URL                     server URLs, comma-separated "
-	    "(nats://127.0.0.1:4222)\n"
+	    "  NATS_URL                     server URLs, comma-separated, "
+	    "at most 16 (nats://127.0.0.1:4222)\n"
 	    "  NATS_USER, NATS_PASSWORD     user and password\n"
 	    "  NATS_TOKEN                   token\n"
 	    "  NATS_CREDS                   credentials file (JWT and NKey "
@@ -333,6 +333,32 @@ check(const pv_aggregate *agg, char *const *envp)
 	return st == PV_ERR_NOMEM ? PV_EXIT_SOFTWARE : PV_EXIT_UNAVAILABLE;
 }
 
+/* Prints which argument of a command line that run_option rejects. */
+static void
+report_usage_error(const pv_aggregate *agg, int argc, char **argv)
+{
+	static const char *const options[] = { "--help", "--version",
+	    "--check", "--validate" };
+	char shown[96];
+	size_t i;
+
+	pv_log_escape(shown, sizeof(shown), argv[1], strlen(argv[1]), 64);
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (strcmp(argv[1], options[i]) == 0)
+			break;
+
+	if (i == sizeof(options) / sizeof(options[0]))
+		fprintf(stderr, "%s.fcgi: unknown option \"%s\"; try --help\n",
+		    agg->name, shown);
+	else if (strcmp(argv[1], "--validate") == 0)
+		fprintf(stderr, "%s.fcgi: --validate takes an event type and "
+		    "at most one file, not %d argument(s); try --help\n",
+		    agg->name, argc - 2);
+	else
+		fprintf(stderr, "%s.fcgi: %s takes no argument; try --help\n",
+		    agg->name, shown);
+}
+
 /* Carries out the option in argv; returns its exit status. */
 static int
 run_option(const pv_aggregate *agg, int argc, char **argv,
@@ -351,8 +377,7 @@ run_option(const pv_aggregate *agg, int argc, char **argv,
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "--validate") == 0)
 		return validate(argv[2], argc == 4 ? argv[3] : NULL);
 
-	fprintf(stderr, "%s.fcgi: invalid arguments; try --help\n",
-	    agg->name);
+	report_usage_error(agg, argc, argv);
 	return PV_EXIT_USAGE;
 }
 

@@ -639,3 +639,19 @@ Test(cli, bad_setting_names_it)
 	    sizeof(out)), 78, "%s", out);
 	cr_expect(strstr(out, "PHOTOVOTE_MAX_BODY") != NULL, "%s", out);
 }
+
+Test(cli, usage_error_names_argument)
+{
+	char out[512];
+
+	cr_assert_eq(run("", "--bogus", NULL, out, sizeof(out)), 64);
+	cr_expect(strstr(out, "unknown option \"--bogus\"; try --help") !=
+	    NULL, "%s", out);
+
+	cr_assert_eq(run("", "--check extra", NULL, out, sizeof(out)), 64);
+	cr_expect(strstr(out, "--check takes no argument") != NULL, "%s", out);
+
+	cr_assert_eq(run("", "--validate", NULL, out, sizeof(out)), 64);
+	cr_expect(strstr(out, "--validate takes an event type and at most "
+	    "one file, not 0 argument(s)") != NULL, "%s", out);
+}
