@@ -750,6 +750,9 @@ load_env_file(source *src, pv_config *cfg, pv_error *err)
 	show_path(full, sizeof(full), path);
 	st = pv_dotenv_read_file(&src->dotenv, path, explicit,
 	    PV_CONFIG_ENV_FILE_MAX, &mode, err);
+	if (st == PV_OK)
+		st = pv_dotenv_expand(&src->dotenv, src->envp,
+		    PV_CONFIG_ENV_FILE_MAX, path, err);
 	if (st != PV_OK) {
 		pv_error copy = *err;
 

@@ -50,6 +50,19 @@ pv_status pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 pv_status pv_dotenv_read_file(pv_dotenv *out, const char *path,
 	bool must_exist, size_t max_bytes, mode_t *mode, pv_error *err);
 
+/*
+ * Replaces "${NAME}" and "${NAME:-DEFAULT}" in every value, in all
+ * quoting styles, as python-dotenv's load_dotenv does.  A reference takes
+ * NAME's value in envp (a NULL-terminated array of "NAME=value", or
+ * NULL), else in the last line before this one, else DEFAULT, else the
+ * empty string.  NAME has no '}' or ':', DEFAULT has no '}' and is not
+ * expanded, and a '$' that starts no such reference is kept.  A value
+ * longer than max_len bytes after expansion is an error that names it,
+ * never its value.  origin names the file in error text.
+ */
+pv_status pv_dotenv_expand(pv_dotenv *dotenv, char *const *envp,
+	size_t max_len, const char *origin, pv_error *err);
+
 /* Returns the value of name, or NULL.  The string belongs to dotenv. */
 const char *pv_dotenv_get(const pv_dotenv *dotenv, const char *name);
 

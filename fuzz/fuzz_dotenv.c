@@ -1,8 +1,9 @@
 /*
- * libFuzzer target: the .env parser.  On success every entry must have a
- * valid name and be found by pv_dotenv_get.  On failure the error text
- * must be printable ASCII: it goes to the log, so it may not carry raw
- * bytes of a value, which can be a secret.
+ * libFuzzer target: the .env parser and its ${} expansion.  On success
+ * every entry must have a valid name, a value within the expansion's
+ * bound, and be found by pv_dotenv_get.  On failure the error text must
+ * be printable ASCII: it goes to the log, so it may not carry raw bytes
+ * of a value, which can be a secret.
  */
 #include <stdint.h>
 #include <string.h>
@@ -31,16 +32,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char *const envp[] = { "HOME=/root", "A=B=c", "EMPTY=", NULL };
 	pv_dotenv env = { NULL, 0 };
 	pv_error err;
+	pv_status st;
 	size_t i;
 
 	pv_error_clear(&err);
-	if (pv_dotenv_parse(&env, (const char *)data, size, "fuzz.env",
-	    &err) == PV_OK) {
+	st = pv_dotenv_parse(&env, (const char *)data, size, "fuzz.env", &err);
+	/* A small bound, so that inputs reach the expansion limit too. */
+	if (st == PV_OK)
+		st = pv_dotenv_expand(&env, envp, 4096, "fuzz.env", &err);
+	if (st == PV_OK) {
 		for (i = 0; i < env.count; i++) {
 			FUZZ_CHECK(is_name(env.entries[i].name));
 			FUZZ_CHECK(env.entries[i].value != NULL);
+			/* An unexpanded value may be as long as the input. */
+			FUZZ_CHECK(strlen(env.entries[i].value) <=
+			    (size > 4096 ? size : 4096));
 			FUZZ_CHECK(pv_dotenv_get(&env, env.entries[i].name) !=
 			    NULL);
 		}

@@ -68,3 +68,26 @@ Test(env_file, start_line_names_file, .init = setup, .fini = teardown)
 	    "/nowhere"));
 	cr_assert(pvt_solo_end(&solo, 5000));
 }
+
+/* ${NAME} in the file takes an earlier line's value, as python-dotenv's. */
+Test(env_file, reference_expanded, .init = setup, .fini = teardown)
+{
+	static const char text[] = "LEVEL=debug\n"
+	    "PHOTOVOTE_LOG_LEVEL=${LEVEL}\n";
+	const char *params[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+	    "/nowhere", "GATEWAY_INTERFACE", "CGI/1.1", "HTTP_X_REQUEST_ID",
+	    "env-file-test-2", NULL };
+	char *out = NULL;
+
+	cr_assert_not_null(pvt_solo_setting_file(&solo, "PHOTOVOTE_ENV_FILE",
+	    "h.env", text), "cannot write %s/h.env", solo.dir);
+	cr_assert(pvt_solo_serve(&solo, 2));
+
+	cr_assert(pvt_fcgi_request(solo.socket_path, params, NULL, 0, 5000,
+	    &out));
+	cr_expect(strstr(out, "Status: 404") != NULL, "%s", out);
+	free(out);
+	cr_expect(log_shows("debug: request env-file-test-2: 404 for path "
+	    "/nowhere"));
+	cr_assert(pvt_solo_end(&solo, 5000));
+}

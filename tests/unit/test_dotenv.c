@@ -149,3 +149,80 @@ Test(dotenv, directory_rejected)
 	cr_assert(strstr(err.text, "not a regular file") != NULL, "%s",
 	    err.text);
 }
+
+/* Parses text and expands it against envp; returns the expansion's status. */
+static pv_status
+parse_expanded(pv_dotenv *env, const char *text, char *const *envp,
+	size_t max_len, pv_error *err)
+{
+	cr_assert_eq(parse(env, text, err), PV_OK, "%s", err->text);
+	return pv_dotenv_expand(env, envp, max_len, "test.env", err);
+}
+
+/* References resolve as python-dotenv's load_dotenv resolves them. */
+Test(dotenv, references_expanded)
+{
+	char *envp[] = { "HOST=env-host", "EMPTY=", "A=B=c", NULL };
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse_expanded(&env, "HOST=file-host\nPORT=4222\n"
+	    "URL=nats://${HOST}:${PORT}\nSQ='${PORT}'\nDQ=\"${PORT}x\"\n"
+	    "DEF=${MISSING:-d1}/${PORT:-d2}\nNONE=<${MISSING}>\n"
+	    "EMPTY_DEF=<${EMPTY:-d}>\nLATER=<${AFTER}>\nAFTER=1\n"
+	    "P=1\nP=${P}2\nODD=<${A=B}>\nNESTED=${MISSING:-${PORT}}\n",
+	    envp, 1024, &err), PV_OK, "%s", err.text);
+
+	/* The environment wins over the file, as the settings do. */
+	cr_expect_str_eq(pv_dotenv_get(&env, "URL"), "nats://env-host:4222");
+	cr_expect_str_eq(pv_dotenv_get(&env, "SQ"), "4222");
+	cr_expect_str_eq(pv_dotenv_get(&env, "DQ"), "4222x");
+	cr_expect_str_eq(pv_dotenv_get(&env, "DEF"), "d1/4222");
+	cr_expect_str_eq(pv_dotenv_get(&env, "NONE"), "<>");
+	/* A name set empty is set: the default is not used. */
+	cr_expect_str_eq(pv_dotenv_get(&env, "EMPTY_DEF"), "<>");
+	/* Only lines before a reference count. */
+	cr_expect_str_eq(pv_dotenv_get(&env, "LATER"), "<>");
+	cr_expect_str_eq(pv_dotenv_get(&env, "P"), "12");
+	cr_expect_str_eq(pv_dotenv_get(&env, "ODD"), "<>");
+	/* A default is not expanded, and its '}' ends the reference. */
+	cr_expect_str_eq(pv_dotenv_get(&env, "NESTED"), "${PORT}");
+	pv_dotenv_free(&env);
+}
+
+Test(dotenv, non_references_kept)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse_expanded(&env, "A=1\nB=$A ${A ${A:x} $ ${}.\n"
+	    "C=${A:-\n", NULL, 1024, &err), PV_OK, "%s", err.text);
+	cr_expect_str_eq(pv_dotenv_get(&env, "B"), "$A ${A ${A:x} $ .");
+	cr_expect_str_eq(pv_dotenv_get(&env, "C"), "${A:-");
+	pv_dotenv_free(&env);
+}
+
+/* Each line doubling the last cannot grow a value without bound. */
+Test(dotenv, expansion_bounded)
+{
+	char text[2048] = "NATS_TOKEN=0123456789abcdef\n";
+	pv_dotenv env;
+	pv_error err;
+	int i;
+
+	for (i = 0; i < 40; i++)
+		strcat(text, "NATS_TOKEN=${NATS_TOKEN}${NATS_TOKEN}\n");
+	cr_assert_eq(parse_expanded(&env, text, NULL, 4096, &err),
+	    PV_ERR_CONFIG);
+	cr_expect_str_eq(err.text, "test.env: the value of NATS_TOKEN is "
+	    "over 4096 bytes after ${} expansion");
+	pv_dotenv_free(&env);
+
+	/* The text after the last reference counts too. */
+	strcpy(text, "B=${X}");
+	memset(text + 6, 'x', 100);
+	strcpy(text + 106, "\n");
+	cr_assert_eq(parse_expanded(&env, text, NULL, 64, &err),
+	    PV_ERR_CONFIG);
+	pv_dotenv_free(&env);
+}
