@@ -211,14 +211,13 @@ pv_broker_timed_out(pv_publisher *pub, pv_error *err, const char *what)
 }
 
 const char *
-pv_broker_down_reason(pv_publisher *pub)
+pv_broker_down_reason(pv_publisher *pub, natsConnStatus status)
 {
 	if (atomic_load(&pub->auth_failed))
 		return "authentication failed";
 	if (pub->nc == NULL)
 		return "not reachable";
-	if (pub->nc != NULL &&
-	    natsConnection_Status(pub->nc) == NATS_CONN_STATUS_CLOSED)
+	if (status == NATS_CONN_STATUS_CLOSED)
 		return "connection closed";
 	return "reconnecting";
 }
@@ -444,6 +443,21 @@ log_connect_failure(pv_publisher *pub, natsStatus s, bool background)
 	    pub->cfg->ca_file == NULL)
 		hint = "; set NATS_CA to the CA certificate that signed the "
 		    "broker's certificate";
+	else if (strstr(detail, "SSL handshake") != NULL &&
+	    strstr(detail, "certificate") != NULL)
+		hint = "; check that NATS_CA is the CA certificate that signed "
+		    "the broker's certificate";
+	/* A broker that wants a client certificate drops the login. */
+	else if (strstr(detail, "Expected 'PONG'") != NULL &&
+	    pub->cfg->cert_file == NULL)
+		hint = "; the broker closed the connection at the login: if it "
+		    "requires client certificates (verify: true), set "
+		    "NATS_CERT and NATS_KEY; its log says why";
+	/* nats.c waits connect_timeout for the server's INFO line. */
+	else if (s == NATS_TIMEOUT || last == NATS_TIMEOUT)
+		hint = "; nothing answered as a NATS server in time: check "
+		    "that NATS_URL names a NATS server's client port and "
+		    "that the server is up";
 
 	names = pv_config_credential_names(pub->cfg);
 	if (auth && names != NULL)
@@ -542,7 +556,8 @@ connect_locked(pv_publisher *pub, int64_t deadline, pv_error *err)
 	    pv_pub_now_ms() - pub->connect_ms < PV_RECONNECT_HOLD_MS)
 		return pv_error_set(err, PV_ERR_BROKER, "not connected to the "
 		    "broker (%s); connecting again at most every %d ms",
-		    pv_broker_down_reason(pub), PV_RECONNECT_HOLD_MS);
+		    pv_broker_down_reason(pub, NATS_CONN_STATUS_CLOSED),
+		    PV_RECONNECT_HOLD_MS);
 	if (pub->nc != NULL)
 		pv_broker_drop(pub);
 	if (pub->opts == NULL && (st = build_options(pub, err)) != PV_OK)
@@ -810,11 +825,11 @@ pv_broker_acquire(pv_publisher *pub, int64_t deadline, pv_error *err)
 }
 
 static const char *
-connection_state(natsConnection *nc)
+connection_state(natsConnection *nc, natsConnStatus status)
 {
 	if (nc == NULL)
 		return "not connected";
-	switch (natsConnection_Status(nc)) {
+	switch (status) {
 	case NATS_CONN_STATUS_CONNECTED: return "connected";
 	case NATS_CONN_STATUS_CONNECTING: return "connecting";
 	case NATS_CONN_STATUS_RECONNECTING: return "reconnecting";
@@ -823,17 +838,20 @@ connection_state(natsConnection *nc)
 	}
 }
 
-/* Appends the health report; the lock is held for reading when nc != NULL. */
+/*
+ * Appends the health report with nc's status as read once by the caller;
+ * the lock is held for reading when nc != NULL.
+ */
 static pv_status
-write_health(const pv_publisher *pub, natsConnection *nc, pv_status st,
-	const pv_error *err, pv_buf *out)
+write_health(const pv_publisher *pub, natsConnection *nc,
+	natsConnStatus status, pv_status st, const pv_error *err, pv_buf *out)
 {
 	pv_status wst;
 	int i;
 
 	wst = pv_buf_printf(out, "{\"status\":\"%s\",\"broker\":\"%s\","
 	    "\"streams\":{", st == PV_OK ? "ok" : "unavailable",
-	    connection_state(nc));
+	    connection_state(nc, status));
 	for (i = 0; wst == PV_OK && i < pub->cfg->stream_count; i++)
 		wst = pv_buf_printf(out, "%s\"%s\":\"%s\"", i > 0 ? "," : "",
 		    pub->cfg->streams[i], atomic_load(&pub->stream_ready[i]) ?
@@ -856,6 +874,7 @@ pv_status
 pv_publisher_health(pv_publisher *pub, pv_buf *out)
 {
 	int64_t deadline = pv_pub_now_ms() + pub->cfg->publish_timeout_ms;
+	natsConnStatus status;
 	pv_error err;
 	pv_status st, wst;
 	int i;
@@ -863,13 +882,16 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 	pv_error_clear(&err);
 	st = pv_broker_acquire(pub, deadline, &err);
 	if (st != PV_OK) {
-		wst = write_health(pub, NULL, st, &err, out);
+		wst = write_health(pub, NULL, NATS_CONN_STATUS_DISCONNECTED,
+		    st, &err, out);
 		return wst != PV_OK ? wst : st;
 	}
 
-	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED)
+	/* Read once, so that "broker" and the detail agree. */
+	status = natsConnection_Status(pub->nc);
+	if (status != NATS_CONN_STATUS_CONNECTED)
 		st = pv_error_set(&err, PV_ERR_BROKER, "not connected to the "
-		    "broker (%s)", pv_broker_down_reason(pub));
+		    "broker (%s)", pv_broker_down_reason(pub, status));
 	/* A ping finds a broker that is connected but stopped responding. */
 	else if (natsConnection_FlushTimeout(pub->nc,
 	    connect_timeout_ms(pub->cfg)) != NATS_OK)
@@ -889,7 +911,7 @@ pv_publisher_health(pv_publisher *pub, pv_buf *out)
 	if (st == PV_OK)
 		st = check_denied(pub, &err);
 
-	wst = write_health(pub, pub->nc, st, &err, out);
+	wst = write_health(pub, pub->nc, status, st, &err, out);
 	pthread_rwlock_unlock(&pub->lock);
 	return wst != PV_OK ? wst : st;
 }

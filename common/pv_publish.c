@@ -660,6 +660,7 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 {
 	int64_t deadline = pv_pub_now_ms() + pub->cfg->publish_timeout_ms;
 	int64_t max_payload;
+	natsConnStatus status;
 	pv_status st;
 	bool probe;
 	int i;
@@ -668,9 +669,10 @@ pv_publisher_publish(pv_publisher *pub, const pv_publish_msg *m,
 		return st;
 
 	/* A disconnected publish would sit in nats.c's reconnect buffer. */
-	if (natsConnection_Status(pub->nc) != NATS_CONN_STATUS_CONNECTED) {
+	status = natsConnection_Status(pub->nc);
+	if (status != NATS_CONN_STATUS_CONNECTED) {
 		st = pv_error_set(err, PV_ERR_BROKER, "not connected to the "
-		    "broker (%s)", pv_broker_down_reason(pub));
+		    "broker (%s)", pv_broker_down_reason(pub, status));
 		goto out;
 	}
 	/* No retry helps an event over the server's max_payload. */

@@ -210,11 +210,13 @@ void pv_broker_drop(pv_publisher *pub);
 pv_status pv_broker_failure(pv_error *err, const char *what, natsStatus s);
 
 /*
- * Returns why pub is not connected: "authentication failed", "connection
- * closed" (nats.c gave up on it) or "reconnecting".  The caller holds
+ * Returns why pub is not connected: "authentication failed", "not
+ * reachable" (no connection), "connection closed" (nats.c gave up on it)
+ * or "reconnecting".  status is pub->nc's, as the caller read it for its
+ * own check, so that the reason agrees with that check.  The caller holds
  * pub->lock.
  */
-const char *pv_broker_down_reason(pv_publisher *pub);
+const char *pv_broker_down_reason(pv_publisher *pub, natsConnStatus status);
 
 /*
  * Records a time-out of what as PV_ERR_TIMEOUT, or as PV_ERR_BROKER with

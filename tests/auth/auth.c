@@ -364,6 +364,8 @@ Test(auth, tls_with_other_ca_503)
 	start_tls_server(false);
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_logged("check that NATS_CA is the CA certificate that signed "
+	    "the broker's certificate");
 }
 
 Test(auth, tls_scheme_without_tls_503)
@@ -443,6 +445,8 @@ Test(auth, mutual_tls_without_cert_503)
 	start_tls_server(true);
 	start_handler(env);
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 503);
+	expect_logged("if it requires client certificates (verify: true), "
+	    "set NATS_CERT and NATS_KEY");
 }
 
 Test(auth, creds_file_publishes)

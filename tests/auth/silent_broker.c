@@ -183,6 +183,9 @@ Test(silent_broker, one_pass_per_request)
 	cr_expect(pvt_auth_wait_logged(&site.handler, "a running handler "
 	    "connects again with a request at most every second",
 	    LOG_WAIT_MS));
+	cr_expect(pvt_auth_wait_logged(&site.handler, "nothing answered as a "
+	    "NATS server in time: check that NATS_URL names a NATS server's "
+	    "client port", LOG_WAIT_MS));
 	cr_expect(pvt_auth_wait_logged(&site.handler, "not connected to the "
 	    "broker (not reachable); connecting again at most every 1000 ms",
 	    LOG_WAIT_MS));
