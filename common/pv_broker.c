@@ -58,6 +58,27 @@ on_disconnected(natsConnection *nc, void *closure)
 	    "reconnecting");
 }
 
+/*
+ * Warns when the server's max_payload cannot take an event of
+ * PHOTOVOTE_MAX_BODY bytes with its headers: such events would get 413.
+ */
+static void
+check_max_payload(pv_publisher *pub, natsConnection *nc)
+{
+	int64_t max_payload = natsConnection_GetMaxPayload(nc);
+
+	if (max_payload <= 0 ||
+	    (int64_t)pub->cfg->max_body + PV_HEADERS_MAX <= max_payload)
+		return;
+	pv_log(pub->log, PV_LOG_WARNING, "the broker's max_payload of %lld "
+	    "bytes is below PHOTOVOTE_MAX_BODY (%zu bytes) plus %d bytes of "
+	    "headers, so an event over %lld bytes in its compact form gets "
+	    "413; raise max_payload on the broker or lower "
+	    "PHOTOVOTE_MAX_BODY", (long long)max_payload,
+	    pub->cfg->max_body, PV_HEADERS_MAX,
+	    (long long)max_payload - PV_HEADERS_MAX);
+}
+
 static void
 on_reconnected(natsConnection *nc, void *closure)
 {
@@ -69,6 +90,7 @@ on_reconnected(natsConnection *nc, void *closure)
 	pv_log_flush_suppressed(pub->log);
 	pv_log(pub->log, PV_LOG_INFO, "broker connection restored to %s",
 	    pv_config_redact_url(shown, sizeof(shown), url));
+	check_max_payload(pub, nc);
 }
 
 static void
@@ -76,11 +98,11 @@ on_connected(natsConnection *nc, void *closure)
 {
 	pv_publisher *pub = closure;
 
-	(void)nc;
 	atomic_store(&pub->auth_failed, false);
 	atomic_store(&pub->was_connected, true);
 	pv_log_flush_suppressed(pub->log);
 	pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+	check_max_payload(pub, nc);
 }
 
 /*
@@ -586,6 +608,7 @@ connect_locked(pv_publisher *pub, int64_t deadline, pv_error *err)
 		atomic_store(&pub->was_connected, true);
 		pv_log_flush_suppressed(pub->log);
 		pv_log(pub->log, PV_LOG_INFO, "connected to the broker");
+		check_max_payload(pub, pub->nc);
 	}
 	return PV_OK;
 }

@@ -41,9 +41,6 @@ typedef struct ack_waiter {
 /* Size of a subject: stream, election id, aggregate and event class. */
 #define PV_SUBJECT_MAX		256
 
-/* Room for the NATS headers of one event (four short headers). */
-#define PV_HEADERS_MAX		512
-
 /*
  * Maximum wait, in ms, of a request for the outcome of the request that
  * tests a stalled broker.  A broker that is back acknowledges the test

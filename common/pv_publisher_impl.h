@@ -136,6 +136,9 @@ struct pv_publisher {
 	struct ack_waiter *waiters;
 };
 
+/* Room for the NATS headers of one event (four short headers). */
+#define PV_HEADERS_MAX		512
+
 /* Defined when the build runs under ThreadSanitizer. */
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)

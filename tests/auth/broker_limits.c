@@ -99,6 +99,10 @@ Test(broker_limits, over_max_payload_413)
 	start_server("max_payload: 600");
 	cr_assert(pvt_auth_site_handler(&site, "voter", env));
 	cr_assert_eq(pvt_auth_post_event(&site.handler, EVENT_ID), 413);
+	cr_expect(pvt_auth_wait_logged(&site.handler, "the broker's "
+	    "max_payload of 600 bytes is below PHOTOVOTE_MAX_BODY (65536 "
+	    "bytes) plus 512 bytes of headers, so an event over 88 bytes",
+	    5000));
 }
 
 Test(broker_limits, foreign_subjects_unhealthy)
