@@ -838,12 +838,42 @@ pv_config_add_name(char *out, size_t size, const char *name, size_t len)
 	snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", shown);
 }
 
-/* Adds name to cfg's unknown settings when it looks like a PHOTOVOTE_ one. */
-static void
-check_name(pv_config *cfg, const char *name, size_t len)
+/* The broker settings, checked in the .env file only. */
+static const char *const broker_settings[] = {
+	"MEMPHIS_HOST", "MEMPHIS_PASSWORD", "MEMPHIS_USERNAME", "NATS_CA",
+	"NATS_CERT", "NATS_CREDS", "NATS_KEY", "NATS_PASSWORD", "NATS_TOKEN",
+	"NATS_URL", "NATS_USER",
+};
+
+/* Returns true when the len bytes of name look like a broker setting. */
+static bool
+is_unknown_broker_name(const char *name, size_t len)
 {
-	if (len >= 10 && strncasecmp(name, "PHOTOVOTE_", 10) == 0 &&
-	    !is_photovote_setting(name, len))
+	size_t i;
+
+	if (!(len >= 5 && strncasecmp(name, "NATS_", 5) == 0) &&
+	    !(len >= 8 && strncasecmp(name, "MEMPHIS_", 8) == 0))
+		return false;
+	for (i = 0; i < COUNT(broker_settings); i++)
+		if (strlen(broker_settings[i]) == len &&
+		    memcmp(broker_settings[i], name, len) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * Adds name to cfg's unknown settings when it looks like a PHOTOVOTE_
+ * one, or, from the .env file, like a NATS_ or MEMPHIS_ one.  (The
+ * environment may hold other programs' NATS_ names, such as those that
+ * Kubernetes sets for a service named "nats".)
+ */
+static void
+check_name(pv_config *cfg, const char *name, size_t len, bool from_file)
+{
+	bool unknown = len >= 10 && strncasecmp(name, "PHOTOVOTE_", 10) == 0 &&
+	    !is_photovote_setting(name, len);
+
+	if (unknown || (from_file && is_unknown_broker_name(name, len)))
 		pv_config_add_name(cfg->unknown_settings,
 		    sizeof(cfg->unknown_settings), name, len);
 }
@@ -862,14 +892,14 @@ scan_names(pv_config *cfg, const source *src)
 	for (e = src->envp; e != NULL && *e != NULL; e++) {
 		eq = strchr(*e, '=');
 		if (eq != NULL)
-			check_name(cfg, *e, (size_t)(eq - *e));
+			check_name(cfg, *e, (size_t)(eq - *e), false);
 	}
 	for (i = 0; i < src->dotenv.count; i++) {
 		const char *name = src->dotenv.entries[i].name;
 		bool has_value = src->dotenv.entries[i].value[0] != '\0';
 
 		len = strlen(name);
-		check_name(cfg, name, len);
+		check_name(cfg, name, len, true);
 		for (e = src->envp; e != NULL && *e != NULL; e++) {
 			if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
 				continue;

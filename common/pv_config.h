@@ -61,7 +61,7 @@ typedef struct pv_config {
 	bool env_file_world_writable;	/* others may change its settings */
 	char env_overridden[256];	/* names in both, "A, B", or "" */
 	char env_emptied[256];		/* names in both, empty in envp */
-	char unknown_settings[256];	/* PHOTOVOTE_ names not read, or "" */
+	char unknown_settings[256];	/* setting-like names not read, or "" */
 } pv_config;
 
 /*

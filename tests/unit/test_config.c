@@ -430,6 +430,27 @@ Test(config, unknown_photovote_names)
 	unlink(path);
 }
 
+/* NATS_ and MEMPHIS_ names are checked in the file, not the environment. */
+Test(config, unknown_broker_names_in_file)
+{
+	const char *path = write_env_file("NATS_URLS=nats://h:1\n"
+	    "nats_url=nats://h:2\nMEMPHIS_USER=u\nNATS_TOKEN=t\n"
+	    "MEMPHIS_HOST=h\n", 0600);
+	char setting[96], warning[PV_CONFIG_WARNING_MAX];
+	char *envp[] = { setting, "NATS_SERVICE_HOST=10.0.0.1", NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
+	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	cr_expect_str_eq(warning, "NATS_URLS, nats_url, MEMPHIS_USER (in the "
+	    "environment or the .env file): not a setting of the handlers, "
+	    "so ignored; check the spelling");
+	pv_config_free(&cfg);
+	unlink(path);
+}
+
 /* A long name is cut, and a list too long for its room ends in "...". */
 Test(config, unknown_names_bounded)
 {
