@@ -845,7 +845,7 @@ static const char *const broker_settings[] = {
 	"NATS_URL", "NATS_USER",
 };
 
-/* Returns true when the len bytes of name look like a broker setting. */
+/* Returns true when name starts like a broker setting but is none. */
 static bool
 is_unknown_broker_name(const char *name, size_t len)
 {
