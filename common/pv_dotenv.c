@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool
@@ -184,6 +185,18 @@ parse_line(pv_dotenv *out, const char *p, const char *end, const char **reason)
 	return st;
 }
 
+/*
+ * Returns the end of the line at p: its LF, CR or CRLF (at the CR), or
+ * end.  A lone CR ends a line, as python-dotenv reads old Mac files.
+ */
+static const char *
+find_line_end(const char *p, const char *end)
+{
+	while (p < end && *p != '\n' && *p != '\r')
+		p++;
+	return p;
+}
+
 pv_status
 pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 	const char *origin, pv_error *err)
@@ -198,14 +211,18 @@ pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 	/* A UTF-8 byte order mark, as some Windows editors write, is skipped. */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
+	if (end - p >= 2 && (memcmp(p, "\xff\xfe", 2) == 0 ||
+	    memcmp(p, "\xfe\xff", 2) == 0))
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: the file is "
+		    "UTF-16 (it starts with a UTF-16 byte order mark); save "
+		    "it as UTF-8", origin);
 
 	for (; p < end; p = eol + 1, line++) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
+		eol = find_line_end(p, end);
 		if (memchr(p, '\0', (size_t)(eol - p)) != NULL)
 			return pv_error_set(err, PV_ERR_CONFIG,
-			    "%s:%u: NUL byte in line", origin, line);
+			    "%s:%u: NUL byte in line (if the file is UTF-16, "
+			    "save it as UTF-8)", origin, line);
 
 		reason = "expected NAME=value, a comment or a blank line";
 		st = parse_line(out, p, eol, &reason);
@@ -217,6 +234,9 @@ pv_dotenv_parse(pv_dotenv *out, const char *text, size_t len,
 			    origin, line, reason);
 		if (eol == end)
 			break;
+		/* A CRLF line end is one end, not two. */
+		if (*eol == '\r' && eol + 1 < end && eol[1] == '\n')
+			eol++;
 	}
 	return PV_OK;
 }
@@ -225,6 +245,7 @@ pv_status
 pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 	size_t max_bytes, mode_t *mode, pv_error *err)
 {
+	struct stat link;
 	char *text;
 	size_t len;
 	int err_no;
@@ -237,6 +258,11 @@ pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 	st = pv_file_read(path, max_bytes, &text, &len, mode, &err_no, err);
 	if (st != PV_OK)
 		*mode = 0;
+	/* A symbolic link to a missing file is a mistake, not "no file". */
+	if (st != PV_OK && err_no == ENOENT && !must_exist &&
+	    lstat(path, &link) == 0 && S_ISLNK(link.st_mode))
+		return pv_error_set(err, PV_ERR_CONFIG, "%s: a symbolic link to "
+		    "a missing file", path);
 	if (st != PV_OK && err_no == ENOENT && !must_exist) {
 		pv_error_clear(err);
 		return PV_OK;

@@ -1,7 +1,10 @@
 /* The .env parser: accepted forms, rejected lines, and file checks. */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pv_dotenv.h"
 
@@ -136,6 +139,68 @@ Test(dotenv, missing_optional_file)
 	    1024, &mode, &err), PV_OK);
 	cr_assert_eq(env.count, 0);
 	cr_assert_eq(mode, 0);
+}
+
+/* A default .env that links to nothing is an error, not a missing file. */
+Test(dotenv, dangling_link_rejected)
+{
+	char dir[] = "/tmp/pv-dotenv-test-XXXXXX", link_path[64];
+	pv_dotenv env;
+	pv_error err;
+	mode_t mode;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(link_path, sizeof(link_path), "%s/.env", dir);
+	cr_assert_eq(symlink("missing.env", link_path), 0);
+
+	cr_expect_eq(pv_dotenv_read_file(&env, link_path, false, 1024, &mode,
+	    &err), PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, ".env: a symbolic link to a missing "
+	    "file") != NULL, "%s", err.text);
+	unlink(link_path);
+	rmdir(dir);
+}
+
+/* CR alone ends a line, as in old Mac files; CRLF is one line end. */
+Test(dotenv, carriage_return_lines)
+{
+	pv_dotenv env;
+	pv_error err;
+
+	cr_assert_eq(parse(&env, "A=1\rB=2\r\nC=3\r\r\nD=4", &err), PV_OK,
+	    "%s", err.text);
+	cr_expect_str_eq(pv_dotenv_get(&env, "A"), "1");
+	cr_expect_str_eq(pv_dotenv_get(&env, "B"), "2");
+	cr_expect_str_eq(pv_dotenv_get(&env, "C"), "3");
+	cr_expect_str_eq(pv_dotenv_get(&env, "D"), "4");
+	pv_dotenv_free(&env);
+
+	/* Line numbers count CRLF once. */
+	cr_assert_eq(parse(&env, "A=1\r\nB=2\r\n!\r\n", &err),
+	    PV_ERR_CONFIG);
+	cr_expect(strncmp(err.text, "test.env:3: ", 12) == 0, "%s", err.text);
+	pv_dotenv_free(&env);
+}
+
+Test(dotenv, utf16_named)
+{
+	static const char utf16[] = "\xff\xfe" "A\0=\0" "1\0\n\0";
+	pv_dotenv env;
+	pv_error err;
+
+	pv_error_clear(&err);
+	cr_assert_eq(pv_dotenv_parse(&env, utf16, sizeof(utf16) - 1,
+	    "test.env", &err), PV_ERR_CONFIG);
+	cr_expect_str_eq(err.text, "test.env: the file is UTF-16 (it starts "
+	    "with a UTF-16 byte order mark); save it as UTF-8");
+	pv_dotenv_free(&env);
+
+	/* Without the mark, the NUL bytes name the likely cause. */
+	cr_assert_eq(pv_dotenv_parse(&env, utf16 + 2, sizeof(utf16) - 3,
+	    "test.env", &err), PV_ERR_CONFIG);
+	cr_expect_str_eq(err.text, "test.env:1: NUL byte in line (if the "
+	    "file is UTF-16, save it as UTF-8)");
+	pv_dotenv_free(&env);
 }
 
 Test(dotenv, directory_rejected)
