@@ -1,9 +1,11 @@
 /*
- * Errors that nginx sends itself, before a handler receives the request,
- * have the handlers' JSON form behind nginx.conf.sample:
- * Content-Type application/json and {"detail":"<reason phrase>"}.
+ * Errors that nginx and Apache send themselves, before a handler receives
+ * the request, have the handlers' JSON form behind nginx.conf.sample and
+ * apache.conf.sample: Content-Type application/json and
+ * {"detail":"<reason phrase>"}.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -108,5 +110,122 @@ ParameterizedTest(size_t *param, hosting_server_errors, nginx_json)
 	cr_expect(resp.headers != NULL && strstr(resp.headers,
 	    "Content-Type: application/json") != NULL, "%s: headers %s",
 	    cases[c].name, resp.headers != NULL ? resp.headers : "");
+	pvt_http_response_free(&resp);
+}
+
+/*
+ * Apache's own errors behind apache.conf.sample, whose ErrorDocument
+ * lines pass them to the handler of "/", and a handler's own error,
+ * which keeps its body.
+ */
+enum apache_case {
+	APACHE_TWO_HOST_HEADERS,
+	APACHE_UNKNOWN_EXPECTATION,
+	APACHE_BODY_OVER_OUTER_LIMIT,
+	APACHE_TRACE,
+	APACHE_HANDLER_422,
+	APACHE_CASE_COUNT
+};
+
+static const char *const apache_case_names[APACHE_CASE_COUNT] = {
+	"two Host headers", "Expect: something-else", "body of 2 MiB", "TRACE",
+	"event that breaks its schema",
+};
+
+/* Expected status and body per case, under mod_fcgid and as CGI. */
+static const struct {
+	int status;
+	const char *body;
+} apache_expected[APACHE_CASE_COUNT][2] = {
+	[APACHE_TWO_HOST_HEADERS] = {
+	    { 400, "{\"detail\":\"Bad Request\"}" },
+	    { 400, "{\"detail\":\"Bad Request\"}" } },
+	[APACHE_UNKNOWN_EXPECTATION] = {
+	    { 417, "{\"detail\":\"Expectation Failed\"}" },
+	    { 417, "{\"detail\":\"Expectation Failed\"}" } },
+	[APACHE_BODY_OVER_OUTER_LIMIT] = {
+	    { 500, "{\"detail\":\"Internal Server Error\"}" },
+	    { 413, "{\"detail\":\"Content Too Large\"}" } },
+	[APACHE_TRACE] = {
+	    { 405, "{\"detail\":\"Method Not Allowed\"}" },
+	    { 405, "{\"detail\":\"Method Not Allowed\"}" } },
+	[APACHE_HANDLER_422] = {
+	    { 422, "{\"detail\":[{\"type\":\"missing\"" },
+	    { 422, "{\"detail\":[{\"type\":\"missing\"" } },
+};
+
+ParameterizedTestParameters(hosting_server_errors, apache_json)
+{
+	return pvt_hosting_indexes(APACHE_CASE_COUNT * 2);
+}
+
+/*
+ * Writes the request of case c to out (size bytes); returns its length.
+ * The body of 2 MiB is sent whole, because mod_fcgid reads a body to its
+ * end before it responds.
+ */
+static size_t
+build_apache(enum apache_case c, char *out, size_t size)
+{
+	int n;
+
+	switch (c) {
+	case APACHE_TWO_HOST_HEADERS:
+		return (size_t)snprintf(out, size, "GET /voter/health HTTP/1.1"
+		    "\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n");
+	case APACHE_UNKNOWN_EXPECTATION:
+		return (size_t)snprintf(out, size, "POST /voter/ HTTP/1.1\r\n"
+		    "Host: a\r\nConnection: close\r\nExpect: something-else"
+		    "\r\nContent-Type: application/json\r\nContent-Length: 2"
+		    "\r\n\r\n{}");
+	case APACHE_BODY_OVER_OUTER_LIMIT:
+		n = snprintf(out, size, "POST /voter/ HTTP/1.1\r\n"
+		    "Host: a\r\nConnection: close\r\nContent-Type: "
+		    "application/json\r\nContent-Length: 2097152\r\n\r\n");
+		cr_assert(n > 0 && (size_t)n + 2097152 < size);
+		memset(out + n, ' ', 2097152);
+		return (size_t)n + 2097152;
+	case APACHE_TRACE:
+		return (size_t)snprintf(out, size, "TRACE /voter/ HTTP/1.1\r\n"
+		    "Host: a\r\nConnection: close\r\n\r\n");
+	case APACHE_HANDLER_422:
+		return (size_t)snprintf(out, size, "POST /voter/ HTTP/1.1\r\n"
+		    "Host: a\r\nConnection: close\r\nContent-Type: "
+		    "application/json\r\nContent-Length: 2\r\n\r\n{}");
+	case APACHE_CASE_COUNT:
+		break;
+	}
+	cr_assert_fail("unknown case");
+	return 0;
+}
+
+ParameterizedTest(size_t *param, hosting_server_errors, apache_json)
+{
+	enum apache_case c = (enum apache_case)(*param / 2);
+	pvt_server server = *param % 2 == 0 ? PVT_APACHE_FCGID :
+	    PVT_APACHE_CGI;
+	const char *body = apache_expected[c][*param % 2].body;
+	size_t size = 2097152 + 1024, len;
+	char *request = malloc(size);
+	pvt_http_response resp;
+
+	cr_assert_not_null(request);
+	len = build_apache(c, request, size);
+	cr_assert_lt(len, size);
+	pvt_hosting_send_raw(server, request, len, false, &resp);
+	free(request);
+
+	cr_expect_eq(resp.status, apache_expected[c][*param % 2].status,
+	    "%s through %s: status %d, body %s", apache_case_names[c],
+	    pvt_server_name(server), resp.status,
+	    resp.body != NULL ? resp.body : "");
+	cr_expect(resp.body != NULL && strncmp(resp.body, body,
+	    strlen(body)) == 0, "%s through %s: body %s",
+	    apache_case_names[c], pvt_server_name(server),
+	    resp.body != NULL ? resp.body : "(none)");
+	cr_expect(resp.headers != NULL && strstr(resp.headers,
+	    "Content-Type: application/json") != NULL, "%s through %s: "
+	    "headers %s", apache_case_names[c], pvt_server_name(server),
+	    resp.headers != NULL ? resp.headers : "");
 	pvt_http_response_free(&resp);
 }
