@@ -97,8 +97,12 @@ Test(faults, stall_ends, .timeout = 120)
 	 * over them), then time out.
 	 */
 	send_burst(&web, 0, BURST, statuses);
-	for (i = 0; i < BURST; i++)
-		cr_assert_eq(statuses[i], 200, "warm-up event %d", i);
+	for (i = 0; i < BURST; i++) {
+		if (statuses[i] != 200)
+			pvt_stack_print_logs(&web);
+		cr_assert_eq(statuses[i], 200, "warm-up event %d: status %d",
+		    i, statuses[i]);
+	}
 	cr_assert(pvt_broker_pause(&broker));
 	send_burst(&web, 100, 4, statuses);
 	for (i = 0; i < 4; i++)

@@ -272,8 +272,8 @@ write_config(const pvt_stack *stack, const char *source, const char *build,
 	return !stack->unreachable_route || add_unreachable_route(conf, run);
 }
 
-static void
-print_web_logs(const pvt_stack *stack)
+void
+pvt_stack_print_logs(const pvt_stack *stack)
 {
 	char path[PVT_PATH_MAX];
 
@@ -313,7 +313,7 @@ start_lighttpd(pvt_stack *stack, const char *source, const char *build)
 	}
 
 	fprintf(stderr, "pvt: lighttpd did not start listening\n");
-	print_web_logs(stack);
+	pvt_stack_print_logs(stack);
 	return false;
 }
 

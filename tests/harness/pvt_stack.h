@@ -76,6 +76,9 @@ bool pvt_stack_start(pvt_stack *stack);
 bool pvt_stack_start_web(pvt_stack *stack, const char *nats_url,
 	const char *handler_env);
 
+/* Prints the ends of lighttpd's output, error log and handlers' log. */
+void pvt_stack_print_logs(const pvt_stack *stack);
+
 /*
  * Stops lighttpd, then nats-server, and removes their directories.
  * Returns false when a server had to be killed or, under valgrind, when
