@@ -21,8 +21,9 @@ typedef struct source {
 	pv_dotenv dotenv;
 } source;
 
+/* Returns the environment's value of name, or NULL. */
 static const char *
-lookup(const source *src, const char *name)
+env_lookup(const source *src, const char *name)
 {
 	size_t len = strlen(name);
 	char *const *e;
@@ -30,22 +31,38 @@ lookup(const source *src, const char *name)
 	for (e = src->envp; e != NULL && *e != NULL; e++)
 		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
 			return *e + len + 1;
-	return pv_dotenv_get(&src->dotenv, name);
+	return NULL;
 }
 
-/* Copies a value for the error text; secrets are never shown. */
 static const char *
-shown(char *out, size_t size, const char *value, bool secret)
+lookup(const source *src, const char *name)
 {
+	const char *value = env_lookup(src, name);
+
+	return value != NULL ? value : pv_dotenv_get(&src->dotenv, name);
+}
+
+/*
+ * Copies the value of setting name for the error text.  A value that
+ * ${} expansion made in the .env file shows as its text before the
+ * expansion, because a reference may take a secret, such as
+ * ${NATS_PASSWORD} in the wrong line.
+ */
+static const char *
+shown(char *out, size_t size, const source *src, const char *name,
+	const char *value)
+{
+	const pv_dotenv_entry *entry = NULL;
 	char escaped[48];
 
-	if (secret) {
-		snprintf(out, size, "(hidden)");
-		return out;
-	}
+	if (env_lookup(src, name) == NULL)
+		entry = pv_dotenv_find(&src->dotenv, name);
+	if (entry != NULL && entry->raw != NULL)
+		value = entry->raw;
 	/* A tab or another byte outside printable ASCII shows as \xHH. */
 	pv_log_escape(escaped, sizeof(escaped), value, strlen(value), 40);
-	snprintf(out, size, "\"%s\"", escaped);
+	snprintf(out, size, "\"%s\"%s", escaped, entry != NULL &&
+	    entry->raw != NULL ? " before ${} expansion" : "");
 	return out;
 }
 
@@ -54,7 +71,7 @@ parse_integer(const source *src, const char *name, int64_t min, int64_t max,
 	int64_t fallback, int64_t *out, pv_error *err)
 {
 	const char *value = lookup(src, name);
-	char *end, excerpt[64];
+	char *end, excerpt[96];
 	long long n;
 
 	*out = fallback;
@@ -67,7 +84,7 @@ parse_integer(const source *src, const char *name, int64_t min, int64_t max,
 	    n < min || n > max)
 		return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid value %s: "
 		    "expected a whole number from %lld to %lld", name,
-		    shown(excerpt, sizeof(excerpt), value, false),
+		    shown(excerpt, sizeof(excerpt), src, name, value),
 		    (long long)min, (long long)max);
 	*out = n;
 	return PV_OK;
@@ -336,11 +353,11 @@ is_stream_char(char c)
  * to letters, digits, '_' and '-': no '.', spaces or wildcards.
  */
 static pv_status
-parse_streams(pv_config *cfg, const char *name, const char *list,
-	pv_error *err)
+parse_streams(pv_config *cfg, const source *src, const char *name,
+	const char *list, pv_error *err)
 {
 	const char *p = list, *start;
-	char excerpt[64];
+	char excerpt[96];
 	size_t len;
 	int i;
 
@@ -358,7 +375,7 @@ parse_streams(pv_config *cfg, const char *name, const char *list,
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid "
 			    "value %s: use comma-separated stream names of 1 "
 			    "to %d letters, digits, '_' or '-'", name,
-			    shown(excerpt, sizeof(excerpt), list, false),
+			    shown(excerpt, sizeof(excerpt), src, name, list),
 			    PV_CONFIG_STREAM_NAME_MAX);
 		if (cfg->stream_count == PV_CONFIG_STREAMS_MAX)
 			return pv_error_set(err, PV_ERR_CONFIG, "%s: more "
@@ -412,7 +429,7 @@ check_other_streams(const pv_config *cfg, const source *src, pv_error *err)
 		if (value == NULL || value[0] == '\0')
 			continue;
 		scratch.stream_count = 0;
-		st = parse_streams(&scratch, other, value, err);
+		st = parse_streams(&scratch, src, other, value, err);
 		if (st != PV_OK)
 			return st;
 	}
@@ -434,12 +451,14 @@ load_streams(pv_config *cfg, const source *src, pv_error *err)
 
 	value = lookup(src, own);
 	if (value != NULL && value[0] != '\0')
-		st = parse_streams(cfg, own, value, err);
+		st = parse_streams(cfg, src, own, value, err);
 	else if ((value = lookup(src, "PHOTOVOTE_STREAMS")) != NULL &&
 	    value[0] != '\0')
-		st = parse_streams(cfg, "PHOTOVOTE_STREAMS", value, err);
+		st = parse_streams(cfg, src, "PHOTOVOTE_STREAMS", value,
+		    err);
 	else
-		st = parse_streams(cfg, "PHOTOVOTE_STREAMS", "election", err);
+		st = parse_streams(cfg, src, "PHOTOVOTE_STREAMS", "election",
+		    err);
 	if (st != PV_OK)
 		return st;
 	return check_other_streams(cfg, src, err);
@@ -453,7 +472,7 @@ load_log_level(pv_config *cfg, const source *src, pv_error *err)
 		"error", "warning", "info", "debug"
 	};
 	const char *value;
-	char excerpt[64];
+	char excerpt[96];
 	size_t i;
 
 	value = lookup(src, "PHOTOVOTE_LOG");
@@ -463,7 +482,7 @@ load_log_level(pv_config *cfg, const source *src, pv_error *err)
 	    strcmp(value, "stderr") != 0)
 		return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_LOG: invalid "
 		    "value %s: expected stderr or syslog",
-		    shown(excerpt, sizeof(excerpt), value, false));
+		    shown(excerpt, sizeof(excerpt), src, "PHOTOVOTE_LOG", value));
 
 	value = lookup(src, "PHOTOVOTE_LOG_LEVEL");
 	cfg->log_level = PV_LOG_INFO;
@@ -477,7 +496,7 @@ load_log_level(pv_config *cfg, const source *src, pv_error *err)
 	}
 	return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_LOG_LEVEL: invalid "
 	    "value %s: expected error, warning, info or debug",
-	    shown(excerpt, sizeof(excerpt), value, false));
+	    shown(excerpt, sizeof(excerpt), src, "PHOTOVOTE_LOG_LEVEL", value));
 }
 
 /*
@@ -661,7 +680,7 @@ parse_bool(const source *src, const char *name, bool fallback, bool *out,
 	pv_error *err)
 {
 	const char *value = lookup(src, name);
-	char excerpt[64];
+	char excerpt[96];
 
 	*out = fallback;
 	if (value == NULL || value[0] == '\0')
@@ -672,7 +691,7 @@ parse_bool(const source *src, const char *name, bool fallback, bool *out,
 	}
 	return pv_error_set(err, PV_ERR_CONFIG, "%s: invalid value %s: "
 	    "expected true or false", name,
-	    shown(excerpt, sizeof(excerpt), value, false));
+	    shown(excerpt, sizeof(excerpt), src, name, value));
 }
 
 static pv_status
@@ -899,7 +918,9 @@ scan_names(pv_config *cfg, const source *src)
 		bool has_value = src->dotenv.entries[i].value[0] != '\0';
 
 		len = strlen(name);
-		check_name(cfg, name, len, true);
+		/* A name that another line refers to is not ignored. */
+		if (!src->dotenv.entries[i].referenced)
+			check_name(cfg, name, len, true);
 		for (e = src->envp; e != NULL && *e != NULL; e++) {
 			if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
 				continue;

@@ -1,6 +1,5 @@
 /* Parser for .env files; see pv_dotenv.h. */
 #include "pv_dotenv.h"
-#include "pv_buf.h"
 #include "pv_file.h"
 
 #include <errno.h>
@@ -47,6 +46,8 @@ add_entry(pv_dotenv *out, const char *name, size_t name_len, char *value)
 	out->entries = grown;
 	out->entries[out->count].name = copy;
 	out->entries[out->count].value = value;
+	out->entries[out->count].raw = NULL;
+	out->entries[out->count].referenced = false;
 	out->count++;
 	return PV_OK;
 }
@@ -275,135 +276,24 @@ pv_dotenv_read_file(pv_dotenv *out, const char *path, bool must_exist,
 	return st;
 }
 
-/*
- * Returns the value of name for a reference in entry number before: the
- * environment's, else that of the last entry before it, else NULL.
- */
-static const char *
-find_reference(const pv_dotenv *dotenv, size_t before, char *const *envp,
-	const char *name, size_t len)
-{
-	char *const *e;
-	size_t i;
-
-	/* An environment entry "A=B=c" is A, not "A=B". */
-	if (len == 0 || memchr(name, '=', len) != NULL)
-		return NULL;
-	for (e = envp; e != NULL && *e != NULL; e++)
-		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-			return *e + len + 1;
-	for (i = before; i > 0; i--)
-		if (strlen(dotenv->entries[i - 1].name) == len &&
-		    memcmp(dotenv->entries[i - 1].name, name, len) == 0)
-			return dotenv->entries[i - 1].value;
-	return NULL;
-}
-
-/*
- * Matches "${NAME}" or "${NAME:-DEFAULT}" at p, where NAME has no '}' or
- * ':' and DEFAULT no '}', as python-dotenv's pattern does.  Sets the
- * parts and returns the length of the match, or 0 when p starts none.
- */
-static size_t
-match_reference(const char *p, const char **name, size_t *name_len,
-	const char **fallback, size_t *fallback_len)
-{
-	size_t n, d;
-
-	if (p[0] != '$' || p[1] != '{')
-		return 0;
-	n = strcspn(p + 2, "}:");
-	*name = p + 2;
-	*name_len = n;
-	*fallback = NULL;
-	*fallback_len = 0;
-	if (p[2 + n] == '}')
-		return n + 3;
-	if (p[2 + n] != ':' || p[3 + n] != '-')
-		return 0;
-
-	d = strcspn(p + 4 + n, "}");
-	if (p[4 + n + d] != '}')
-		return 0;
-	*fallback = p + 4 + n;
-	*fallback_len = d;
-	return n + d + 5;
-}
-
-/* Replaces the references in entry i's value; see pv_dotenv_expand. */
-static pv_status
-expand_entry(pv_dotenv *dotenv, size_t i, char *const *envp,
-	size_t max_len, const char *origin, pv_error *err)
-{
-	const char *p = dotenv->entries[i].value, *name, *fallback, *found;
-	size_t n, name_len, fallback_len;
-	pv_buf out;
-	pv_status st = PV_OK;
-
-	pv_buf_init(&out);
-	while (*p != '\0' && st == PV_OK) {
-		n = match_reference(p, &name, &name_len, &fallback,
-		    &fallback_len);
-		if (n == 0) {
-			st = pv_buf_append(&out, p, 1);
-			p++;
-		} else {
-			found = find_reference(dotenv, i, envp, name,
-			    name_len);
-			if (found != NULL)
-				st = pv_buf_append(&out, found, strlen(found));
-			else
-				st = pv_buf_append(&out, fallback,
-				    fallback_len);
-			p += n;
-		}
-		if (st == PV_OK && out.len > max_len)
-			st = PV_ERR_CONFIG;
-	}
-	/* An empty result still needs its own string. */
-	if (st == PV_OK)
-		st = pv_buf_reserve(&out, 0);
-
-	if (st != PV_OK) {
-		pv_buf_free(&out);
-		if (st == PV_ERR_CONFIG)
-			return pv_error_set(err, st, "%s: the value of %s is "
-			    "over %zu bytes after ${} expansion", origin,
-			    dotenv->entries[i].name, max_len);
-		return pv_error_set(err, st, "%s: out of memory", origin);
-	}
-	free(dotenv->entries[i].value);
-	dotenv->entries[i].value = out.data;
-	return PV_OK;
-}
-
-pv_status
-pv_dotenv_expand(pv_dotenv *dotenv, char *const *envp, size_t max_len,
-	const char *origin, pv_error *err)
-{
-	pv_status st;
-	size_t i;
-
-	for (i = 0; i < dotenv->count; i++) {
-		if (strstr(dotenv->entries[i].value, "${") == NULL)
-			continue;
-		st = expand_entry(dotenv, i, envp, max_len, origin, err);
-		if (st != PV_OK)
-			return st;
-	}
-	return PV_OK;
-}
-
-const char *
-pv_dotenv_get(const pv_dotenv *dotenv, const char *name)
+const pv_dotenv_entry *
+pv_dotenv_find(const pv_dotenv *dotenv, const char *name)
 {
 	size_t i;
 
 	/* Later lines win, so search from the end. */
 	for (i = dotenv->count; i > 0; i--)
 		if (strcmp(dotenv->entries[i - 1].name, name) == 0)
-			return dotenv->entries[i - 1].value;
+			return &dotenv->entries[i - 1];
 	return NULL;
+}
+
+const char *
+pv_dotenv_get(const pv_dotenv *dotenv, const char *name)
+{
+	const pv_dotenv_entry *entry = pv_dotenv_find(dotenv, name);
+
+	return entry != NULL ? entry->value : NULL;
 }
 
 void
@@ -414,6 +304,7 @@ pv_dotenv_free(pv_dotenv *dotenv)
 	for (i = 0; i < dotenv->count; i++) {
 		free(dotenv->entries[i].name);
 		free(dotenv->entries[i].value);
+		free(dotenv->entries[i].raw);
 	}
 	free(dotenv->entries);
 	dotenv->entries = NULL;

@@ -25,6 +25,8 @@
 typedef struct pv_dotenv_entry {
 	char *name;
 	char *value;
+	char *raw;		/* value before ${} expansion, or NULL */
+	bool referenced;	/* a later value's ${name} took this value */
 } pv_dotenv_entry;
 
 typedef struct pv_dotenv {
@@ -53,16 +55,24 @@ pv_status pv_dotenv_read_file(pv_dotenv *out, const char *path,
 
 /*
  * Replaces "${NAME}" and "${NAME:-DEFAULT}" in every value, in all
- * quoting styles, as python-dotenv's load_dotenv does.  A reference takes
- * NAME's value in envp (a NULL-terminated array of "NAME=value", or
- * NULL), else in the last line before this one, else DEFAULT, else the
- * empty string.  NAME has no '}' or ':', DEFAULT has no '}' and is not
- * expanded, and a '$' that starts no such reference is kept.  A value
- * longer than max_len bytes after expansion is an error that names it,
- * never its value.  origin names the file in error text.
+ * quoting styles, as python-dotenv's load_dotenv does (pv_dotenv_expand.c).
+ * A reference takes NAME's value in envp (a NULL-terminated array of
+ * "NAME=value", or NULL; the first entry of a name counts), else in the
+ * last line before this one, else DEFAULT, else the empty string.  NAME
+ * has no '}' or ':', DEFAULT has no '}' and is not expanded, and a '$'
+ * that starts no such reference is kept.  Values longer than max_len
+ * bytes in all after expansion are an error that names the value where
+ * the limit was passed, never its text.  origin names the file in error
+ * text.  Keeps each expanded entry's text in raw, and marks the entries
+ * that a reference took.  Takes time linear in
+ * the size of the values and the output, times log(count).
  */
 pv_status pv_dotenv_expand(pv_dotenv *dotenv, char *const *envp,
 	size_t max_len, const char *origin, pv_error *err);
+
+/* Returns the last entry of name, or NULL.  It belongs to dotenv. */
+const pv_dotenv_entry *pv_dotenv_find(const pv_dotenv *dotenv,
+	const char *name);
 
 /* Returns the value of name, or NULL.  The string belongs to dotenv. */
 const char *pv_dotenv_get(const pv_dotenv *dotenv, const char *name);

@@ -435,7 +435,8 @@ Test(config, unknown_broker_names_in_file)
 {
 	const char *path = write_env_file("NATS_URLS=nats://h:1\n"
 	    "nats_url=nats://h:2\nMEMPHIS_USER=u\nNATS_TOKEN=t\n"
-	    "MEMPHIS_HOST=h\n", 0600);
+	    "MEMPHIS_HOST=h\nNATS_PORT=4222\nNATS_URL=nats://h:${NATS_PORT}\n",
+	    0600);
 	char setting[96], warning[PV_CONFIG_WARNING_MAX];
 	char *envp[] = { setting, "NATS_SERVICE_HOST=10.0.0.1", NULL };
 	pv_config cfg;
@@ -444,10 +445,31 @@ Test(config, unknown_broker_names_in_file)
 	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
 	cr_assert_eq(load(&cfg, envp, &err), PV_OK, "%s", err.text);
 	cr_assert(pv_config_warning(&cfg, 0, warning, sizeof(warning)));
+	/* NATS_PORT is used: NATS_URL refers to it. */
 	cr_expect_str_eq(warning, "NATS_URLS, nats_url, MEMPHIS_USER (in the "
 	    "environment or the .env file): not a setting of the handlers, "
 	    "so ignored; check the spelling");
+	cr_expect_str_eq(cfg.servers[0], "nats://h:4222");
 	pv_config_free(&cfg);
+	unlink(path);
+}
+
+/* A reference in the wrong line must not put a secret in the message. */
+Test(config, expanded_value_shown_unexpanded)
+{
+	const char *path = write_env_file("NATS_PASSWORD=hunter2\n"
+	    "NATS_USER=u\nPHOTOVOTE_LOG_LEVEL=${NATS_PASSWORD}\n", 0600);
+	char setting[96];
+	char *envp[] = { setting, NULL };
+	pv_config cfg;
+	pv_error err;
+
+	snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s", path);
+	cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG);
+	cr_expect(strstr(err.text, "PHOTOVOTE_LOG_LEVEL: invalid value "
+	    "\"${NATS_PASSWORD}\" before ${} expansion") != NULL, "%s",
+	    err.text);
+	cr_expect_null(strstr(err.text, "hunter2"), "%s", err.text);
 	unlink(path);
 }
 

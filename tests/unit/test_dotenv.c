@@ -252,6 +252,13 @@ Test(dotenv, references_expanded)
 	cr_expect_str_eq(pv_dotenv_get(&env, "ODD"), "<>");
 	/* A default is not expanded, and its '}' ends the reference. */
 	cr_expect_str_eq(pv_dotenv_get(&env, "NESTED"), "${PORT}");
+
+	/* Only lines whose values a reference took are marked. */
+	cr_expect(env.entries[1].referenced, "PORT");
+	cr_expect_not(env.entries[0].referenced, "HOST, which the "
+	    "environment sets");
+	cr_expect(env.entries[10].referenced, "the first P");
+	cr_expect_not(env.entries[11].referenced, "the second P");
 	pv_dotenv_free(&env);
 }
 
@@ -279,8 +286,18 @@ Test(dotenv, expansion_bounded)
 		strcat(text, "NATS_TOKEN=${NATS_TOKEN}${NATS_TOKEN}\n");
 	cr_assert_eq(parse_expanded(&env, text, NULL, 4096, &err),
 	    PV_ERR_CONFIG);
-	cr_expect_str_eq(err.text, "test.env: the value of NATS_TOKEN is "
-	    "over 4096 bytes after ${} expansion");
+	cr_expect_str_eq(err.text, "test.env: the values are over 4096 "
+	    "bytes in all after ${} expansion, at NATS_TOKEN");
+	pv_dotenv_free(&env);
+
+	/* Many values that each stay under the bound count together. */
+	strcpy(text, "A=0123456789abcdef0123456789abcdef\n");
+	for (i = 0; i < 40; i++)
+		strcat(text, "B=${A}${A}${A}\n");
+	cr_assert_eq(parse_expanded(&env, text, NULL, 1024, &err),
+	    PV_ERR_CONFIG);
+	cr_expect_str_eq(err.text, "test.env: the values are over 1024 "
+	    "bytes in all after ${} expansion, at B");
 	pv_dotenv_free(&env);
 
 	/* The text after the last reference counts too. */
