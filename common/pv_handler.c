@@ -491,7 +491,7 @@ answer_missing_variables(const pv_app *app, const exchange *ex)
 	    io->param(io->ctx, "PATH_INFO") != NULL;
 
 	pv_log_limited(app->log, PV_LOG_WARNING, "variables", "request %s: "
-	    "the web server passed no %s; check its FastCGI parameters "
+	    "the web server passed no %s; check the variables it passes "
 	    "(in nginx, a fastcgi_param inside a location replaces all "
 	    "inherited ones)", ex->request_id, has_path ? "REQUEST_METHOD" :
 	    "REQUEST_URI, SCRIPT_NAME or PATH_INFO");

@@ -163,7 +163,7 @@ Test(handler, no_path_variables_500)
 	cr_assert_str_eq(body_of(&fr), "{\"detail\":\"Internal Server "
 	    "Error\"}");
 	cr_assert(strstr(logged, "passed no REQUEST_URI, SCRIPT_NAME or "
-	    "PATH_INFO; check its FastCGI parameters"), "%s", logged);
+	    "PATH_INFO; check the variables it passes"), "%s", logged);
 	pv_buf_free(&fr.response);
 }
 
