@@ -84,7 +84,8 @@ http_port=$(free_port)
 write_config
 lighttpd -D -f "$work/lighttpd.conf" >"$work/lighttpd.out" 2>&1 &
 lighttpd_pid=$!
-wait_listening "$lighttpd_pid" "$http_port" "$work/lighttpd.out"
+wait_listening "$lighttpd_pid" "$http_port" "$work/lighttpd.out" \
+    "$work/log/handlers.log"
 echo "lighttpd (pid $lighttpd_pid) on http://127.0.0.1:$http_port"
 echo
 

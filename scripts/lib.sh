@@ -114,13 +114,18 @@ free_port() {
 	return 1
 }
 
-# Waits up to 15 s for "listening $2" while pid $1 runs; prints log $3 if not.
+# Waits up to 15 s for "listening $2" while pid $1 runs; prints log $3,
+# and the end of log $4 when given, if not.
 wait_listening() {
 	tries=0
 	until listening "$2"; do
 		if ! kill -0 "$1" 2>/dev/null || [ "$tries" -ge 150 ]; then
 			echo "$prog: nothing listens on port $2; log $3:" >&2
 			cat "$3" >&2
+			if [ -n "${4:-}" ] && [ -s "$4" ]; then
+				echo "$prog: log $4:" >&2
+				tail -n 40 "$4" >&2
+			fi
 			return 1
 		fi
 		sleep 0.1
