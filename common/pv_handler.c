@@ -514,11 +514,14 @@ dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 	if (status != 0)
 		return answer_server_error(app, ex, status);
 
-	if (method == NULL || (io->param(io->ctx, "REQUEST_URI") == NULL &&
-	    io->param(io->ctx, "SCRIPT_NAME") == NULL &&
-	    io->param(io->ctx, "PATH_INFO") == NULL))
+	if (method == NULL)
 		return answer_missing_variables(app, ex);
+	/* The checks of a failed path stay off the path of valid requests. */
 	if (!pv_request_path(io, path, sizeof(path))) {
+		if (io->param(io->ctx, "REQUEST_URI") == NULL &&
+		    io->param(io->ctx, "SCRIPT_NAME") == NULL &&
+		    io->param(io->ctx, "PATH_INFO") == NULL)
+			return answer_missing_variables(app, ex);
 		pv_log(app->log, PV_LOG_DEBUG, "request %s: 404 for a path "
 		    "that is too long or contains %%00", ex->request_id);
 		return answer_detail(ex, 404, NULL, "Not Found");
