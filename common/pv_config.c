@@ -966,6 +966,34 @@ note_origin(const source *src, const char *env_file, pv_error *err)
 }
 
 /*
+ * Replaces in err each copy of a password or token value of 4 bytes or
+ * more with "***".  A ${} reference in the .env file can carry such a
+ * value into any setting, and so into any error text about it, such as
+ * the path of a file that cannot be opened.
+ */
+static void
+redact_secrets(const source *src, pv_error *err)
+{
+	static const char *const secrets[] = { "NATS_PASSWORD", "NATS_TOKEN",
+	    "MEMPHIS_PASSWORD" };
+	char text[sizeof(err->text)], *at;
+	const char *value;
+	size_t i, len, used;
+
+	for (i = 0; i < COUNT(secrets); i++) {
+		value = lookup(src, secrets[i]);
+		if (value == NULL || (len = strlen(value)) < 4)
+			continue;
+		while ((at = strstr(err->text, value)) != NULL) {
+			used = (size_t)(at - err->text);
+			snprintf(text, sizeof(text), "%.*s***%s", (int)used,
+			    err->text, at + len);
+			memcpy(err->text, text, sizeof(text));
+		}
+	}
+}
+
+/*
  * Appends the names that the environment sets empty while .env gives
  * them a value.  Such a name often causes the error, as a password
  * emptied by the web server's configuration breaks the user's pair, and
@@ -1018,6 +1046,7 @@ pv_config_load(pv_config *cfg, const char *aggregate, char *const *envp,
 			note_origin(&src, cfg->env_file, err);
 			note_emptied(cfg, &src, err);
 		}
+		redact_secrets(&src, err);
 		goto out;
 	}
 	scan_names(cfg, &src);

@@ -189,6 +189,9 @@ match_reference(const char *p, scan *sc)
 /*
  * Replaces the references in entry i's value.  *total is the length of
  * all values; the expansion may not take it over max_len.
+ * NOTE: later values count as written, so a long reference that expands
+ * to little can make an earlier line fail the bound where the same lines
+ * in another order pass.
  */
 static pv_status
 expand_entry(pv_dotenv *dotenv, const tables *t, size_t i,

@@ -473,6 +473,34 @@ Test(config, expanded_value_shown_unexpanded)
 	unlink(path);
 }
 
+/* Errors that show a path or a stream name show no password either. */
+Test(config, secret_redacted_in_errors)
+{
+	static const char *const files[] = {
+		"NATS_USER=u\nNATS_PASSWORD=hunter2\n"
+		    "NATS_CA=/etc/${NATS_PASSWORD}\n",
+		"NATS_TOKEN=hunter2\n"
+		    "PHOTOVOTE_STREAMS=${NATS_TOKEN},${NATS_TOKEN}\n",
+	};
+	char setting[96];
+	char *envp[] = { setting, NULL };
+	const char *path;
+	pv_config cfg;
+	pv_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path = write_env_file(files[i], 0600);
+		snprintf(setting, sizeof(setting), "PHOTOVOTE_ENV_FILE=%s",
+		    path);
+		cr_assert_eq(load(&cfg, envp, &err), PV_ERR_CONFIG, "file %zu",
+		    i);
+		cr_expect_null(strstr(err.text, "hunter2"), "%s", err.text);
+		cr_expect_not_null(strstr(err.text, "***"), "%s", err.text);
+		unlink(path);
+	}
+}
+
 /* A long name is cut, and a list too long for its room ends in "...". */
 Test(config, unknown_names_bounded)
 {
