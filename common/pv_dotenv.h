@@ -26,7 +26,7 @@ typedef struct pv_dotenv_entry {
 	char *name;
 	char *value;
 	char *raw;		/* value before ${} expansion, or NULL */
-	bool referenced;	/* a later value's ${name} took this value */
+	bool referenced;	/* a later value names it in ${name} */
 } pv_dotenv_entry;
 
 typedef struct pv_dotenv {
@@ -63,9 +63,10 @@ pv_status pv_dotenv_read_file(pv_dotenv *out, const char *path,
  * that starts no such reference is kept.  Values longer than max_len
  * bytes in all after expansion are an error that names the value where
  * the limit was passed, never its text.  origin names the file in error
- * text.  Keeps each expanded entry's text in raw, and marks the entries
- * that a reference took.  Takes time linear in
- * the size of the values and the output, times log(count).
+ * text.  Keeps each expanded entry's text in raw, and marks as
+ * referenced the last entry of each name before a reference to it, also
+ * when the environment's value wins.  Takes time linear in the size of
+ * the values and the output, times log(count).
  */
 pv_status pv_dotenv_expand(pv_dotenv *dotenv, char *const *envp,
 	size_t max_len, const char *origin, pv_error *err);

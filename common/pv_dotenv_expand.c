@@ -119,25 +119,28 @@ build_tables(tables *t, const pv_dotenv *dotenv, char *const *envp)
 /*
  * Returns the value of a reference in entry number before: the first of
  * the environment's entries of that name, else the file's last entry of
- * it before this one (marked as referenced), else NULL.
+ * it before this one, else NULL.  That file entry is marked as referenced
+ * even when the environment wins, because its name is in use.
  */
 static const char *
 resolve(const tables *t, pv_dotenv *dotenv, char *const *envp,
 	size_t before, const char *name, size_t len)
 {
+	const char *value = NULL;
 	size_t at;
+
+	at = count_before(t->file, t->file_count, name, len, before);
+	if (at > 0 && compare_names(t->file[at - 1].name,
+	    t->file[at - 1].len, name, len) == 0) {
+		dotenv->entries[t->file[at - 1].index].referenced = true;
+		value = dotenv->entries[t->file[at - 1].index].value;
+	}
 
 	at = count_before(t->env, t->env_count, name, len, 0);
 	if (at < t->env_count && compare_names(t->env[at].name,
 	    t->env[at].len, name, len) == 0)
 		return envp[t->env[at].index] + len + 1;
-
-	at = count_before(t->file, t->file_count, name, len, before);
-	if (at == 0 || compare_names(t->file[at - 1].name,
-	    t->file[at - 1].len, name, len) != 0)
-		return NULL;
-	dotenv->entries[t->file[at - 1].index].referenced = true;
-	return dotenv->entries[t->file[at - 1].index].value;
+	return value;
 }
 
 /*

@@ -255,8 +255,10 @@ Test(dotenv, references_expanded)
 
 	/* Only lines whose values a reference took are marked. */
 	cr_expect(env.entries[1].referenced, "PORT");
-	cr_expect_not(env.entries[0].referenced, "HOST, which the "
-	    "environment sets");
+	/* The environment's HOST wins, but the name is in use. */
+	cr_expect(env.entries[0].referenced, "HOST");
+	cr_expect_not(env.entries[9].referenced, "AFTER, defined after "
+	    "its reference");
 	cr_expect(env.entries[10].referenced, "the first P");
 	cr_expect_not(env.entries[11].referenced, "the second P");
 	pv_dotenv_free(&env);
