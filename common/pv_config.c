@@ -482,7 +482,8 @@ load_log_level(pv_config *cfg, const source *src, pv_error *err)
 	    strcmp(value, "stderr") != 0)
 		return pv_error_set(err, PV_ERR_CONFIG, "PHOTOVOTE_LOG: invalid "
 		    "value %s: expected stderr or syslog",
-		    shown(excerpt, sizeof(excerpt), src, "PHOTOVOTE_LOG", value));
+		    shown(excerpt, sizeof(excerpt), src, "PHOTOVOTE_LOG",
+		    value));
 
 	value = lookup(src, "PHOTOVOTE_LOG_LEVEL");
 	cfg->log_level = PV_LOG_INFO;
@@ -864,7 +865,7 @@ static const char *const broker_settings[] = {
 	"NATS_URL", "NATS_USER",
 };
 
-/* Returns true when name starts like a broker setting but is none. */
+/* Returns true when name starts with NATS_ or MEMPHIS_ but is no setting. */
 static bool
 is_unknown_broker_name(const char *name, size_t len)
 {
@@ -918,7 +919,7 @@ scan_names(pv_config *cfg, const source *src)
 		bool has_value = src->dotenv.entries[i].value[0] != '\0';
 
 		len = strlen(name);
-		/* A name that another line refers to is not ignored. */
+		/* A name that a later line refers to is in use. */
 		if (!src->dotenv.entries[i].referenced)
 			check_name(cfg, name, len, true);
 		for (e = src->envp; e != NULL && *e != NULL; e++) {

@@ -5,13 +5,11 @@
  * "export " prefix and optional blanks around '='.  NAME is
  * [A-Za-z_][A-Za-z0-9_]*.  Lines end in LF, CRLF or a lone CR.  A UTF-8
  * byte order mark at the start is skipped, and a UTF-16 one is an error.
- * A value is taken
- * literally in single quotes, with the escapes \n \t \" \\ in double
- * quotes, or unquoted: then trimmed and cut at " #", where the blank
- * belongs to the value ("A= #x" is "#x", "A=a #x" is "a").  Later lines
- * win.
- * Any other line is an error naming the file and line (never the value,
- * which may be a secret).
+ * A value is taken literally in single quotes, with the escapes \n \t \"
+ * \\ in double quotes, or unquoted: then trimmed and cut at " #", where
+ * the blank belongs to the value ("A= #x" is "#x", "A=a #x" is "a").
+ * Later lines win.  Any other line is an error naming the file and line
+ * (never the value, which may be a secret).
  */
 #ifndef PV_DOTENV_H
 #define PV_DOTENV_H

@@ -477,24 +477,19 @@ answer_server_error(const pv_app *app, const exchange *ex, int status)
 }
 
 /*
- * Responds 500 when the web server passed no request method or no path
- * at all: its FastCGI parameters are misconfigured, and the client is not
- * at fault.  (In nginx a fastcgi_param inside a location replaces every
- * inherited one, REQUEST_URI and REQUEST_METHOD included.)
+ * Responds 500 because the web server passed none of the request
+ * variables named in missing, so its configuration is wrong and the
+ * client is not at fault.  (In nginx a fastcgi_param inside a location
+ * replaces every inherited one, REQUEST_URI and REQUEST_METHOD included.)
  */
 static int
-answer_missing_variables(const pv_app *app, const exchange *ex)
+answer_missing_variables(const pv_app *app, const exchange *ex,
+	const char *missing)
 {
-	const pv_request_io *io = ex->io;
-	bool has_path = io->param(io->ctx, "REQUEST_URI") != NULL ||
-	    io->param(io->ctx, "SCRIPT_NAME") != NULL ||
-	    io->param(io->ctx, "PATH_INFO") != NULL;
-
 	pv_log_limited(app->log, PV_LOG_WARNING, "variables", "request %s: "
 	    "the web server passed no %s; check the variables it passes "
 	    "(in nginx, a fastcgi_param inside a location replaces all "
-	    "inherited ones)", ex->request_id, has_path ? "REQUEST_METHOD" :
-	    "REQUEST_URI, SCRIPT_NAME or PATH_INFO");
+	    "inherited ones)", ex->request_id, missing);
 	return answer_detail(ex, 500, NULL, "Internal Server Error");
 }
 
@@ -515,13 +510,14 @@ dispatch(const pv_app *app, pv_worker *w, const exchange *ex)
 		return answer_server_error(app, ex, status);
 
 	if (method == NULL)
-		return answer_missing_variables(app, ex);
-	/* The checks of a failed path stay off the path of valid requests. */
+		return answer_missing_variables(app, ex, "REQUEST_METHOD");
+	/* Only a path that cannot be read costs these lookups. */
 	if (!pv_request_path(io, path, sizeof(path))) {
 		if (io->param(io->ctx, "REQUEST_URI") == NULL &&
 		    io->param(io->ctx, "SCRIPT_NAME") == NULL &&
 		    io->param(io->ctx, "PATH_INFO") == NULL)
-			return answer_missing_variables(app, ex);
+			return answer_missing_variables(app, ex,
+			    "REQUEST_URI, SCRIPT_NAME or PATH_INFO");
 		pv_log(app->log, PV_LOG_DEBUG, "request %s: 404 for a path "
 		    "that is too long or contains %%00", ex->request_id);
 		return answer_detail(ex, 404, NULL, "Not Found");

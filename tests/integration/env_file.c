@@ -69,7 +69,7 @@ Test(env_file, start_line_names_file, .init = setup, .fini = teardown)
 	cr_assert(pvt_solo_end(&solo, 5000));
 }
 
-/* ${NAME} in the file takes an earlier line's value, as python-dotenv's. */
+/* ${NAME} in the file takes an earlier line's value, as in python-dotenv. */
 Test(env_file, reference_expanded, .init = setup, .fini = teardown)
 {
 	static const char text[] = "LEVEL=debug\n"
